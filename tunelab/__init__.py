@@ -1,0 +1,59 @@
+"""tunelab: hyperparameter tuning for neural networks and any other model.
+
+The public names follow Optuna's (create_study, suggest_float, ask/tell) so that
+switching costs little.  Heavy modules (samplers' models, SQL, pandas, torch)
+load on first use: `import tunelab` stays fast.
+"""
+
+from tunelab.samplers.base import SearchExhausted
+from tunelab.space import (
+    Categorical,
+    CategoricalDistribution,
+    Float,
+    FloatDistribution,
+    Int,
+    IntDistribution,
+    Param,
+    SearchSpace,
+)
+from tunelab.storage import DuplicatedStudyError, StorageError, StudyNotFoundError
+from tunelab.study import Study, create_study, delete_study, load_study
+from tunelab.trial import FixedTrial, FrozenTrial, StudyDirection, Trial, TrialPruned, TrialState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Categorical",
+    "CategoricalDistribution",
+    "DuplicatedStudyError",
+    "FixedTrial",
+    "Float",
+    "FloatDistribution",
+    "FrozenTrial",
+    "Int",
+    "IntDistribution",
+    "Param",
+    "SearchExhausted",
+    "SearchSpace",
+    "StorageError",
+    "Study",
+    "StudyDirection",
+    "StudyNotFoundError",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "create_study",
+    "delete_study",
+    "load_study",
+    "samplers",
+    "pruners",
+]
+
+
+def __getattr__(name: str):
+    # subpackages that are not imported eagerly: tunelab.sklearn, tunelab.nn, tunelab.viz ...
+    import importlib
+
+    if name in ("samplers", "pruners", "storage", "execution", "analysis", "sklearn", "nn", "viz", "cli"):
+        return importlib.import_module(f"tunelab.{name}")
+    raise AttributeError(f"module 'tunelab' has no attribute {name!r}")

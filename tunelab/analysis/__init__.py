@@ -1,0 +1,1 @@
+"""Reading finished studies: tables, importance, noise-aware best selection."""

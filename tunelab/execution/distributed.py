@@ -1,0 +1,54 @@
+"""Workers on any concurrent.futures-style executor: Dask's Client, Ray's executor, a process pool.
+
+Each task opens the study from its storage URL and runs the ordinary worker loop,
+so the storage must be a database every task can reach (PostgreSQL for many machines).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from tunelab.execution.worker import StopRules, TrialBudget, worker_loop
+
+if TYPE_CHECKING:
+    from tunelab.study import Study
+
+
+def remote_worker(storage_url: str, study_name: str, sampler: Any, pruner: Any, seed: int | None,
+                  objective: Callable, n_trials: int | None, deadline: float | None,
+                  catch: Sequence[type[BaseException]]) -> int:
+    """The task each executor runs: n_trials here is this task's share."""
+    from tunelab.study import load_study
+
+    sampler.reseed(seed)
+    study = load_study(study_name, storage_url, sampler=sampler, pruner=pruner, seed=seed)
+    return worker_loop(study, objective, StopRules(TrialBudget(n_trials), deadline), catch)
+
+
+def run_on_executor(study: "Study", objective: Callable, executor: Any, n_jobs: int, n_trials: int | None,
+                    deadline: float | None, catch: Sequence[type[BaseException]], callbacks: Sequence[Callable],
+                    progress: Any) -> None:
+    url = getattr(study.storage, "url", None)
+    if url is None:
+        raise ValueError("optimize(executor=...) needs a database storage that every worker can reach; "
+                         "the in-memory storage lives in one process")
+    if callbacks:
+        raise ValueError("optimize(executor=...) does not run callbacks (they would run on remote workers); "
+                         "read study.trials after optimize instead")
+    shares = [None] * n_jobs
+    if n_trials is not None:
+        shares = [n_trials // n_jobs + (1 if i < n_trials % n_jobs else 0) for i in range(n_jobs)]
+    futures = []
+    for i, share in enumerate(shares):
+        if share == 0:
+            continue
+        sampler = study.sampler
+        seed = None if study.seed is None else study.seed + 1000003 * (i + 1)
+        futures.append(executor.submit(remote_worker, url, study.study_name, sampler, study.pruner, seed,
+                                       objective, share, deadline, catch))
+    while not all(f.done() for f in futures):
+        progress.poll()
+        time.sleep(0.2)
+    for f in futures:
+        f.result()  # re-raise a worker's error here

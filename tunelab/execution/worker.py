@@ -1,0 +1,141 @@
+"""One worker: a loop of ask -> run objective -> tell.  The same loop runs in a thread,
+a local process, a Dask or Ray task, or on another machine against a shared storage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from tunelab.samplers.base import SearchExhausted
+from tunelab.storage import TrialFinishedError
+from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState
+
+if TYPE_CHECKING:
+    from tunelab.study import Study
+
+log = logging.getLogger("tunelab")
+
+
+class TrialBudget:
+    """How many more trials may start, shared by the workers of one optimize call (threads)."""
+
+    def __init__(self, n_trials: int | None):
+        self._left = n_trials
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._left is None:
+                return True
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+
+@dataclass
+class StopRules:
+    """When a worker starts no new trial."""
+
+    budget: Any  # anything with take() -> bool
+    deadline: float | None = None
+    stop_event: Any = None  # threading.Event or multiprocessing.Event
+    extra_stop: Any = None
+
+    def should_stop(self) -> bool:
+        if self.deadline is not None and time.time() >= self.deadline:
+            return True
+        for event in (self.stop_event, self.extra_stop):
+            if event is not None and event.is_set():
+                return True
+        return False
+
+
+class Heartbeat:
+    """Records a heartbeat for the running trial every ``interval`` seconds, in a daemon thread."""
+
+    def __init__(self, storage: Any, trial_id: int, interval: float | None):
+        self._storage, self._trial_id, self._interval = storage, trial_id, interval
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Heartbeat":
+        if self._interval:
+            self._storage.record_heartbeat(self._trial_id)
+            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._done.wait(self._interval):
+            try:
+                self._storage.record_heartbeat(self._trial_id)
+            except Exception:  # a missed beat is not fatal; the next one may pass
+                log.debug("heartbeat failed", exc_info=True)
+
+    def __exit__(self, *exc: Any) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+
+
+def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | None:
+    try:
+        return study.tell(trial, **kwargs)
+    except (TrialFinishedError, ValueError):  # finished meanwhile (Ctrl-C handler, stale-trial sweep)
+        return None
+
+
+def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]]) -> FrozenTrial | None:
+    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others propagate."""
+    trial = study.ask()
+    interval = getattr(study.storage, "heartbeat_interval", None)
+    try:
+        with Heartbeat(study.storage, trial._trial_id, interval):
+            value = objective(trial)
+    except TrialPruned:
+        return _tell_quietly(study, trial, state=TrialState.PRUNED)
+    except KeyboardInterrupt:
+        _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason="interrupted (KeyboardInterrupt)")
+        raise
+    except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
+        if isinstance(exc, tuple(catch)):
+            log.warning("trial %d failed: %s", trial.number, reason)
+            return study.storage.get_trial(trial._trial_id)
+        raise
+    frozen = _tell_quietly(study, trial, values=value)
+    if frozen is not None and frozen.state == TrialState.FAIL:
+        log.warning("trial %d failed: %s", trial.number, frozen.system_attrs.get("fail_reason"))
+    return frozen
+
+
+def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
+                catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
+                on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
+    """Run trials until a stop rule holds or the sampler is exhausted; returns how many it ran."""
+    ran = 0
+    last_sweep = 0.0
+    grace = getattr(study.storage, "stale_after", None)
+    while not rules.should_stop() and not study._stop.is_set():
+        if grace and time.time() - last_sweep > grace / 2:
+            study.storage.fail_stale_trials(study.study_id, grace)
+            last_sweep = time.time()
+        if not rules.budget.take():
+            break
+        try:
+            frozen = run_trial(study, objective, catch)
+        except SearchExhausted:
+            break
+        ran += 1
+        if frozen is None:
+            continue
+        for callback in callbacks:
+            callback(study, frozen)
+        if on_trial is not None:
+            on_trial(frozen)
+    return ran

@@ -1,0 +1,35 @@
+"""The pruner contract: a pure verdict over (this trial's curve, the other trials)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+
+
+@dataclass
+class PruningContext:
+    """What a pruner may see when a trial asks whether to stop."""
+
+    trial: FrozenTrial
+    trials: Sequence[FrozenTrial]  # every other trial of the study
+    direction: StudyDirection
+
+    def finished(self, states: Sequence[TrialState] = (TrialState.COMPLETE, TrialState.PRUNED)) -> list[FrozenTrial]:
+        return [t for t in self.trials if t.state in states]
+
+
+class BasePruner:
+    """Never prunes and hands out no budget; subclasses override one or both."""
+
+    def prune(self, context: PruningContext) -> bool:
+        return False
+
+    def budget(self, context: PruningContext) -> float | None:
+        """The resource (epochs, samples...) the trial should have spent by its next check, or None."""
+        return None
+
+
+class NopPruner(BasePruner):
+    """Keeps every trial."""

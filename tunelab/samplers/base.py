@@ -1,0 +1,118 @@
+"""The sampler contract: pure logic over (space, trials so far, rng).
+
+A sampler never touches storage.  For each new trial the study builds one
+:class:`SamplingContext` (a snapshot of the other trials) and asks the sampler,
+in this order:
+
+1. ``infer_relative_space(context)``: the parameters it wants to sample jointly
+   (for a model over the whole space; ``{}`` for independent samplers);
+2. ``sample_relative(context, space)``: values for those parameters;
+3. ``sample_independent(context, name, distribution)``: for every other
+   parameter the objective asks for, one at a time (define-by-run).
+
+``after_trial`` is a hook for samplers that keep state between trials (CMA-ES).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from tunelab.space import Distribution
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+
+
+class SearchExhausted(Exception):
+    """The sampler has nothing left to propose (every grid point is taken): the study stops."""
+
+
+@dataclass
+class SamplingContext:
+    """What a sampler may see while it proposes the values of one trial.
+
+    ``trials`` (every other trial of the study, any state, ordered by number) is
+    read from storage the first time a sampler looks at it, so samplers that
+    never look (random) cost no read.  ``params`` holds the values the current
+    trial has so far.  ``claim`` and ``enqueue`` are the two study-wide,
+    atomic actions a sampler may ask for (the grid sampler uses them).
+    """
+
+    load_trials: Callable[[], Sequence[FrozenTrial]]
+    directions: Sequence[StudyDirection]
+    trial_number: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+    claim: Callable[[str], bool] = lambda key: True
+    enqueue: Callable[[dict[str, Any]], None] = lambda params: None
+    _trials: Sequence[FrozenTrial] | None = field(default=None, repr=False)
+
+    @property
+    def trials(self) -> Sequence[FrozenTrial]:
+        if self._trials is None:
+            self._trials = self.load_trials()
+        return self._trials
+
+    def finished(self, states: Sequence[TrialState] = (TrialState.COMPLETE,)) -> list[FrozenTrial]:
+        return [t for t in self.trials if t.state in states]
+
+    def running(self) -> list[FrozenTrial]:
+        return [t for t in self.trials if t.state == TrialState.RUNNING]
+
+    @property
+    def direction(self) -> StudyDirection:
+        return self.directions[0]
+
+
+class BaseSampler:
+    """Independent uniform sampling by default; subclasses override what they model."""
+
+    def __init__(self, seed: int | None = None):
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def reseed(self, seed: int | None) -> None:
+        """Give a copy of this sampler its own stream (each parallel worker calls this)."""
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def infer_relative_space(self, context: SamplingContext) -> dict[str, Distribution]:
+        return {}
+
+    def sample_relative(self, context: SamplingContext, space: dict[str, Distribution]) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(self, context: SamplingContext, name: str, distribution: Distribution) -> Any:
+        if distribution.single():
+            return distribution.from_unit(0.5)
+        return distribution.from_unit(self._rng.random())
+
+    def before_trial(self, context: SamplingContext) -> None:
+        """Called before each ask takes a trial; may enqueue configurations (the grid does)."""
+
+    def is_exhausted(self, context: SamplingContext) -> bool:
+        """True when, with no enqueued trial left, there is nothing new to propose: the study stops."""
+        return False
+
+    def after_trial(self, context: SamplingContext, trial: FrozenTrial) -> None:
+        """Called once a trial this process asked for has finished."""
+
+
+def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
+    """Parameters present, with the same distribution, in every given trial."""
+    space: dict[str, Distribution] | None = None
+    for t in trials:
+        if space is None:
+            space = dict(t.distributions)
+        else:
+            space = {k: d for k, d in space.items() if t.distributions.get(k) == d}
+    return {k: d for k, d in (space or {}).items() if not d.single()}
+
+
+def union_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
+    """Every parameter seen in any given trial (last distribution wins); for conditional spaces."""
+    space: dict[str, Distribution] = {}
+    for t in trials:
+        space.update(t.distributions)
+    return {k: d for k, d in space.items() if not d.single()}

@@ -1,0 +1,41 @@
+"""Where studies live: in memory, or in a SQL database (SQLite, PostgreSQL, MySQL/MariaDB)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tunelab.storage.base import (
+    BaseStorage,
+    DuplicatedStudyError,
+    StorageError,
+    StudyNotFoundError,
+    StudySummary,
+    TrialFinishedError,
+)
+from tunelab.storage.memory import InMemoryStorage
+
+__all__ = [
+    "BaseStorage",
+    "DuplicatedStudyError",
+    "InMemoryStorage",
+    "StorageError",
+    "StudyNotFoundError",
+    "StudySummary",
+    "TrialFinishedError",
+    "get_storage",
+]
+
+
+def get_storage(storage: Any) -> BaseStorage:
+    """None -> in memory; a database URL -> SQL storage; a storage object is used as it is."""
+    if storage is None:
+        return InMemoryStorage()
+    if isinstance(storage, BaseStorage):
+        return storage
+    if isinstance(storage, str):
+        if storage in (":memory:", "memory"):
+            return InMemoryStorage()
+        from tunelab.storage.sql import SQLStorage
+
+        return SQLStorage(storage)
+    raise TypeError(f"storage must be None, a database URL or a storage object; got {storage!r}")

@@ -1,0 +1,138 @@
+"""The storage contract: every event of every study goes through these methods.
+
+Storages must be safe for several threads of one process; SQL storages also
+for several processes and machines.  Trial numbers are dense (0, 1, 2, ...) per
+study and given out atomically.  Finished trials never change, so storages may
+cache them; a write to a finished trial raises :class:`TrialFinishedError`.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from tunelab.space import Distribution
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+
+
+class StorageError(RuntimeError):
+    """The storage could not do what was asked (bad URL, schema mismatch, lost connection...)."""
+
+
+class DuplicatedStudyError(StorageError):
+    """A study with that name exists already (use load_if_exists=True to reuse it)."""
+
+
+class StudyNotFoundError(StorageError, KeyError):
+    """No study with that name or id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "study not found"
+
+
+class TrialFinishedError(StorageError):
+    """The trial is already finished; its record is immutable."""
+
+
+@dataclass
+class StudySummary:
+    study_id: int
+    name: str
+    directions: list[StudyDirection]
+    n_trials: int
+    n_complete: int
+    best_values: list[float] | None
+    datetime_start: datetime | None
+    user_attrs: dict[str, Any]
+
+
+class BaseStorage(abc.ABC):
+    """Abstract storage; see storage/memory.py for the reference behaviour."""
+
+    # ------------------------------------------------------------------ studies
+    @abc.abstractmethod
+    def create_study(self, name: str, directions: Sequence[StudyDirection]) -> int: ...
+
+    @abc.abstractmethod
+    def get_study_id(self, name: str) -> int: ...
+
+    @abc.abstractmethod
+    def get_study_name(self, study_id: int) -> str: ...
+
+    @abc.abstractmethod
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]: ...
+
+    @abc.abstractmethod
+    def delete_study(self, study_id: int) -> None: ...
+
+    @abc.abstractmethod
+    def list_studies(self) -> list[StudySummary]: ...
+
+    @abc.abstractmethod
+    def set_study_attr(self, study_id: int, key: str, value: Any, system: bool = False) -> None: ...
+
+    @abc.abstractmethod
+    def get_study_attrs(self, study_id: int, system: bool = False) -> dict[str, Any]: ...
+
+    # ------------------------------------------------------------------ trials
+    @abc.abstractmethod
+    def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
+                     fixed_params: dict[str, Any] | None = None,
+                     user_attrs: dict[str, Any] | None = None) -> tuple[int, int]:
+        """A new trial with the next number; returns (trial_id, number).
+
+        ``fixed_params`` (for enqueued trials) go to the system attr ``fixed_params``.
+        """
+
+    @abc.abstractmethod
+    def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
+        """Atomically move the oldest WAITING trial to RUNNING; (trial_id, number) or None."""
+
+    @abc.abstractmethod
+    def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None: ...
+
+    @abc.abstractmethod
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    def finish_trial(self, trial_id: int, state: TrialState, values: Sequence[float] | None = None) -> None:
+        """Move a RUNNING (or WAITING) trial to a finished state, atomically and only once."""
+
+    @abc.abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial: ...
+
+    @abc.abstractmethod
+    def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
+        """Trials ordered by number; finished ones may come from a cache."""
+
+    def get_trial_id_from_number(self, study_id: int, number: int) -> int:
+        for t in self.get_all_trials(study_id):
+            if t.number == number:
+                return t.trial_id
+        raise KeyError(f"study {study_id} has no trial number {number}")
+
+    def get_n_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
+        return len(self.get_all_trials(study_id, states))
+
+    # ------------------------------------------------------------------ coordination
+    @abc.abstractmethod
+    def claim(self, study_id: int, key: str) -> bool:
+        """Atomically take ``key`` for this study; False if someone already took it (grid points)."""
+
+    @abc.abstractmethod
+    def record_heartbeat(self, trial_id: int) -> None: ...
+
+    @abc.abstractmethod
+    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+        """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL."""
+
+    def close(self) -> None:
+        """Release connections (no-op for the in-memory storage)."""

@@ -1,0 +1,328 @@
+"""Study: ask / tell / optimize over one storage; create_study and load_study.
+
+The study knows nothing of processes, Dask or Ray: ``optimize`` hands its
+arguments to :mod:`tunelab.execution`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+from tunelab._validation import Check, Interval, validate
+from tunelab.pruners import BasePruner, make_pruner
+from tunelab.pruners.base import PruningContext
+from tunelab.samplers import BaseSampler, make_sampler
+from tunelab.samplers.base import SamplingContext, SearchExhausted
+from tunelab.space import Distribution
+from tunelab.storage import BaseStorage, DuplicatedStudyError, get_storage
+from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, check_values
+
+if TYPE_CHECKING:
+    import pandas
+
+
+ObjectiveFn = Callable[[Trial], Any]
+ConstraintsFn = Callable[[FrozenTrial], Sequence[float]]
+
+
+class Study:
+    """A named set of trials in a storage, with the sampler and pruner that drive it."""
+
+    def __init__(self, study_name: str, storage: Any = None, sampler: Any = "auto", pruner: Any = None,
+                 seed: int | None = None, constraints: ConstraintsFn | None = None):
+        self._storage: BaseStorage = get_storage(storage)
+        self._study_id = self._storage.get_study_id(study_name)
+        self.study_name = study_name
+        self.directions: list[StudyDirection] = self._storage.get_study_directions(self._study_id)
+        self.pruner: BasePruner | None = make_pruner(pruner)
+        self.sampler: BaseSampler = make_sampler(sampler, seed=seed, n_objectives=len(self.directions),
+                                                 pruner=self.pruner)
+        self.seed = seed
+        self.constraints = constraints
+        self._distributions: dict[str, Distribution] = {}
+        self._distributions_lock = threading.Lock()
+        self._stop = threading.Event()
+        for t in self._storage.get_all_trials(self._study_id):
+            self._distributions.update(t.distributions)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def storage(self) -> BaseStorage:
+        return self._storage
+
+    @property
+    def study_id(self) -> int:
+        return self._study_id
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self.directions) != 1:
+            raise RuntimeError("this study has several objectives; use .directions")
+        return self.directions[0]
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.get_trials()
+
+    def get_trials(self, states: Iterable[TrialState | str] | None = None) -> list[FrozenTrial]:
+        parsed = None if states is None else [TrialState.parse(s) for s in states]
+        return self._storage.get_all_trials(self._study_id, parsed)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_attr(self._study_id, key, value)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The complete trial with the best value (single objective)."""
+        if len(self.directions) != 1:
+            raise RuntimeError("best_trial is for one objective; use best_trials for the Pareto front")
+        complete = self._feasible(self.get_trials([TrialState.COMPLETE]))
+        if not complete:
+            raise ValueError(f"study {self.study_name!r} has no complete trial yet")
+        sign = self.direction.sign()
+        return min(complete, key=lambda t: (sign * t.values[0], t.number))
+
+    @property
+    def best_value(self) -> float:
+        return self.best_trial.values[0]
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front of the complete (and, if constraints are set, feasible) trials."""
+        from tunelab.samplers.pareto import pareto_front
+
+        return pareto_front(self._feasible(self.get_trials([TrialState.COMPLETE])), self.directions)
+
+    def _feasible(self, trials: list[FrozenTrial]) -> list[FrozenTrial]:
+        """Feasible trials if any has constraints recorded and some are feasible; else all."""
+        feasible = [t for t in trials if all(c <= 0 for c in t.system_attrs.get("constraints", []))]
+        return feasible or trials
+
+    # ------------------------------------------------------------------ ask / tell
+    def _load_other_trials(self, exclude_trial_id: int | None) -> list[FrozenTrial]:
+        trials = self._storage.get_all_trials(self._study_id)
+        if exclude_trial_id is not None:
+            trials = [t for t in trials if t.trial_id != exclude_trial_id]
+        with self._distributions_lock:
+            for t in trials[-64:]:
+                self._distributions.update(t.distributions)
+        return trials
+
+    def _sampling_context(self) -> SamplingContext:
+        return SamplingContext(
+            load_trials=lambda: self._load_other_trials(None),
+            directions=self.directions,
+            claim=lambda key: self._storage.claim(self._study_id, key),
+            enqueue=lambda params: self.enqueue_trial(params, skip_if_exists=False),
+        )
+
+    def ask(self, fixed_distributions: dict[str, Distribution] | None = None) -> Trial:
+        """Start a trial: an enqueued one if any is waiting, else a new one; raises SearchExhausted at a grid's end."""
+        context = self._sampling_context()
+        self.sampler.before_trial(context)
+        popped = self._storage.pop_waiting_trial(self._study_id)
+        if popped is not None:
+            trial_id, number = popped
+            fixed = self._storage.get_trial(trial_id).system_attrs.get("fixed_params") or {}
+        else:
+            if self.sampler.is_exhausted(context):
+                raise SearchExhausted(f"the sampler of study {self.study_name!r} has nothing left to propose")
+            trial_id, number = self._storage.create_trial(self._study_id)
+            fixed = {}
+        context.trial_number = number
+        context.load_trials = lambda: self._load_other_trials(trial_id)
+        context._trials = None
+        trial = Trial(self, trial_id, number, context, fixed)
+        space = self.sampler.infer_relative_space(context)
+        if space:
+            trial._relative_space = dict(space)
+            trial._relative = self.sampler.sample_relative(context, space)
+        for name, dist in (fixed_distributions or {}).items():
+            trial._suggest(name, dist)
+        return trial
+
+    def tell(self, trial: Trial | FrozenTrial | int, values: float | Sequence[float] | None = None,
+             state: TrialState | str | None = None, *, fail_reason: str | None = None,
+             skip_if_finished: bool = False) -> FrozenTrial:
+        """Finish a trial: COMPLETE with values, or state='pruned' / 'fail'."""
+        trial_id = self._resolve_trial_id(trial)
+        current = self._storage.get_trial(trial_id)
+        if current.state.is_finished():
+            if skip_if_finished:
+                return current
+            raise ValueError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
+        final = TrialState.parse(state) if state is not None else TrialState.COMPLETE
+        if final not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
+            raise ValueError(f"tell: state must be 'complete', 'pruned' or 'fail'; got {final.name.lower()}")
+        checked: list[float] | None = None
+        if final == TrialState.COMPLETE:
+            checked, reason = check_values(values, len(self.directions))
+            if reason is not None:
+                final, fail_reason = TrialState.FAIL, reason
+        elif final == TrialState.PRUNED and len(self.directions) == 1 and current.intermediate_values:
+            checked = [current.intermediate_values[max(current.intermediate_values)]]
+        if final == TrialState.FAIL:
+            checked = None
+            self._storage.set_trial_system_attr(trial_id, "fail_reason", fail_reason or "failed")
+        if final == TrialState.COMPLETE and self.constraints is not None:
+            current.values = checked
+            try:
+                self._storage.set_trial_system_attr(trial_id, "constraints",
+                                                    [float(c) for c in self.constraints(current)])
+            except Exception as exc:  # a broken constraint function must not lose the result
+                self._storage.set_trial_system_attr(trial_id, "constraints_error", repr(exc))
+        self._storage.finish_trial(trial_id, final, checked)
+        frozen = self._storage.get_trial(trial_id)
+        self.sampler.after_trial(self._sampling_context(), frozen)
+        return frozen
+
+    def _resolve_trial_id(self, trial: Trial | FrozenTrial | int) -> int:
+        if isinstance(trial, (Trial, FrozenTrial)):
+            return trial.trial_id if isinstance(trial, FrozenTrial) else trial._trial_id
+        if isinstance(trial, int) and not isinstance(trial, bool):
+            try:
+                return self._storage.get_trial_id_from_number(self._study_id, trial)
+            except KeyError:
+                raise ValueError(f"tell: study {self.study_name!r} has no trial number {trial}") from None
+        raise TypeError(f"tell: 'trial' must be a Trial, a FrozenTrial or a trial number; got {trial!r}")
+
+    def enqueue_trial(self, params: dict[str, Any], user_attrs: dict[str, Any] | None = None,
+                      skip_if_exists: bool = False) -> None:
+        """Queue a configuration: the next ask runs it (parameters it does not fix are sampled)."""
+        if not isinstance(params, dict):
+            raise TypeError(f"enqueue_trial: 'params' must be a dict; got {params!r}")
+        if skip_if_exists:
+            for t in self.get_trials():
+                if t.params == params or (t.system_attrs.get("fixed_params") == params):
+                    return
+        self._storage.create_trial(self._study_id, TrialState.WAITING, fixed_params=params, user_attrs=user_attrs)
+
+    # ------------------------------------------------------------------ pruning
+    def _pruning_context(self, trial: Trial) -> PruningContext:
+        frozen = FrozenTrial(number=trial.number, trial_id=trial._trial_id, state=TrialState.RUNNING,
+                             params=dict(trial.params), distributions=dict(trial.distributions),
+                             intermediate_values=dict(trial.intermediate_values), user_attrs=dict(trial.user_attrs))
+        others = [t for t in self._storage.get_all_trials(self._study_id) if t.trial_id != trial._trial_id]
+        return PruningContext(trial=frozen, trials=others, direction=self.directions[0])
+
+    # ------------------------------------------------------------------ distributions seen
+    def _known_distribution(self, name: str) -> Distribution | None:
+        with self._distributions_lock:
+            return self._distributions.get(name)
+
+    def _remember_distribution(self, name: str, dist: Distribution) -> None:
+        with self._distributions_lock:
+            self._distributions.setdefault(name, dist)
+
+    # ------------------------------------------------------------------ running
+    def optimize(self, objective: ObjectiveFn, n_trials: int | None = None, timeout: float | None = None,
+                 n_jobs: int = 1, catch: Sequence[type[BaseException]] | type[BaseException] = (Exception,),
+                 callbacks: Sequence[Callable[["Study", FrozenTrial], None]] | None = None,
+                 show_progress_bar: bool = False, executor: Any = None) -> None:
+        """Run ``objective`` on new trials until n_trials, timeout, stop() or an exhausted grid.
+
+        n_jobs > 1 runs workers in local processes when the storage is a database
+        (threads for the in-memory storage); ``executor`` takes any
+        concurrent.futures-style executor (Dask, Ray) instead.
+        """
+        validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
+                                         "n_jobs": n_jobs}, "Study.optimize")
+        from tunelab.execution import run_optimize
+
+        self._stop.clear()
+        run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
+                     catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
+                     callbacks=list(callbacks or []), show_progress_bar=show_progress_bar, executor=executor)
+
+    def stop(self) -> None:
+        """Ask optimize to start no new trial (call from a callback or another thread)."""
+        self._stop.set()
+
+    # ------------------------------------------------------------------ export
+    def trials_dataframe(self, multi_index: bool = False) -> "pandas.DataFrame":
+        """One row per trial: number, value(s), state, times, params_*, user_attrs_*."""
+        from tunelab.analysis.frame import trials_dataframe
+
+        return trials_dataframe(self.get_trials(), self.directions)
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.study_name!r}, directions={[d.name.lower() for d in self.directions]})"
+
+
+_OPTIMIZE_CONSTRAINTS = {
+    "objective": [Check(callable, "a callable taking a Trial")],
+    "n_trials": [Interval(int, 1, None), None],
+    "timeout": [Interval(float, 0, None, closed="neither"), None],
+    "n_jobs": [Interval(int, 1, None), Check(lambda v: v == -1, "-1 (one per CPU)")],
+}
+
+_CREATE_CONSTRAINTS = {
+    "study_name": [str, None],
+    "direction": [Check(lambda v: StudyDirection.parse(v) is not None, "'minimize' or 'maximize'"), None],
+    "directions": [Check(lambda v: len(v) >= 1 and all(StudyDirection.parse(d) for d in v),
+                         "a non-empty list of 'minimize'/'maximize'"), None],
+    "seed": [Interval(int, 0, None), None],
+    "load_if_exists": [bool],
+}
+
+
+def create_study(name: str | None = None, storage: Any = None, direction: str | StudyDirection | None = None,
+                 directions: Sequence[str | StudyDirection] | None = None, sampler: Any = "auto",
+                 pruner: Any = None, seed: int | None = None, load_if_exists: bool = False,
+                 constraints: ConstraintsFn | None = None, *, study_name: str | None = None) -> Study:
+    """Create a study (or load it, with load_if_exists=True).
+
+    storage: None keeps it in memory; a URL such as "sqlite:///tunelab.db" or
+    "postgresql+psycopg://user@host/db" makes it durable and shareable.
+    """
+    name = name if name is not None else study_name
+    validate(_CREATE_CONSTRAINTS, {"study_name": name, "direction": direction, "directions": directions,
+                                   "seed": seed, "load_if_exists": load_if_exists}, "create_study")
+    if direction is not None and directions is not None:
+        raise ValueError("create_study: give 'direction' or 'directions', not both")
+    dirs = [StudyDirection.parse(d) for d in (directions or [direction or "minimize"])]
+    store = get_storage(storage)
+    name = name or f"study-{uuid.uuid4().hex[:8]}"
+    try:
+        store.create_study(name, dirs)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(
+                f"a study named {name!r} exists already in this storage; pass load_if_exists=True to continue it"
+            ) from None
+        stored = store.get_study_directions(store.get_study_id(name))
+        if stored != dirs:
+            raise ValueError(f"study {name!r} exists with directions {[d.name.lower() for d in stored]}, "
+                             f"not {[d.name.lower() for d in dirs]}") from None
+    return Study(name, store, sampler=sampler, pruner=pruner, seed=seed, constraints=constraints)
+
+
+def load_study(name: str | None = None, storage: Any = None, sampler: Any = "auto", pruner: Any = None,
+               seed: int | None = None, constraints: ConstraintsFn | None = None, *,
+               study_name: str | None = None) -> Study:
+    """Open an existing study, e.g. to continue it after a crash or from another machine."""
+    name = name if name is not None else study_name
+    if storage is None:
+        raise ValueError("load_study: 'storage' is required (an in-memory study lives only in its own Study object)")
+    store = get_storage(storage)
+    if name is None:
+        studies = store.list_studies()
+        if len(studies) != 1:
+            raise ValueError(f"load_study: 'name' is required when the storage holds {len(studies)} studies")
+        name = studies[0].name
+    return Study(name, store, sampler=sampler, pruner=pruner, seed=seed, constraints=constraints)
+
+
+def delete_study(name: str, storage: Any) -> None:
+    store = get_storage(storage)
+    store.delete_study(store.get_study_id(name))
