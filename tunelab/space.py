@@ -184,7 +184,7 @@ class IntDistribution:
         return self.clip(x)
 
     def clip(self, value: float) -> int:
-        k = round((value - self.low) / self.step)
+        k = math.floor((value - self.low) / self.step + 0.5)  # half-up, so every value gets equal mass
         v = self.low + int(k) * self.step
         return int(min(self.high, max(self.low, v)))
 
