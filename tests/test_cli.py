@@ -1,0 +1,158 @@
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import tunelab
+from tunelab.cli import main
+from tunelab.spec import SpecError, load_spec, parse_duration
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+OBJECTIVE_MODULE = """
+def objective(trial):
+    x = trial.suggest_float("x", -5, 5)
+    return (x - 1) ** 2
+
+def from_params(params, trial):
+    trial.set_user_attr("seen", True)
+    return (params["x"] - 1) ** 2 + params.get("bonus", 0)
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    (tmp_path / "myobj.py").write_text(OBJECTIVE_MODULE)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_run_creates_the_default_sqlite_file_and_show_ls_delete(workdir):
+    write(workdir / "spec.toml", """
+        [study]
+        name = "quad"
+        sampler = "random"
+        n_trials = 12
+        seed = 1
+        [objective]
+        function = "myobj:objective"
+    """)
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", "spec.toml", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "best trial #" in result.output
+    assert (workdir / "tunelab.db").exists()
+    study = tunelab.load_study("quad", "sqlite:///tunelab.db")
+    assert len(study.trials) == 12
+
+    # running again continues the same study
+    result = runner.invoke(main, ["run", "spec.toml", "--no-progress", "--n-trials", "3"])
+    assert result.exit_code == 0, result.output
+    assert "(12 trials so far)" in result.output
+    assert len(tunelab.load_study("quad", "sqlite:///tunelab.db").trials) == 15
+
+    result = runner.invoke(main, ["ls"])
+    assert result.exit_code == 0 and "quad" in result.output and "15" in result.output
+
+    result = runner.invoke(main, ["show", "quad", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert f"value={study.best_value:.6g}" in result.output or "best trial" in result.output
+    assert "... 12 more" in result.output
+
+    result = runner.invoke(main, ["show", "nope"])
+    assert result.exit_code == 2 and "no study named 'nope'" in result.output and "quad" in result.output
+
+    result = runner.invoke(main, ["delete", "quad", "--yes"])
+    assert result.exit_code == 0 and "deleted study 'quad' (15 trials)" in result.output
+    assert "no studies" in runner.invoke(main, ["ls"]).output
+
+
+def test_run_with_a_declared_space_and_yaml(workdir):
+    write(workdir / "spec.yaml", """
+        study:
+          name: declared
+          sampler: grid
+          n_trials: 100
+          storage: sqlite:///other.db
+        objective:
+          function: myobj:from_params
+        space:
+          x: {type: float, low: 0, high: 2, step: 0.5}
+          bonus: [0, 1]
+    """)
+    result = CliRunner().invoke(main, ["run", "spec.yaml", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    study = tunelab.load_study("declared", "sqlite:///other.db")
+    assert len(study.trials) == 10  # the whole grid, then it stops
+    assert study.best_params == {"x": 1.0, "bonus": 0}
+    assert study.best_trial.user_attrs == {"seen": True}
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[study]\nn_trials = 'ten'\n[objective]\nfunction='myobj:objective'\n",
+         "spec.toml: [study] n_trials: expected an int >= 1; got 'ten'"),
+        ("[study]\nn_trials = 3\nsampler = 'magic'\n[objective]\nfunction='myobj:objective'\n",
+         "spec.toml: [study] sampler: expected one of"),
+        ("[study]\nn_trials = 3\n", "spec.toml: missing [objective]"),
+        ("[study]\nn_trials = 3\n[objective]\nfunction='myobj'\n",
+         "spec.toml: [objective] function: expected 'module:function'"),
+        ("[study]\nn_trials = 3\n[objective]\nfunction='nosuchmod:f'\n",
+         "spec.toml: [objective] function: cannot import module 'nosuchmod'"),
+        ("[study]\nn_trials = 3\n[objective]\nfunction='myobj:nothing'\n",
+         "spec.toml: [objective] function: module 'myobj' has no function 'nothing'"),
+        ("[study]\n[objective]\nfunction='myobj:objective'\n", "spec.toml: [study] needs n_trials or timeout"),
+        ("[study]\ntimeout='soon'\n[objective]\nfunction='myobj:objective'\n", "spec.toml: [study] timeout: expected"),
+        ("[study]\nn_trials=2\ndirection='up'\n[objective]\nfunction='myobj:objective'\n",
+         "spec.toml: [study] direction: expected 'minimize' or 'maximize'"),
+        ("[study]\nn_trials=2\ntrials=3\n[objective]\nfunction='myobj:objective'\n",
+         "spec.toml: [study] unknown key(s) ['trials']"),
+        ("[study]\nn_trials=2\n[objective]\nfunction='myobj:objective'\n[space]\nx={type='float', low=1}\n",
+         "spec.toml: [space] parameter 'x': a float parameter needs 'high'"),
+        ("[study\nn_trials=2\n", "spec.toml: not valid TOML"),
+        ("[study]\nn_trials=2\n[objective]\nfunction='myobj:objective'\n[extras]\n",
+         "spec.toml: unknown table(s) ['extras']"),
+    ],
+)
+def test_bad_spec_gets_one_clear_line(workdir, body, message):
+    (workdir / "spec.toml").write_text(body)
+    result = CliRunner().invoke(main, ["run", "spec.toml", "--no-progress"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert message in lines[0]
+
+
+def test_missing_spec_file(workdir):
+    result = CliRunner().invoke(main, ["run", "absent.toml"])
+    assert result.exit_code == 2 and "absent.toml: no such file" in result.output
+
+
+def test_unreachable_database_is_one_line(workdir):
+    result = CliRunner().invoke(main, ["ls", "--storage", "postgresql://nobody@127.0.0.1:1/none"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "127.0.0.1:1" in result.output
+
+
+def test_parse_duration():
+    assert parse_duration("90s") == 90 and parse_duration("10m") == 600 and parse_duration(2) == 2.0
+    assert parse_duration("1.5h") == 5400
+    with pytest.raises(ValueError):
+        parse_duration("-3m")
+
+
+def test_example_specs_load(tmp_path):
+    spec = load_spec(EXAMPLES / "ridge_space.toml")
+    assert spec.n_trials == 16 and spec.directions == ["maximize"]
+    assert type(spec.sampler).__name__ == "QMCSampler"
+    with pytest.raises(SpecError):
+        load_spec(tmp_path / "x.json")

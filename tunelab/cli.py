@@ -1,0 +1,200 @@
+"""The `tunelab` command: run a spec file, list, show and delete studies (and `tune` a table)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from tunelab.spec import DEFAULT_STORAGE, SpecError
+
+_storage_option = click.option("--storage", default=DEFAULT_STORAGE, show_default=True,
+                               help="Database URL (sqlite:///file.db, postgresql://user@host/db, mysql://...).")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns the library's expected errors into one line instead of a traceback, and loads
+    `tune` (which needs the torch extra) only when it is asked for."""
+
+    _lazy = {"tune": "tunelab.nn.cli:tune"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self._lazy:
+            return super().get_command(ctx, name)
+        module, attr = self._lazy[name].split(":")
+        try:
+            import importlib
+
+            return getattr(importlib.import_module(module), attr)
+        except ImportError as exc:
+            missing = str(exc)
+
+            @click.command(name=name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+                           help="Tune a neural network on a table (needs `pip install 'tunelab[torch]'`).")
+            def unavailable() -> None:
+                _fail(f"`tunelab {name}` needs PyTorch: pip install 'tunelab[torch]' ({missing})")
+
+            return unavailable
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from tunelab.storage import StorageError
+
+        try:
+            return super().invoke(ctx)
+        except (SpecError, StorageError) as exc:
+            _fail(str(exc))
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="tunelab")
+def main() -> None:
+    """tunelab: hyperparameter tuning for neural networks and any other model."""
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--storage", default=None, help="Override the spec's storage URL.")
+@click.option("--n-trials", type=int, default=None, help="Override the spec's n_trials.")
+@click.option("--timeout", default=None, help="Override the spec's timeout (seconds or 10m, 1h).")
+@click.option("--n-jobs", type=int, default=None, help="Parallel workers (processes with a database storage).")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | None, n_jobs: int | None,
+        no_progress: bool) -> None:
+    """Run (or continue) the study described in SPEC (.toml or .yaml).
+
+    Run the same command on several machines against one database to add workers.
+    """
+    from tunelab.spec import load_spec
+    from tunelab.study import create_study
+
+    rs = load_spec(spec, {"storage": storage, "n_trials": n_trials, "timeout": timeout, "n_jobs": n_jobs})
+    study = create_study(rs.name, rs.storage, directions=rs.directions, sampler=rs.sampler, pruner=rs.pruner,
+                         seed=rs.seed, load_if_exists=True)
+    before = len(study.trials)
+    click.echo(f"study {rs.name!r} in {rs.storage} ({before} trials so far)")
+    try:
+        study.optimize(rs.objective, n_trials=rs.n_trials, timeout=rs.timeout, n_jobs=rs.n_jobs,
+                       show_progress_bar=not no_progress)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: {len(study.trials) - before} new trials are kept in {rs.storage}", err=True)
+        sys.exit(130)
+    _print_summary(study, top=5)
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _print_summary(study: Any, top: int) -> None:
+    from tunelab.trial import TrialState
+
+    trials = study.trials
+    counts = {s.name.lower(): sum(t.state == s for t in trials) for s in TrialState}
+    click.echo("trials: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+    if len(study.directions) > 1:
+        front = study.best_trials
+        click.echo(f"Pareto front: {len(front)} trials")
+        for t in front[:top]:
+            click.echo(f"  #{t.number}: values={[_format_value(v) for v in t.values]} params={t.params}")
+        return
+    try:
+        best = study.best_trial
+    except ValueError:
+        click.echo("no complete trial yet")
+        return
+    click.echo(f"best trial #{best.number}: value={_format_value(best.value)}")
+    for k, v in best.params.items():
+        click.echo(f"  {k} = {_format_value(v)}")
+
+
+@main.command(name="ls")
+@_storage_option
+def list_studies(storage: str) -> None:
+    """List the studies in a storage."""
+    from tunelab.storage import get_storage
+
+    studies = get_storage(storage).list_studies()
+    if not studies:
+        click.echo(f"no studies in {storage}")
+        return
+    rows = [("name", "direction", "trials", "complete", "best")]
+    for s in studies:
+        best = "-" if not s.best_values else ", ".join(_format_value(v) for v in s.best_values)
+        rows.append((s.name, ",".join(d.name.lower() for d in s.directions), str(s.n_trials), str(s.n_complete),
+                     best))
+    _print_table(rows)
+
+
+def _print_table(rows: list[tuple]) -> None:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for j, row in enumerate(rows):
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        if j == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+def _open(name: str, storage: str) -> Any:
+    from tunelab.storage import StudyNotFoundError, get_storage
+    from tunelab.study import Study
+
+    store = get_storage(storage)
+    try:
+        return Study(name, store, sampler="random")
+    except StudyNotFoundError:
+        names = [s.name for s in store.list_studies()]
+        _fail(f"no study named {name!r} in {storage}; studies there: {', '.join(names) or 'none'}")
+
+
+@main.command()
+@click.argument("study_name")
+@_storage_option
+@click.option("--top", default=20, show_default=True, help="How many trials to list (best first).")
+def show(study_name: str, storage: str, top: int) -> None:
+    """Show a study's best trial and a table of its trials."""
+    from tunelab.trial import TrialState
+
+    study = _open(study_name, storage)
+    _print_summary(study, top=5)
+    trials = study.trials
+    if not trials:
+        return
+    names = sorted({k for t in trials for k in t.params})
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    others = [t for t in trials if t.state != TrialState.COMPLETE]
+    if len(study.directions) == 1:
+        complete.sort(key=lambda t: study.direction.sign() * t.values[0])
+    shown = (complete + others)[:top]
+    rows = [("#", "state", "value", *names)]
+    for t in shown:
+        value = "-" if t.values is None else ",".join(_format_value(v) for v in t.values)
+        rows.append((str(t.number), t.state.name.lower(), value,
+                     *(_format_value(t.params[n]) if n in t.params else "" for n in names)))
+    _print_table(rows)
+    if len(trials) > top:
+        click.echo(f"... {len(trials) - top} more (use --top)")
+
+
+@main.command()
+@click.argument("study_name")
+@_storage_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(study_name: str, storage: str, yes: bool) -> None:
+    """Delete a study and all its trials."""
+    study = _open(study_name, storage)
+    n = len(study.trials)
+    if not yes and not click.confirm(f"delete study {study_name!r} and its {n} trials?", default=False):
+        click.echo("nothing deleted")
+        return
+    study.storage.delete_study(study.study_id)
+    click.echo(f"deleted study {study_name!r} ({n} trials)")

@@ -1,0 +1,237 @@
+"""Study spec files (TOML or YAML) for `tunelab run`: parse, check, and build what they describe.
+
+A spec has a ``[study]`` table (name, direction(s), sampler, pruner, n_trials or
+timeout, n_jobs, seed, storage), an objective — ``[objective] function =
+"module:function"`` or a built-in ``[trainer]`` with ``[data]`` — and an optional
+declarative ``[space]``.  Every mistake becomes one :class:`SpecError` line that
+names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+DEFAULT_STORAGE = "sqlite:///tunelab.db"
+
+
+class SpecError(ValueError):
+    """A bad spec file: the message names the file, the key and what was expected."""
+
+
+@dataclass
+class RunSpec:
+    path: Path
+    name: str
+    directions: list[str]
+    storage: str
+    sampler: Any
+    pruner: Any
+    n_trials: int | None
+    timeout: float | None
+    n_jobs: int
+    seed: int | None
+    objective: Callable
+    space: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_STUDY_KEYS = {"name", "direction", "directions", "sampler", "pruner", "n_trials", "timeout", "n_jobs", "seed",
+               "storage"}
+_TOP_KEYS = {"study", "objective", "space", "trainer", "data"}
+
+
+def read_file(path: str | Path) -> dict[str, Any]:
+    """The raw mapping of a .toml, .yaml or .yml file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: no such file")
+    text = path.read_text()
+    try:
+        if path.suffix == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib
+            data = tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            raise SpecError(f"{path}: expected a .toml, .yaml or .yml file")
+    except SpecError:
+        raise
+    except Exception as exc:
+        raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a table of settings at the top level")
+    return data
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a text like '90s', '10m', '1.5h'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", str(value))
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"expected seconds > 0 or a duration such as '90s', '10m', '1h'; got {value!r}")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
+
+
+def _expect(path: Path, key: str, value: Any, kind: type | tuple, what: str) -> Any:
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise SpecError(f"{path}: {key}: expected {what}; got {value!r}")
+    if not isinstance(value, kind):
+        raise SpecError(f"{path}: {key}: expected {what}; got {value!r}")
+    return value
+
+
+def _plugin(path: Path, key: str, value: Any, registry: dict[str, str]) -> Any:
+    """A sampler/pruner given as a name or as a table {name = "...", option = ...}."""
+    if value is None or isinstance(value, str):
+        if isinstance(value, str) and value.lower() not in registry:
+            raise SpecError(f"{path}: {key}: expected one of {sorted(registry)}; got {value!r}")
+        return value
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        options = {k: v for k, v in value.items() if k != "name"}
+        name = value["name"].lower()
+        if name not in registry:
+            raise SpecError(f"{path}: {key}.name: expected one of {sorted(registry)}; got {value['name']!r}")
+        module, cls = registry[name].split(":")
+        try:
+            return getattr(importlib.import_module(module), cls)(**options)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"{path}: {key}: bad options for {name!r}: {exc}") from None
+    raise SpecError(f"{path}: {key}: expected a name or a table with 'name'; got {value!r}")
+
+
+def _load_function(path: Path, key: str, target: Any) -> Callable:
+    if not isinstance(target, str) or ":" not in target:
+        raise SpecError(f"{path}: {key}: expected 'module:function' (e.g. 'train:objective'); got {target!r}")
+    module_name, func_name = target.split(":", 1)
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # modules beside the spec file can be named plainly
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SpecError(f"{path}: {key}: cannot import module {module_name!r}: {exc}") from None
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise SpecError(f"{path}: {key}: module {module_name!r} has no function {func_name!r}")
+    return func
+
+
+def _wrap_objective(func: Callable, space: Any, kwargs: dict[str, Any]) -> Callable:
+    """With a declared space the function gets the values (and the trial if it takes two arguments)."""
+    if space is None:
+        return lambda trial: func(trial, **kwargs)
+    n_positional = sum(1 for p in inspect.signature(func).parameters.values()
+                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in kwargs)
+
+    def objective(trial: Any) -> Any:
+        params = trial.suggest(space)
+        return func(params, trial, **kwargs) if n_positional >= 2 else func(params, **kwargs)
+
+    return objective
+
+
+def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunSpec:
+    """Read and check a spec file; ``overrides`` (from CLI flags) replace [study] keys."""
+    from tunelab.pruners import PRUNERS
+    from tunelab.samplers import SAMPLERS
+    from tunelab.space import SearchSpace
+
+    path = Path(path)
+    data = read_file(path)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise SpecError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(_TOP_KEYS)}")
+    study = data.get("study", {})
+    _expect(path, "[study]", study, dict, "a table")
+    study = {**study, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    bad = set(study) - _STUDY_KEYS
+    if bad:
+        raise SpecError(f"{path}: [study] unknown key(s) {sorted(bad)}; allowed: {sorted(_STUDY_KEYS)}")
+
+    space = None
+    if "space" in data:
+        try:
+            space = SearchSpace.from_mapping(_expect(path, "[space]", data["space"], dict, "a table of parameters"))
+        except ValueError as exc:
+            raise SpecError(f"{path}: [space] {exc}") from None
+
+    direction_default = "minimize"
+    if "trainer" in data:
+        if "objective" in data:
+            raise SpecError(f"{path}: give [objective] or [trainer], not both")
+        from tunelab.nn.spec import build_objective
+
+        try:
+            objective, trainer_space, direction_default = build_objective(
+                _expect(path, "[trainer]", data["trainer"], dict, "a table"),
+                _expect(path, "[data]", data.get("data", {}), dict, "a table"))
+        except (ValueError, FileNotFoundError) as exc:
+            raise SpecError(f"{path}: [trainer]/[data]: {exc}") from None
+        space = space or trainer_space
+    elif "objective" in data:
+        table = data["objective"]
+        if isinstance(table, str):
+            table = {"function": table}
+        _expect(path, "[objective]", table, dict, "a table with 'function'")
+        extra = set(table) - {"function", "kwargs"}
+        if extra:
+            raise SpecError(f"{path}: [objective] unknown key(s) {sorted(extra)}; allowed: ['function', 'kwargs']")
+        kwargs = _expect(path, "[objective] kwargs", table.get("kwargs", {}), dict, "a table")
+        objective = _wrap_objective(_load_function(path, "[objective] function", table.get("function")), space,
+                                    kwargs)
+    else:
+        raise SpecError(f"{path}: missing [objective] (function = 'module:function') or [trainer]")
+
+    if "direction" in study and "directions" in study:
+        raise SpecError(f"{path}: [study] give 'direction' or 'directions', not both")
+    directions = study.get("directions", [study.get("direction", direction_default)])
+    if not isinstance(directions, list) or not directions or \
+            any(d not in ("minimize", "maximize") for d in directions):
+        raise SpecError(f"{path}: [study] direction: expected 'minimize' or 'maximize'; got {directions!r}")
+
+    n_trials = study.get("n_trials")
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
+        raise SpecError(f"{path}: [study] n_trials: expected an int >= 1; got {n_trials!r}")
+    timeout = None
+    if study.get("timeout") is not None:
+        try:
+            timeout = parse_duration(study["timeout"])
+        except ValueError as exc:
+            raise SpecError(f"{path}: [study] timeout: {exc}") from None
+    if n_trials is None and timeout is None:
+        raise SpecError(f"{path}: [study] needs n_trials or timeout (or both)")
+    n_jobs = study.get("n_jobs", 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
+        raise SpecError(f"{path}: [study] n_jobs: expected an int >= 1 or -1; got {n_jobs!r}")
+    seed = study.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise SpecError(f"{path}: [study] seed: expected an int >= 0; got {seed!r}")
+    name = study.get("name", path.stem)
+    _expect(path, "[study] name", name, str, "a text")
+    storage = study.get("storage", DEFAULT_STORAGE)
+    _expect(path, "[study] storage", storage, str, "a database URL such as 'sqlite:///tunelab.db'")
+
+    sampler = _plugin(path, "[study] sampler", study.get("sampler", "auto"), SAMPLERS)
+    if isinstance(sampler, str) and space is not None and sampler.lower() in ("grid", "qmc", "sobol"):
+        from tunelab.samplers.grid import GridSampler
+        from tunelab.samplers.qmc import QMCSampler
+
+        try:
+            sampler = GridSampler(space) if sampler.lower() == "grid" else QMCSampler(space, seed=seed)
+        except ValueError as exc:
+            raise SpecError(f"{path}: [study] sampler: {exc}") from None
+    pruner = _plugin(path, "[study] pruner", study.get("pruner"), PRUNERS)
+    return RunSpec(path=path, name=name, directions=directions, storage=storage, sampler=sampler, pruner=pruner,
+                   n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, seed=seed, objective=objective, space=space)
