@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
+from collections import deque
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -27,6 +29,7 @@ class _Study:
         self.user_attrs: dict[str, Any] = {}
         self.system_attrs: dict[str, Any] = {}
         self.claims: set[str] = set()
+        self.waiting: deque[int] = deque()  # numbers of WAITING trials, oldest first
         self.created = datetime.now()
 
 
@@ -116,12 +119,16 @@ class InMemoryStorage(BaseStorage):
                                 user_attrs=copy.deepcopy(user_attrs or {}), system_attrs=system_attrs,
                                 datetime_start=datetime.now() if state == TrialState.RUNNING else None)
             study.trials.append(trial)
+            if state == TrialState.WAITING:
+                study.waiting.append(number)
             self._trial_index[trial_id] = (study_id, number)
             return trial_id, number
 
     def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
         with self._lock:
-            for t in self._study(study_id).trials:
+            study = self._study(study_id)
+            while study.waiting:
+                t = study.trials[study.waiting.popleft()]
                 if t.state == TrialState.WAITING:
                     t.state = TrialState.RUNNING
                     t.datetime_start = datetime.now()
@@ -168,14 +175,14 @@ class InMemoryStorage(BaseStorage):
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
-            return copy.deepcopy(self._trial(trial_id))
+            return _snapshot(self._trial(trial_id))
 
     def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
         with self._lock:
             trials = self._study(study_id).trials
             picked = trials if states is None else [t for t in trials if t.state in states]
             # finished trials are immutable: share them; copy only the ones still changing
-            return [t if t.state.is_finished() else copy.deepcopy(t) for t in picked]
+            return [_snapshot(t) for t in picked]
 
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         with self._lock:
@@ -208,3 +215,13 @@ class InMemoryStorage(BaseStorage):
                     self.finish_trial(t.trial_id, TrialState.FAIL)
                     failed.append(t.trial_id)
         return failed
+
+
+def _snapshot(trial: FrozenTrial) -> FrozenTrial:
+    """Finished trials never change, so they are shared; a running one is copied."""
+    if trial.state.is_finished():
+        return trial
+    return dataclasses.replace(
+        trial, params=dict(trial.params), distributions=dict(trial.distributions),
+        intermediate_values=dict(trial.intermediate_values), user_attrs=copy.deepcopy(trial.user_attrs),
+        system_attrs=copy.deepcopy(trial.system_attrs))
