@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.svm import SVC
+
+import tunelab
+from tunelab.sklearn import SearchCV
+
+
+def test_grid_matches_gridsearchcv_exactly():
+    X, y = make_regression(n_samples=120, n_features=10, noise=5.0, random_state=0)
+    grid = {"alpha": [0.01, 0.1, 1.0, 10.0, 100.0]}
+    ours = SearchCV(Ridge(), grid, sampler="grid", cv=4).fit(X, y)
+    ref = GridSearchCV(Ridge(), grid, cv=4).fit(X, y)
+    assert ours.best_params_ == ref.best_params_
+    assert ours.best_score_ == pytest.approx(ref.best_score_)
+    order = np.argsort(ours.cv_results_["param_alpha"].astype(float))
+    assert np.allclose(ours.cv_results_["mean_test_score"][order], ref.cv_results_["mean_test_score"])
+    assert ours.cv_results_["rank_test_score"][ours.best_index_] == 1
+    assert len(ours.study_.trials) == 5
+    assert ours.score(X, y) == pytest.approx(ref.score(X, y))
+
+
+def test_search_with_conditional_space_refits_and_predicts():
+    X, y = load_iris(return_X_y=True)
+    space = {
+        "kernel": tunelab.Categorical(["linear", "rbf"]),
+        "C": tunelab.Float(1e-2, 1e2, log=True),
+        "gamma": tunelab.Float(1e-3, 1e1, log=True, when={"kernel": "rbf"}),
+    }
+    search = SearchCV(SVC(), space, n_trials=12, cv=3, random_state=0).fit(X, y)
+    assert search.best_score_ > 0.9
+    assert search.predict(X[:5]).shape == (5,)
+    params = search.cv_results_["params"]
+    assert all(("gamma" in p) == (p["kernel"] == "rbf") for p in params)
+    assert search.cv_results_["param_gamma"].mask.tolist() == [("gamma" not in p) for p in params]
+    assert search.best_estimator_.get_params()["C"] == search.best_params_["C"]
+
+
+def test_classifier_splits_are_stratified_on_imbalanced_data():
+    X, y = make_classification(n_samples=200, weights=[0.9, 0.1], random_state=0)
+    search = SearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1.0]}, sampler="grid", cv=5,
+                      scoring="balanced_accuracy").fit(X, y)
+    from sklearn.metrics import balanced_accuracy_score
+
+    # the split scores are exactly those of StratifiedKFold(5): stratified splits were used
+    for i, C in enumerate(search.cv_results_["param_C"]):
+        expected = [balanced_accuracy_score(y[te], LogisticRegression(C=C, max_iter=200).fit(X[tr], y[tr]).predict(X[te]))
+                    for tr, te in StratifiedKFold(5).split(X, y)]
+        got = [search.cv_results_[f"split{k}_test_score"][i] for k in range(5)]
+        assert got == pytest.approx(expected)
+    assert search.n_splits_ == 5 and 0.5 < search.best_score_ <= 1.0
+
+
+def test_failing_configurations_get_error_score_and_a_clear_error_when_all_fail():
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    search = SearchCV(Ridge(), {"alpha": [1.0, -1.0]}, sampler="grid", cv=3).fit(X, y)
+    states = list(search.cv_results_["state"])
+    assert states.count("fail") == 1 and states.count("complete") == 1
+    assert search.best_params_ == {"alpha": 1.0}
+    with pytest.raises(ValueError, match="no configuration could be scored"):
+        SearchCV(Ridge(), {"alpha": [-1.0, -2.0]}, sampler="grid", cv=3).fit(X, y)

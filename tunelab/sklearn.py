@@ -1,0 +1,168 @@
+"""SearchCV: a drop-in for scikit-learn's GridSearchCV / RandomizedSearchCV, with tunelab's search.
+
+Each trial cross-validates one configuration and reports the score of every fold
+(step = fold index), so a pruner (e.g. the CV pruner) can stop a configuration
+that cannot catch up after a few folds.  Splits come from scikit-learn's
+``check_cv``: stratified for classifiers, as in GridSearchCV.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+
+from tunelab.space import SearchSpace
+from tunelab.study import Study, create_study
+from tunelab.trial import Trial, TrialPruned, TrialState
+
+
+def _space_from(space: Any) -> SearchSpace:
+    """A declarative space; a GridSearchCV-style dict of lists is read as categoricals."""
+    if isinstance(space, Mapping):
+        space = {k: (list(v) if isinstance(v, (tuple, np.ndarray)) else v) for k, v in space.items()}
+    return SearchSpace.from_mapping(space)
+
+
+class SearchCV(BaseEstimator):
+    """Tune ``estimator``'s parameters over ``space`` by cross-validation.
+
+    ``space`` maps parameter names to tunelab.Float/Int/Categorical (with ``when=``
+    conditions) or to lists of values.  ``sampler="grid"`` searches exhaustively
+    like GridSearchCV; the default ``"auto"`` searches adaptively for ``n_trials``.
+    """
+
+    def __init__(self, estimator: Any, space: Any, *, n_trials: int = 50, timeout: float | None = None,
+                 cv: Any = 5, scoring: Any = None, refit: bool = True, sampler: Any = "auto", pruner: Any = None,
+                 n_jobs: int = 1, storage: Any = None, study_name: str | None = None,
+                 random_state: int | None = None, error_score: float = np.nan, verbose: int = 0):
+        self.estimator = estimator
+        self.space = space
+        self.n_trials = n_trials
+        self.timeout = timeout
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.sampler = sampler
+        self.pruner = pruner
+        self.n_jobs = n_jobs
+        self.storage = storage
+        self.study_name = study_name
+        self.random_state = random_state
+        self.error_score = error_score
+        self.verbose = verbose
+
+    def _make_sampler(self, space: SearchSpace) -> Any:
+        if isinstance(self.sampler, str) and self.sampler.lower() == "grid":
+            from tunelab.samplers.grid import GridSampler
+
+            return GridSampler(space)
+        return self.sampler
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "SearchCV":
+        space = _space_from(self.space)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y))
+        scorer = check_scoring(self.estimator, scoring=self.scoring)
+        self.study_: Study = create_study(self.study_name, self.storage, direction="maximize",
+                                          sampler=self._make_sampler(space), pruner=self.pruner,
+                                          seed=self.random_state, load_if_exists=self.study_name is not None)
+
+        def objective(trial: Trial) -> float:
+            params = trial.suggest(space)
+            scores, fit_times = [], []
+            for fold, (train, test) in enumerate(splits):
+                model = clone(self.estimator).set_params(**params)
+                start = time.perf_counter()
+                model.fit(_take(X, train), None if y is None else _take(y, train), **fit_params)
+                fit_times.append(time.perf_counter() - start)
+                scores.append(float(scorer(model, _take(X, test), None if y is None else _take(y, test))))
+                trial.set_user_attr("split_scores", scores)
+                trial.set_user_attr("fit_times", fit_times)
+                trial.report(scores[-1], fold)
+                if fold < len(splits) - 1 and trial.should_prune():
+                    raise TrialPruned()
+            return float(np.mean(scores))
+
+        n_trials = None if self.n_trials is None else int(self.n_trials)
+        self.study_.optimize(objective, n_trials=n_trials, timeout=self.timeout, n_jobs=self.n_jobs,
+                             show_progress_bar=bool(self.verbose))
+        complete = self.study_.get_trials([TrialState.COMPLETE])
+        if not complete:
+            reasons = {t.system_attrs.get("fail_reason") for t in self.study_.trials} - {None}
+            raise ValueError(f"SearchCV: no configuration could be scored; reasons: {sorted(reasons)[:3]}")
+        best = self.study_.best_trial
+        self.best_params_ = dict(best.params)
+        self.best_score_ = float(best.value)
+        self.best_index_ = best.number
+        self.n_splits_ = len(splits)
+        self.cv_results_ = _cv_results(self.study_.trials, self.n_splits_, self.error_score)
+        self.scorer_ = scorer
+        if self.refit:
+            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
+            start = time.perf_counter()
+            self.best_estimator_.fit(X, y, **fit_params)
+            self.refit_time_ = time.perf_counter() - start
+        return self
+
+    # the fitted best estimator's methods, as in GridSearchCV
+    def predict(self, X: Any) -> Any:
+        return self._best().predict(X)
+
+    def predict_proba(self, X: Any) -> Any:
+        return self._best().predict_proba(X)
+
+    def decision_function(self, X: Any) -> Any:
+        return self._best().decision_function(X)
+
+    def transform(self, X: Any) -> Any:
+        return self._best().transform(X)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        return float(self.scorer_(self._best(), X, y))
+
+    def _best(self) -> Any:
+        if not hasattr(self, "best_estimator_"):
+            raise AttributeError("SearchCV has no best_estimator_: call fit first, with refit=True")
+        return self.best_estimator_
+
+
+def _take(data: Any, index: np.ndarray) -> Any:
+    return data.iloc[index] if hasattr(data, "iloc") else data[index]
+
+
+def _cv_results(trials: list, n_splits: int, error_score: float) -> dict[str, Any]:
+    """GridSearchCV's cv_results_ layout; pruned folds are NaN, failed trials get error_score."""
+    names = sorted({k for t in trials for k in t.params})
+    out: dict[str, Any] = {"params": [dict(t.params) for t in trials],
+                           "state": np.array([t.state.name.lower() for t in trials])}
+    for name in names:
+        out[f"param_{name}"] = np.ma.masked_array([t.params.get(name) for t in trials],
+                                                  mask=[name not in t.params for t in trials], dtype=object)
+    splits = np.full((len(trials), n_splits), np.nan)
+    fit_times = np.full((len(trials), n_splits), np.nan)
+    for i, t in enumerate(trials):
+        scores = t.user_attrs.get("split_scores", [])
+        splits[i, : len(scores)] = scores
+        times = t.user_attrs.get("fit_times", [])
+        fit_times[i, : len(times)] = times
+        if t.state == TrialState.FAIL:
+            splits[i, :] = error_score
+    for k in range(n_splits):
+        out[f"split{k}_test_score"] = splits[:, k]
+    complete = np.array([t.state == TrialState.COMPLETE for t in trials])
+    mean = np.array([np.mean(row) if ok else np.nan for row, ok in zip(splits, complete)])
+    std = np.array([np.std(row) if ok else np.nan for row, ok in zip(splits, complete)])
+    out["mean_test_score"] = mean
+    out["std_test_score"] = std
+    order = np.argsort(-np.where(np.isnan(mean), -np.inf, mean), kind="stable")
+    rank = np.empty(len(trials), dtype=int)
+    rank[order] = np.arange(1, len(trials) + 1)
+    out["rank_test_score"] = rank
+    with np.errstate(all="ignore"):
+        out["mean_fit_time"] = np.array([np.nanmean(r) if not np.all(np.isnan(r)) else np.nan for r in fit_times])
+    return out
