@@ -7,12 +7,39 @@ from typing import Any
 
 from tunelab.pruners.base import BasePruner, NopPruner, PruningContext
 
+# name -> "module:Class"; every entry builds with no arguments.  PercentilePruner needs its
+# percentile, so it has no name here: pass PercentilePruner(25) itself.
 PRUNERS: dict[str, str] = {
     "none": "tunelab.pruners.base:NopPruner",
     "nop": "tunelab.pruners.base:NopPruner",
+    "median": "tunelab.pruners.percentile:MedianPruner",
+    "threshold": "tunelab.pruners.threshold:ThresholdPruner",  # no bounds: prunes NaN/inf only
+    "patience": "tunelab.pruners.patience:PatiencePruner",
+    "asha": "tunelab.pruners.halving:SuccessiveHalvingPruner",  # min_resource=1, reduction_factor=3
+    "sha": "tunelab.pruners.halving:SuccessiveHalvingPruner",
+    "successive_halving": "tunelab.pruners.halving:SuccessiveHalvingPruner",
+    "hyperband": "tunelab.pruners.hyperband:HyperbandPruner",
+    "cv": "tunelab.pruners.cv:CVPruner",
 }
 
-__all__ = ["BasePruner", "NopPruner", "PruningContext", "PRUNERS", "make_pruner"]
+# classes importable as tunelab.pruners.<Name>, loaded on first use
+_LAZY = {
+    "MedianPruner": "tunelab.pruners.percentile",
+    "PercentilePruner": "tunelab.pruners.percentile",
+    "ThresholdPruner": "tunelab.pruners.threshold",
+    "PatiencePruner": "tunelab.pruners.patience",
+    "SuccessiveHalvingPruner": "tunelab.pruners.halving",
+    "HyperbandPruner": "tunelab.pruners.hyperband",
+    "CVPruner": "tunelab.pruners.cv",
+}
+
+__all__ = ["BasePruner", "NopPruner", "PruningContext", "PRUNERS", "make_pruner", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tunelab.pruners' has no attribute {name!r}")
 
 
 def make_pruner(spec: Any) -> BasePruner | None:

@@ -1,0 +1,158 @@
+"""Fidelity-aware search (BOHB-style): a model-based sampler that learns from pruned trials too.
+
+Under successive halving most trials stop early, so a sampler that only looks
+at complete trials sees few points.  Every trial that reported at step ``s``
+is, however, an evaluation of its configuration at budget ``s``.
+:class:`FidelitySampler` groups the reports by step ("budget level"), picks
+the highest level with at least ``min_points`` trials, and hands the base
+sampler (TPE by default) a view of the study in which each of those trials is
+COMPLETE with value = its report at that level, and trials stopped below that
+level are PRUNED (see :func:`level_view`).  Before any level has enough
+points it samples uniformly at random, like BOHB.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Sequence
+
+from tunelab.samplers.base import BaseSampler, SamplingContext
+from tunelab.space import Distribution
+from tunelab.trial import FrozenTrial, TrialState
+
+FINAL = math.inf  # the level of complete trials that reported no intermediate value
+
+# trials whose reports count as evaluations (a FAIL trial's last reports may be what broke it)
+_OBSERVED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+
+
+def budget_levels(trials: Sequence[FrozenTrial]) -> dict[float, list[tuple[FrozenTrial, float]]]:
+    """{level: [(trial, value at that level)]}; a complete trial without reports sits at level FINAL."""
+    levels: dict[float, list[tuple[FrozenTrial, float]]] = {}
+    for t in trials:
+        if t.state not in _OBSERVED:
+            continue
+        if t.intermediate_values:
+            for step, value in t.intermediate_values.items():
+                if not math.isnan(value):
+                    levels.setdefault(step, []).append((t, value))
+        elif t.state == TrialState.COMPLETE and t.values:
+            levels.setdefault(FINAL, []).append((t, t.values[0]))
+    return levels
+
+
+def level_view(trials: Sequence[FrozenTrial], min_points: int) -> tuple[float | None, list[FrozenTrial]]:
+    """The highest level with >= ``min_points`` trials, and the study as the base sampler should see it.
+
+    Trials that reported at that level become synthetic COMPLETE copies whose
+    value is that report.  Trials that stopped below the level stay in the view
+    as PRUNED (a pruned trial lost at an earlier rung: samplers rank it below
+    every complete one), and running ones stay RUNNING (for constant liars).
+    Without the earlier-stopped trials, a view of promoted trials only would
+    call good configurations "bad" and push the search away from them.
+    """
+    levels = budget_levels(trials)
+    for level in sorted(levels, reverse=True):
+        if len(levels[level]) < min_points:
+            continue
+        view = [dataclasses.replace(t, state=TrialState.COMPLETE, values=[v]) for t, v in levels[level]]
+        seen = {t.number for t in view}
+        for t in trials:
+            if t.number in seen or t.state not in _OBSERVED:
+                continue
+            if t.state == TrialState.RUNNING:
+                view.append(t)
+            elif t.last_step is not None and t.last_step < level:
+                view.append(t if t.state == TrialState.PRUNED else dataclasses.replace(t, state=TrialState.PRUNED))
+        view.sort(key=lambda t: t.number)
+        return level, view
+    return None, []
+
+
+class FidelitySampler(BaseSampler):
+    """Propose with ``base`` fitted on the highest budget level that has ``min_points`` trials; random before.
+
+    ``base`` is a sampler name ("tpe", "gp", ...) or a sampler object; it sees
+    only the public BaseSampler interface with a SamplingContext whose trials
+    are the synthetic view.  ``min_points=None`` means max(10, number of
+    parameters + 2), counted at the level being used.
+    """
+
+    def __init__(self, base: str | BaseSampler = "tpe", min_points: int | None = None, seed: int | None = None):
+        from tunelab._validation import Check, Interval, validate
+
+        validate({"base": [str, Check(lambda b: isinstance(b, BaseSampler), "a sampler object")],
+                  "min_points": [Interval(int, 1, None), None]},
+                 {"base": base, "min_points": min_points}, "FidelitySampler")
+        super().__init__(seed)
+        if isinstance(base, str):
+            from tunelab.samplers import load_sampler_class
+
+            base = load_sampler_class(base.lower())(seed=seed)
+        self.base: BaseSampler = base
+        self.min_points = min_points
+        self.last_level: float | None = None  # the level used for the latest proposal (None: random)
+        self._cache: tuple[Any, float | None, list[FrozenTrial]] | None = None
+
+    def reseed(self, seed: int | None) -> None:
+        super().reseed(seed)
+        self.base.reseed(None if seed is None else seed + 1)
+
+    def _needed(self, trials: Sequence[FrozenTrial]) -> int:
+        if self.min_points is not None:
+            return self.min_points
+        names: set[str] = set()
+        for t in trials[-50:]:
+            names.update(t.distributions)
+        return max(10, len(names) + 2)
+
+    def view(self, context: SamplingContext) -> SamplingContext | None:
+        """The context the base sampler sees for this trial (None: not enough data, sample at random)."""
+        key = (id(context), context.trial_number)
+        if self._cache is None or self._cache[0] != key:
+            trials = context.trials
+            level, view = level_view(trials, self._needed(trials))
+            self._cache = (key, level, view)
+        _, level, trials = self._cache
+        self.last_level = level
+        if level is None:
+            return None
+        return SamplingContext(load_trials=lambda: trials, directions=context.directions,
+                               trial_number=context.trial_number, params=dict(context.params),
+                               distributions=dict(context.distributions), claim=context.claim,
+                               enqueue=context.enqueue, _trials=trials)
+
+    def infer_relative_space(self, context: SamplingContext) -> dict[str, Distribution]:
+        inner = self.view(context)
+        return {} if inner is None else self.base.infer_relative_space(inner)
+
+    def sample_relative(self, context: SamplingContext, space: dict[str, Distribution]) -> dict[str, Any]:
+        inner = self.view(context)
+        return {} if inner is None else self.base.sample_relative(inner, space)
+
+    def sample_independent(self, context: SamplingContext, name: str, distribution: Distribution) -> Any:
+        inner = self.view(context)
+        if inner is None:
+            return super().sample_independent(context, name, distribution)
+        return self.base.sample_independent(inner, name, distribution)
+
+    def after_trial(self, context: SamplingContext, trial: FrozenTrial) -> None:
+        self.base.after_trial(context, trial)
+
+
+def fidelity_sampler(pruner: Any = None, seed: int | None = None, base: str | BaseSampler = "tpe",
+                     min_points: int | None = None) -> BaseSampler:
+    """The sampler to pair with ``pruner``: FidelitySampler when it prunes, else ``base`` on its own.
+
+    For the lead's ``sampler="auto"`` wiring: ``fidelity_sampler(study.pruner, seed)``.
+    """
+    from tunelab.pruners.base import NopPruner
+
+    if pruner is None or isinstance(pruner, NopPruner):
+        if isinstance(base, BaseSampler):
+            return base
+        from tunelab.samplers import load_sampler_class
+
+        return load_sampler_class(base.lower())(seed=seed)
+    return FidelitySampler(base=base, min_points=min_points, seed=seed)
