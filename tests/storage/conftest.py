@@ -1,0 +1,155 @@
+"""Storage fixtures: every backend behind one interface, each test on fresh tables.
+
+PostgreSQL and MariaDB tests run in a database created for this test session
+(dropped at its end), so they never touch other tests' tables; the servers
+themselves come from the shared fixtures in tests/conftest.py (skip on a
+laptop, fail when CI=true).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from tunelab.storage import BaseStorage, InMemoryStorage
+
+
+@dataclass
+class Backend:
+    """One database for one test; ``open()`` gives a storage object on it (a new one each call for SQL)."""
+
+    name: str
+    url: str | None  # None: in memory
+    _opened: list[BaseStorage] = field(default_factory=list)
+    _memory: InMemoryStorage | None = None
+
+    def open(self, **kwargs: object) -> BaseStorage:
+        if self.url is None:
+            if self._memory is None:
+                self._memory = InMemoryStorage()
+            return self._memory
+        from tunelab.storage.sql import SQLStorage
+
+        storage = SQLStorage(self.url, **kwargs)  # type: ignore[arg-type]
+        self._opened.append(storage)
+        return storage
+
+    def close(self) -> None:
+        for storage in self._opened:
+            storage.close()
+
+
+class ServerDatabases:
+    """Databases this session created on the servers; each is dropped at the end."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, str] = {}
+
+    def fresh(self, server_url: str, key: str | None = None) -> str:
+        """The URL of a new empty database on the server (one per key; key None: always new)."""
+        if key is not None and key in self._made:
+            return self._made[key]
+        url = sa.engine.make_url(server_url)
+        name = f"tunelab_t_{uuid.uuid4().hex[:12]}"
+        _admin(server_url, f"CREATE DATABASE {name}")
+        made = url.set(database=name).render_as_string(hide_password=False)
+        self._made[key or name] = made
+        return made
+
+    def drop_all(self) -> None:
+        for made in self._made.values():
+            url = sa.engine.make_url(made)
+            force = " WITH (FORCE)" if url.get_backend_name() == "postgresql" else ""
+            try:
+                _admin(made, f"DROP DATABASE IF EXISTS {url.database}{force}")
+            except Exception:  # best effort: a leftover test database is harmless
+                pass
+
+
+def _admin(url: str, sql: str) -> None:
+    parsed = sa.engine.make_url(url)
+    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else None
+    engine = sa.create_engine(parsed.set(database=admin_db), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_databases() -> Iterator[ServerDatabases]:
+    dbs = ServerDatabases()
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture
+def pg_db_url(postgres_url: str, server_databases: ServerDatabases) -> str:
+    """A PostgreSQL database of this session (shared by its tests: use unique study names)."""
+    return server_databases.fresh(postgres_url, key="postgres")
+
+
+@pytest.fixture
+def mysql_db_url(mysql_url: str, server_databases: ServerDatabases) -> str:
+    return server_databases.fresh(mysql_url, key="mysql")
+
+
+def _wipe(url: str) -> None:
+    """Empty every tunelab table, children first (server databases are shared by the session)."""
+    from tunelab.storage import sql_schema as S
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table in reversed(S.metadata.sorted_tables):
+                if table is not S.meta and sa.inspect(conn).has_table(table.name):
+                    conn.execute(table.delete())
+    finally:
+        engine.dispose()
+
+
+ALL_BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                pytest.param("mysql", marks=pytest.mark.mysql)]
+SQL_BACKENDS = ALL_BACKENDS[1:]
+
+
+def _backend(request: pytest.FixtureRequest, tmp_path) -> Iterator[Backend]:
+    kind = request.param
+    if kind == "memory":
+        backend = Backend(kind, None)
+    elif kind == "sqlite":
+        backend = Backend(kind, f"sqlite:///{tmp_path / 'tunelab.db'}")
+    else:
+        url = request.getfixturevalue("pg_db_url" if kind == "postgres" else "mysql_db_url")
+        _wipe(url)
+        backend = Backend(kind, url)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(params=ALL_BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path) -> Iterator[Backend]:
+    """Every storage: memory, SQLite file, PostgreSQL, MariaDB; tables empty at the start."""
+    yield from _backend(request, tmp_path)
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_backend(request: pytest.FixtureRequest, tmp_path) -> Iterator[Backend]:
+    """The SQL storages only."""
+    yield from _backend(request, tmp_path)
+
+
+@pytest.fixture
+def storage(backend: Backend) -> BaseStorage:
+    return backend.open()
+
+
+@pytest.fixture
+def fresh_server_db(server_databases: ServerDatabases) -> Callable[[str], str]:
+    """A new empty database on a server, for tests that must not share one (schema versions)."""
+    return lambda server_url: server_databases.fresh(server_url)

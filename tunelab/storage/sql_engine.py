@@ -1,0 +1,225 @@
+"""Connecting to a database: URL rules, engine setup per backend, retries, the schema check.
+
+SQLite runs in WAL mode with a busy timeout, and every write transaction starts
+with ``BEGIN IMMEDIATE`` (see ``SQLStorage._write``) so that two processes never both read and then both
+write (the source of most "database is locked" errors).  Lock, deadlock and
+serialization errors that still happen are retried with backoff by
+:func:`retrying`, so they never reach the user.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import Any, Callable, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from tunelab.storage import sql_schema as schema
+from tunelab.storage.base import StorageError
+
+T = TypeVar("T")
+
+_EXPECTED = ("expected a SQLAlchemy database URL such as 'sqlite:///tunelab.db', "
+             "'postgresql://user:password@host:5432/db' or 'mysql://user:password@host:3306/db'")
+
+# scheme -> driver we use when the URL names none
+_DEFAULT_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
+_DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "pymysql": "PyMySQL", "psycopg2": "psycopg2-binary"}
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def mask(url: str) -> str:
+    """The URL with its password replaced by ***, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
+def normalize_url(url: str) -> sa.engine.URL:
+    """Parse a URL, choose our drivers for bare postgresql:// and mysql://, make SQLite paths absolute."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception:
+        raise StorageError(f"storage URL {url!r} cannot be parsed: {_EXPECTED}") from None
+    backend = parsed.get_backend_name()
+    if parsed.drivername in _DEFAULT_DRIVERS:
+        parsed = parsed.set(drivername=_DEFAULT_DRIVERS[parsed.drivername])
+        backend = parsed.get_backend_name()
+    if backend not in _BACKENDS:
+        raise StorageError(f"storage URL {mask(url)!r} names the unsupported backend {backend!r}; {_EXPECTED}")
+    if backend == "sqlite" and parsed.database and not is_memory_sqlite(parsed):
+        path = os.path.abspath(os.path.expanduser(parsed.database))
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            raise StorageError(f"storage URL {mask(url)!r}: the folder {folder!r} of the SQLite file does not exist")
+        parsed = parsed.set(database=path)
+    return parsed
+
+
+def is_memory_sqlite(url: sa.engine.URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def make_engine(url: sa.engine.URL, engine_kwargs: dict[str, Any] | None) -> sa.engine.Engine:
+    """An engine with tunelab's per-backend settings; user ``engine_kwargs`` win."""
+    backend = url.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        if is_memory_sqlite(url):
+            # one shared connection, so every thread sees the same in-memory database
+            kwargs.update(poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False})
+    else:
+        kwargs["pool_pre_ping"] = True  # survive server restarts and idle disconnects
+        if backend in ("mysql", "mariadb"):
+            kwargs["isolation_level"] = "READ COMMITTED"  # fewer gap locks, fewer deadlocks
+    kwargs.update(engine_kwargs or {})
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except ModuleNotFoundError as exc:
+        package = _DRIVER_PACKAGES.get(exc.name or "", exc.name)
+        raise StorageError(f"storage URL {mask(str(url))!r} needs the database driver {exc.name!r}; "
+                           f"install it with: pip install {package}") from None
+    except (sa.exc.ArgumentError, TypeError) as exc:
+        raise StorageError(f"cannot create an engine for {mask(str(url))!r}: {exc}") from None
+    if backend == "sqlite":
+        _setup_sqlite(engine, memory=is_memory_sqlite(url))
+    return engine
+
+
+def _setup_sqlite(engine: sa.engine.Engine, memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.isolation_level = None  # SQLStorage emits BEGIN / BEGIN IMMEDIATE itself
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if not memory:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")  # durable across process crashes in WAL mode
+        cur.close()
+
+
+# ---------------------------------------------------------------------------- retries
+
+_PG_RETRY = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_MYSQL_RETRY = {1205, 1213}  # lock wait timeout, deadlock
+_SQLITE_RETRY = ("database is locked", "database table is locked", "database schema is locked")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Lock, deadlock or serialization errors: the transaction may simply be run again."""
+    if not isinstance(exc, sa.exc.DBAPIError) or exc.connection_invalidated:
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _PG_RETRY:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL_RETRY:
+        return True
+    text = str(orig).lower()
+    return any(s in text for s in _SQLITE_RETRY)
+
+
+def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
+    """Run ``fn`` (one whole transaction), again after transient errors, with jittered backoff."""
+    delay = 0.002
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except sa.exc.DBAPIError as exc:
+            if not is_transient(exc):
+                raise
+            if attempt == attempts - 1:
+                raise StorageError(f"{what} on {mask(url)} kept failing on locks after {attempts} tries: "
+                                   f"{exc.orig}") from exc
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.5)
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+def ensure_schema(engine: sa.engine.Engine, url: str) -> None:
+    """Create the tables on first use; refuse a database whose schema version is not ours."""
+    for attempt in range(5):
+        try:
+            version = _read_version(engine)
+            if version is None:
+                with engine.connect() as conn:
+                    if engine.dialect.name == "sqlite":  # one creator at a time
+                        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                    schema.metadata.create_all(conn)
+                    if conn.execute(sa.select(schema.meta.c.value)
+                                    .where(schema.meta.c.name == "schema_version")).first() is None:
+                        conn.execute(schema.meta.insert(), [
+                            {"name": "schema_version", "value": str(schema.SCHEMA_VERSION)},
+                        ])
+                    conn.commit()
+                version = _read_version(engine)
+            break
+        except sa.exc.OperationalError as exc:
+            if not _is_connect_error(exc) and attempt < 4 and (is_transient(exc) or "exist" in str(exc)):
+                time.sleep(0.05 * (attempt + 1))  # another process is creating the same tables
+                continue
+            raise _connect_error(url, exc) from None
+        except (sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:
+            if attempt < 4:  # two creators raced (table or row exists already): look again
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            raise StorageError(f"cannot create the tunelab tables in {mask(url)}: {exc.orig}") from None
+        except sa.exc.DBAPIError as exc:  # e.g. "file is not a database"
+            raise _connect_error(url, exc) from None
+    check_version(version, url)
+
+
+def check_version(version: str | None, url: str) -> None:
+    if version == str(schema.SCHEMA_VERSION):
+        return
+    try:
+        newer = version is not None and int(version) > schema.SCHEMA_VERSION
+    except ValueError:
+        newer = False
+    if newer:
+        raise StorageError(
+            f"the database {mask(url)} has tunelab schema version {version}, newer than the version "
+            f"{schema.SCHEMA_VERSION} this tunelab understands; upgrade tunelab to open it")
+    raise StorageError(
+        f"the database {mask(url)} has an unknown tunelab schema version {version!r} "
+        f"(expected {schema.SCHEMA_VERSION}); refusing to read or write it")
+
+
+def _read_version(engine: sa.engine.Engine) -> str | None:
+    """The stored schema version; None when the meta table or its row is absent."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(schema.meta.name):
+            return None
+        row = conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.name == "schema_version")).first()
+        return None if row is None else row[0]
+
+
+def _is_connect_error(exc: sa.exc.DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("connect", "unable to open", "could not translate", "name or service",
+                                   "access denied", "authentication", "does not exist", "unknown database"))
+
+
+def _connect_error(url: str, exc: sa.exc.DBAPIError) -> StorageError:
+    backend = sa.engine.make_url(url).get_backend_name()
+    expected = {"sqlite": "a readable and writable SQLite file",
+                "postgresql": "a running PostgreSQL server that accepts this user and database",
+                "mysql": "a running MySQL/MariaDB server that accepts this user and database",
+                "mariadb": "a running MariaDB server that accepts this user and database"}[backend]
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    return StorageError(f"cannot open the storage {mask(url)}: {reason}; expected {expected}")

@@ -1,0 +1,109 @@
+"""The statements of the SQL storage, built once with bind parameters.
+
+Building a SQLAlchemy statement costs more than running it on SQLite, so the
+hot ones (one trial's life: create, set params, finish, read back) are built
+here at import and only executed by :mod:`tunelab.storage.sql`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from tunelab.storage import sql_schema as S
+from tunelab.trial import TrialState
+
+WAITING, RUNNING, COMPLETE = int(TrialState.WAITING), int(TrialState.RUNNING), int(TrialState.COMPLETE)
+UNFINISHED = (WAITING, RUNNING)
+
+_tid = sa.bindparam("p_trial_id", type_=sa.Integer)
+_sid = sa.bindparam("p_study_id", type_=sa.Integer)
+_now = sa.bindparam("p_now", type_=S.DateTime)
+T, P, I, A = S.trials.c, S.trial_params.c, S.trial_intermediate.c, S.trial_attrs.c
+
+# ------------------------------------------------------------------ studies
+study_exists = sa.select(S.studies.c.study_id).where(S.studies.c.study_id == _sid)
+study_row = sa.select(S.studies).where(S.studies.c.study_id == _sid)
+study_by_name = sa.select(S.studies.c.study_id).where(S.studies.c.name == sa.bindparam("p_name"))
+bump_number = S.studies.update().where(S.studies.c.study_id == _sid).values(next_number=S.studies.c.next_number + 1)
+bump_number_returning = bump_number.returning(S.studies.c.next_number)
+read_number = sa.select(S.studies.c.next_number).where(S.studies.c.study_id == _sid)
+
+# ------------------------------------------------------------------ trials
+TRIAL_COLUMNS = (T.trial_id, T.number, T.state, T.values_json, T.datetime_start, T.datetime_complete)
+trial_by_id = sa.select(*TRIAL_COLUMNS).where(T.trial_id == _tid)
+trial_state_locked = sa.select(T.state, T.number).where(T.trial_id == _tid).with_for_update(read=True)
+trial_id_by_number = sa.select(T.trial_id).where(T.study_id == _sid, T.number == sa.bindparam("p_number"))
+insert_trial = S.trials.insert()
+oldest_waiting = (sa.select(S.studies.c.study_id, T.trial_id, T.number)
+                  .select_from(S.studies.outerjoin(S.trials, sa.and_(T.study_id == S.studies.c.study_id,
+                                                                     T.state == WAITING)))
+                  .where(S.studies.c.study_id == _sid).order_by(T.number).limit(1))
+take_waiting = (S.trials.update().where(T.trial_id == _tid, T.state == WAITING)
+                .values(state=RUNNING, datetime_start=_now))
+_unfinished = sa.or_(T.state == WAITING, T.state == RUNNING)  # not IN (...): no expanding parameter to process
+finish = (S.trials.update().where(T.trial_id == _tid, _unfinished)
+          .values(state=sa.bindparam("p_state"), values_json=sa.bindparam("p_values"), datetime_complete=_now,
+                  heartbeat=None))
+heartbeat = (S.trials.update().where(T.trial_id == _tid, T.state == RUNNING)
+             .values(heartbeat=sa.bindparam("p_time", type_=sa.Double)))
+_stale = sa.and_(T.state == RUNNING, T.heartbeat < sa.bindparam("p_cutoff", type_=sa.Double))
+stale_trials = sa.select(T.trial_id, T.heartbeat).where(T.study_id == _sid, _stale)
+fail_stale = (S.trials.update().where(T.trial_id == _tid, _stale)
+              .values(state=int(TrialState.FAIL), datetime_complete=_now, heartbeat=None))
+
+
+def children(where: Any, from_trials: bool) -> sa.CompoundSelect:
+    """Params, intermediate values and attrs of some trials, as one UNION ALL ordered by trial.
+
+    Columns: trial_id, kind (0 param, 1 intermediate, 2 user attr, 3 system attr),
+    seq (ordering within a kind), name, aux (distribution JSON), value_json.
+    ``where(table)`` selects the rows; with ``from_trials`` it may test trial columns (a join).
+    """
+    def part(table: sa.Table, *columns: Any) -> sa.Select:
+        source = table.join(S.trials) if from_trials else table
+        return sa.select(table.c.trial_id.label("trial_id"), *columns).select_from(source).where(where(table))
+
+    def text(column: Any) -> Any:
+        return sa.cast(column, sa.Text)
+
+    none = sa.cast(sa.null(), sa.Text)
+    union = sa.union_all(
+        part(S.trial_params, sa.literal_column("0", sa.Integer).label("kind"),
+             sa.cast(P.param_id, sa.BigInteger).label("seq"), text(P.param_name).label("name"),
+             text(P.distribution_json).label("aux"), text(P.value_json).label("value_json")),
+        part(S.trial_intermediate, sa.literal_column("1", sa.Integer), sa.cast(I.step, sa.BigInteger),
+             none, none, text(I.value_json)),
+        part(S.trial_attrs, sa.case((A.is_system, sa.literal_column("3", sa.Integer)),
+                                    else_=sa.literal_column("2", sa.Integer)),
+             sa.cast(sa.literal_column("0"), sa.BigInteger), text(A.attr_key), none, text(A.value_json)),
+    )
+    cols = union.selected_columns
+    return union.order_by(cols.trial_id, cols.kind, cols.seq)
+
+
+children_by_id = children(lambda table: table.c.trial_id == _tid, from_trials=False)
+
+
+def make_upserts(dialect: str) -> dict[str, Any]:
+    """INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE statements for one dialect."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.mysql import insert
+
+    def upsert(table: sa.Table, keys: list[str], update: list[str]) -> Any:
+        stmt = insert(table)
+        if dialect in ("mysql", "mariadb"):
+            return stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in update})
+        return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+
+    return {
+        "param": upsert(S.trial_params, ["trial_id", "param_name"], ["distribution_json", "value_json"]),
+        "intermediate": upsert(S.trial_intermediate, ["trial_id", "step"], ["value_json"]),
+        "trial_attr": upsert(S.trial_attrs, ["trial_id", "is_system", "attr_key"], ["value_json"]),
+        "study_attr": upsert(S.study_attrs, ["study_id", "is_system", "attr_key"], ["value_json"]),
+    }
