@@ -1,0 +1,265 @@
+"""GPSampler, its GP model and its acquisition: values, gradients, proposals and search quality."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+from scipy.stats import norm
+
+import tunelab
+from tunelab.samplers.acquisition import MixedBox, log_ei, log_h
+from tunelab.samplers.gp import GPSampler
+from tunelab.samplers.gp_model import GPModel, KernelParams, default_params, fit_params, neg_log_posterior, sq_diffs
+from tunelab.samplers.random import RandomSampler
+from tunelab.trial import TrialState
+
+
+def branin(trial) -> float:
+    x = trial.suggest_float("x", -5, 10)
+    y = trial.suggest_float("y", 0, 15)
+    return (y - 5.1 / (4 * math.pi**2) * x * x + 5 / math.pi * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+
+
+# ------------------------------------------------------------------ the GP model
+
+
+def test_fitted_lengthscales_short_on_the_active_dimension_long_on_the_irrelevant_one():
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 2))
+    y = np.sin(8 * X[:, 0])  # x1 plays no part
+    y = (y - y.mean()) / y.std()
+    params = fit_params(X, y, np.zeros(2, bool), [default_params(2)])
+    active, irrelevant = params.lengthscales
+    assert 0.1 < active < 2.0
+    assert irrelevant > 20 * active
+
+
+def test_log_posterior_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    X = rng.random((25, 3))
+    X[:, 2] = rng.integers(0, 3, 25)  # a categorical column (Hamming factor)
+    is_cat = np.array([False, False, True])
+    y = np.sin(5 * X[:, 0]) + 0.5 * X[:, 2]
+    y = (y - y.mean()) / y.std()
+    S = sq_diffs(X, X, is_cat)
+    theta = np.array([-1.0, 0.5, 0.2, 0.1, -3.0])
+    _, grad = neg_log_posterior(theta, S, y)
+    numeric = approx_fprime(theta, lambda t: neg_log_posterior(t, S, y)[0], 1e-6)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+    # with the noise fixed (deterministic objective) the noise drops out of theta
+    _, grad = neg_log_posterior(theta[:-1], S, y, 1e-6)
+    numeric = approx_fprime(theta[:-1], lambda t: neg_log_posterior(t, S, y, 1e-6)[0], 1e-6)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_posterior_interpolates_and_its_gradients_match_finite_differences():
+    rng = np.random.default_rng(2)
+    X = rng.random((20, 2))
+    y = np.cos(4 * X[:, 0]) + X[:, 1]
+    model = GPModel(X, y, KernelParams(np.array([0.4, 0.8]), 1.0, 1e-6), np.zeros(2, bool))
+    mean, var = model.predict(X)
+    np.testing.assert_allclose(mean, y, atol=1e-3)  # nearly noise-free: passes through the data
+    assert np.all(var < 1e-4)
+    Xq = rng.random((3, 2))
+    mean, var, dmean, dvar = model.predict_with_grad(Xq, np.array([0, 1]))
+    for k in range(2):
+        step = np.zeros(2)
+        step[k] = 1e-6
+        m2, v2 = model.predict(Xq + step)
+        np.testing.assert_allclose((m2 - mean) / 1e-6, dmean[:, k], rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose((v2 - var) / 1e-6, dvar[:, k], rtol=1e-3, atol=1e-5)
+
+
+# ------------------------------------------------------------------ the acquisition
+
+
+def test_log_ei_equals_log_of_ei_where_ei_is_not_tiny():
+    mean = np.linspace(-3, 3, 41)
+    std = np.full_like(mean, 0.7)
+    best = 0.2
+    z = (best - mean) / std
+    ei = std * (z * norm.cdf(z) + norm.pdf(z))
+    value, _, _ = log_ei(mean, std**2, best)
+    np.testing.assert_allclose(value, np.log(ei), rtol=1e-9, atol=1e-12)
+
+
+def test_log_ei_stays_finite_and_monotone_where_ei_underflows():
+    z = -np.logspace(0, 6, 200)  # EI underflows to 0 from about z = -38
+    with np.errstate(divide="ignore", over="ignore"):
+        naive = np.log(z * norm.cdf(z) + norm.pdf(z))
+    assert np.isneginf(naive[-1])
+    values = log_h(z)
+    assert np.all(np.isfinite(values))
+    assert np.all(np.diff(values) < 0)
+    # far tail: log h(z) -> -z^2/2 - log(2 pi)/2 - 2 log|z|
+    tail = -0.5 * z**2 - 0.5 * math.log(2 * math.pi) - 2 * np.log(-z)
+    np.testing.assert_allclose(values[z < -1e3], tail[z < -1e3], rtol=1e-9)
+    # and it joins the direct formula smoothly around z = -1 (the branch switch)
+    near = np.array([-1.0 - 1e-9, -1.0 + 1e-9])
+    assert abs(np.diff(log_h(near))[0]) < 1e-6
+
+
+def test_log_ei_derivatives_match_finite_differences():
+    mean = np.array([-1.0, 0.3, 2.5, 9.0])
+    var = np.array([0.5, 0.04, 1.2, 0.3])
+    _, d_mean, d_var = log_ei(mean, var, 0.0)
+    eps = 1e-7
+    np.testing.assert_allclose((log_ei(mean + eps, var, 0.0)[0] - log_ei(mean, var, 0.0)[0]) / eps, d_mean, rtol=1e-4)
+    np.testing.assert_allclose((log_ei(mean, var + eps, 0.0)[0] - log_ei(mean, var, 0.0)[0]) / eps, d_var, rtol=1e-4)
+
+
+def test_mixed_box_snaps_to_grids_and_enumerates():
+    box = MixedBox(np.array([False, True]), [[0.125, 0.375, 0.625, 0.875], [0, 1, 2]])
+    snapped = box.snap(np.array([[0.3, 1.2], [0.99, 2.0]]))
+    np.testing.assert_allclose(snapped[:, 0], [0.375, 0.875])
+    assert box.n_points() == 12
+    assert len({tuple(r) for r in box.enumerate()}) == 12
+
+
+# ------------------------------------------------------------------ the sampler
+
+
+def test_proposals_stay_within_a_mixed_space():
+    def objective(trial):
+        lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        units = trial.suggest_int("units", 8, 128, step=8)
+        layers = trial.suggest_int("layers", 1, 64, log=True)
+        drop = trial.suggest_float("drop", 0.0, 0.5, step=0.1)
+        act = trial.suggest_categorical("act", ["relu", "tanh", "gelu"])
+        return math.log10(lr) ** 2 + abs(units - 64) / 64 + layers / 64 + drop + (act != "tanh")
+
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(objective, n_trials=15)
+    trials = study.get_trials([TrialState.COMPLETE])
+    assert len(trials) == 15
+    for t in trials:
+        for name, value in t.params.items():
+            assert t.distributions[name].contains(value), (name, value)
+        assert isinstance(t.params["units"], int) and isinstance(t.params["layers"], int)
+    assert study.sampler.last_model is not None  # the GP did propose the later trials
+
+
+def test_gp_beats_random_on_branin_at_a_small_budget():
+    gp, rnd = [], []
+    for seed in range(3):
+        study = tunelab.create_study(sampler=GPSampler(seed=seed))
+        study.optimize(branin, n_trials=25)
+        gp.append(study.best_value)
+        study = tunelab.create_study(sampler=RandomSampler(seed=seed))
+        study.optimize(branin, n_trials=25)
+        rnd.append(study.best_value)
+    # the optimum is 0.3979; 15 GP trials after 10 random ones get close, random does not
+    assert np.mean(gp) < 0.6
+    assert np.mean(gp) < 0.5 * np.mean(rnd)
+
+
+def test_ints_and_categoricals_are_optimised_not_just_valid():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        k = trial.suggest_int("k", 0, 20)
+        c = trial.suggest_categorical("c", ["a", "b", "c", "d"])
+        return (x - 0.3) ** 2 + (k - 7) ** 2 / 20 + {"a": 1.0, "b": 0.0, "c": 2.0, "d": 1.5}[c]
+
+    study = tunelab.create_study(sampler=GPSampler(seed=3, n_startup_trials=8))
+    study.optimize(objective, n_trials=30)
+    best = study.best_params
+    assert best["c"] == "b"
+    assert abs(best["k"] - 7) <= 1
+    assert study.best_value < 0.1
+    later = study.get_trials()[8:]
+    assert sum(t.params["c"] == "b" for t in later) >= len(later) // 2  # the model exploits the category
+
+
+def test_maximize_direction_is_respected():
+    study = tunelab.create_study(direction="maximize", sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(lambda t: -((t.suggest_float("x", -2, 2) - 1.0) ** 2), n_trials=15)
+    assert abs(study.best_params["x"] - 1.0) < 0.1
+
+
+@pytest.mark.parametrize("pending, moves", [("believer", True), ("liar", True), ("ignore", False)])
+def test_running_trial_pushes_the_next_proposal_away(pending, moves):
+    def objective(trial):
+        return (trial.suggest_float("x", 0, 1) - 0.3) ** 2 + (trial.suggest_float("y", 0, 1) - 0.6) ** 2
+
+    study = tunelab.create_study(sampler=GPSampler(seed=1, pending=pending))
+    study.optimize(objective, n_trials=12)
+    first = study.ask()
+    a = np.array([first.suggest_float("x", 0, 1), first.suggest_float("y", 0, 1)])  # first is RUNNING
+    second = study.ask()
+    b = np.array([second.suggest_float("x", 0, 1), second.suggest_float("y", 0, 1)])
+    distance = float(np.hypot(*(a - b)))
+    if moves:
+        assert distance > 1e-2
+    else:  # the control: without pending points both asks climb to the same maximum
+        assert distance < 1e-3
+
+
+def test_deterministic_objective_fixes_the_noise():
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=4, deterministic_objective=True))
+    study.optimize(lambda t: math.sin(5 * t.suggest_float("x", 0, 1)), n_trials=6)
+    assert study.sampler.last_model.params.noise == pytest.approx(1e-6)
+
+
+def test_conditional_parameters_outside_the_shared_space_are_sampled_at_random():
+    def objective(trial):
+        opt = trial.suggest_categorical("opt", ["sgd", "adam"])
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        if opt == "sgd":
+            return math.log10(lr) ** 2 + trial.suggest_float("momentum", 0.0, 0.99)
+        return math.log10(lr) ** 2 + 1
+
+    study = tunelab.create_study(sampler=GPSampler(seed=2, n_startup_trials=5))
+    study.optimize(objective, n_trials=14)
+    complete = study.get_trials([TrialState.COMPLETE])
+    assert len(complete) == 14
+    assert study.sampler.infer_relative_space(study._sampling_context()).keys() == {"opt", "lr"}
+    for t in complete:
+        assert ("momentum" in t.params) == (t.params["opt"] == "sgd")
+
+
+def test_two_objectives_are_scalarised():
+    study = tunelab.create_study(directions=["minimize", "minimize"], sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), (1 - t.suggest_float("x", 0, 1)) ** 2), n_trials=12)
+    assert len(study.get_trials([TrialState.COMPLETE])) == 12
+    assert all(0 <= t.params["x"] <= 1 for t in study.trials)
+
+
+def test_failed_and_pruned_trials_are_ignored():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number % 3 == 0:
+            raise RuntimeError("boom")
+        if trial.number % 3 == 1:
+            trial.report(-100.0, 0)  # a tempting but incomparable intermediate value
+            raise tunelab.TrialPruned()
+        return (x - 0.5) ** 2
+
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+    study.optimize(objective, n_trials=18, catch=(RuntimeError,))
+    assert len(study.get_trials([TrialState.COMPLETE])) == 6
+    assert len(study.sampler.last_model.y) == 5  # the complete ones before the last ask, no others
+
+
+def test_same_seed_same_proposals():
+    runs = []
+    for _ in range(2):
+        study = tunelab.create_study(sampler=GPSampler(seed=7, n_startup_trials=4))
+        study.optimize(branin, n_trials=8)
+        runs.append([t.params for t in study.trials])
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("kwargs, field", [({"n_startup_trials": 0}, "n_startup_trials"),
+                                           ({"pending": "kriging"}, "pending"),
+                                           ({"deterministic_objective": "yes"}, "deterministic_objective")])
+def test_bad_arguments_name_the_field(kwargs, field):
+    with pytest.raises((ValueError, TypeError), match=f"GPSampler: argument '{field}'"):
+        GPSampler(**kwargs)
+
+
+def test_registry_builds_the_gp_sampler():
+    study = tunelab.create_study(sampler="gp", seed=3)
+    assert isinstance(study.sampler, GPSampler)

@@ -1,0 +1,193 @@
+"""Log expected improvement and its optimisation over a mixed box, for the GP sampler.
+
+``log_ei`` is the numerically stable log of expected improvement (Ament et al.,
+2023, "Unexpected improvements to expected improvement"): where EI underflows
+to 0 in floating point its log stays finite and keeps a useful slope, so the
+optimiser is not stranded on flat zero regions.
+
+``optimize_log_ei`` screens many quasi-random candidates plus perturbations of
+the best points, runs a batched multi-start L-BFGS-B over the numeric
+dimensions (categoricals held fixed), then a discrete sweep over each
+categorical, snaps ints/stepped floats to their grid and returns the best point.
+Small, fully discrete spaces are enumerated instead.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import erfcx, log_ndtr
+
+from tunelab.samplers.gp_model import GPModel
+
+_C1 = 0.5 * math.log(2 * math.pi)
+_C2 = 0.5 * math.log(math.pi / 2)
+_Z_TAIL = -1.0 / math.sqrt(np.finfo(float).eps)  # below this, the asymptotic form is exact to eps
+
+
+def _log1mexp(x: np.ndarray) -> np.ndarray:
+    """log(1 - exp(x)) for x < 0, accurate on both sides of -log 2."""
+    x = np.minimum(x, -1e-300)
+    return np.where(x > -math.log(2), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+
+
+def log_h(z: np.ndarray) -> np.ndarray:
+    """log(phi(z) + z * Phi(z)), the log of EI for a unit-variance Gaussian, finite for every z."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    hi = z > -1.0
+    zh = z[hi]
+    out[hi] = np.log(np.exp(-0.5 * zh * zh - _C1) + zh * np.exp(log_ndtr(zh)))
+    mid = (~hi) & (z > _Z_TAIL)
+    zm = z[mid]
+    out[mid] = -0.5 * zm * zm - _C1 + _log1mexp(np.log(erfcx(-zm / math.sqrt(2)) * np.abs(zm)) + _C2)
+    lo = z <= _Z_TAIL
+    zl = z[lo]
+    out[lo] = -0.5 * zl * zl - _C1 - 2.0 * np.log(np.abs(zl))
+    return out
+
+
+def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log EI for minimisation below ``best``, with its derivatives in mean and in variance."""
+    std = np.sqrt(var)
+    z = (best - mean) / std
+    lh = log_h(z)
+    ratio = np.exp(log_ndtr(z) - lh)  # Phi(z) / h(z) = d log h / dz
+    value = np.log(std) + lh
+    d_mean = -ratio / std
+    d_std = (1.0 - ratio * z) / std
+    return value, d_mean, d_std / (2.0 * std)
+
+
+@dataclass
+class MixedBox:
+    """The encoded search box: which columns are categorical indices, and the grids to snap to.
+
+    ``grids[j]`` is None for a real-valued column, else the sorted unit values of an
+    int / stepped float (or the indices 0..k-1 of a categorical).
+    """
+
+    is_cat: np.ndarray
+    grids: list
+
+    @property
+    def numeric(self) -> np.ndarray:
+        return np.flatnonzero(~self.is_cat)
+
+    def snap(self, X: np.ndarray) -> np.ndarray:
+        X = np.array(X, dtype=float, copy=True)
+        for j, grid in enumerate(self.grids):
+            if grid is not None:
+                g = np.asarray(grid)
+                mid = (g[1:] + g[:-1]) / 2
+                X[:, j] = g[np.searchsorted(mid, X[:, j])]
+        return X
+
+    def n_points(self) -> float:
+        """How many distinct points the box holds (inf if any column is real-valued)."""
+        total = 1.0
+        for grid in self.grids:
+            if grid is None:
+                return math.inf
+            total *= len(grid)
+        return total
+
+    def enumerate(self) -> np.ndarray:
+        mesh = np.meshgrid(*[np.asarray(g, dtype=float) for g in self.grids], indexing="ij")
+        return np.stack([m.ravel() for m in mesh], axis=1)
+
+    def random(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Sobol points on the numeric columns, uniform choices on the categorical ones."""
+        from scipy.stats import qmc
+
+        X = np.empty((n, len(self.grids)))
+        num = self.numeric
+        if len(num):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # n not a power of 2
+                X[:, num] = qmc.Sobol(len(num), scramble=True, seed=rng).random(n)
+        for j in np.flatnonzero(self.is_cat):
+            X[:, j] = rng.integers(0, len(self.grids[j]), n)
+        return X
+
+    def perturb(self, X: np.ndarray, n_each: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+        """Gaussian moves of the numeric columns around each row; each categorical flips with prob 1/d."""
+        P = np.repeat(X, n_each, axis=0)
+        num = self.numeric
+        P[:, num] = np.clip(P[:, num] + scale * rng.standard_normal((len(P), len(num))), 0.0, 1.0)
+        d = len(self.grids)
+        for j in np.flatnonzero(self.is_cat):
+            flip = rng.random(len(P)) < 1.0 / d
+            P[flip, j] = rng.integers(0, len(self.grids[j]), int(flip.sum()))
+        return P
+
+
+def _value(model: GPModel, X: np.ndarray, best: float) -> np.ndarray:
+    mean, var = model.predict(X)
+    return log_ei(mean, var, best)[0]
+
+
+def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxiter: int) -> np.ndarray:
+    """Batched L-BFGS-B on the numeric columns: the sum of independent log EIs, categoricals fixed."""
+    num = box.numeric
+    if len(num) == 0:
+        return starts
+    fixed = starts.copy()
+    m, k = len(starts), len(num)
+
+    def f(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        X = fixed.copy()
+        X[:, num] = flat.reshape(m, k)
+        mean, var, dmean, dvar = model.predict_with_grad(X, num)
+        value, d_mean, d_var = log_ei(mean, var, best)
+        grad = d_mean[:, None] * dmean + d_var[:, None] * dvar
+        return -float(value.sum()), -grad.ravel()
+
+    res = minimize(f, starts[:, num].ravel(), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * (m * k),
+                   options={"maxiter": maxiter})
+    out = fixed.copy()
+    out[:, num] = np.clip(res.x.reshape(m, k), 0.0, 1.0)
+    return out
+
+
+def _sweep_categoricals(model: GPModel, box: MixedBox, X: np.ndarray, best: float) -> np.ndarray:
+    """For each row and each categorical column in turn, move to the choice with the highest log EI."""
+    X = X.copy()
+    for j in np.flatnonzero(box.is_cat):
+        k = len(box.grids[j])
+        trial = np.repeat(X, k, axis=0)
+        trial[:, j] = np.tile(np.arange(k, dtype=float), len(X))
+        values = _value(model, trial, best).reshape(len(X), k)
+        X[:, j] = values.argmax(axis=1)
+    return X
+
+
+def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.ndarray, rng: np.random.Generator,
+                    n_candidates: int = 1024, n_starts: int = 6, maxiter: int = 100) -> tuple[np.ndarray, float]:
+    """The point of the box with the highest log EI found, and that value."""
+    if box.n_points() <= n_candidates:
+        X = box.enumerate()
+        values = _value(model, X, best)
+        i = int(values.argmax())
+        return X[i], float(values[i])
+    cand = [box.random(n_candidates, rng)]
+    if len(incumbents):
+        n_each = max(1, n_candidates // (4 * len(incumbents)))
+        cand.append(box.perturb(incumbents, n_each, 0.05, rng))
+        cand.append(incumbents)
+    C = np.vstack(cand)
+    values = _value(model, C, best)
+    order = np.argsort(-values)
+    starts = C[order[:n_starts]]
+    X = _polish(model, box, starts, best, maxiter)
+    if box.is_cat.any():
+        X = _sweep_categoricals(model, box, X, best)
+        X = _polish(model, box, X, best, maxiter // 2)
+    pool = box.snap(np.vstack([X, starts]))
+    values = _value(model, pool, best)
+    i = int(values.argmax())
+    return pool[i], float(values[i])

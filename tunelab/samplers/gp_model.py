@@ -1,0 +1,208 @@
+"""Gaussian-process regression for :class:`~tunelab.samplers.gp.GPSampler` (numpy/scipy only).
+
+Inputs are rows of the unit encoding (floats and ints in [0, 1]) plus, for
+categoricals, the choice index.  The kernel is Matern-5/2 over one distance in
+which each numeric dimension counts ``((x - x') / l)^2`` and each categorical
+counts ``[x != x'] / l^2`` (a Hamming factor), with one lengthscale ``l`` per
+dimension (ARD).  Signal variance, lengthscales and noise are fitted by
+maximising the log marginal likelihood plus log priors with L-BFGS-B, using the
+analytic gradient.  Targets are expected to be standardised by the caller.
+
+Priors (on log scale, so the fit stays well posed with few points): lengthscale
+``log l ~ N(sqrt(2) + log(d)/2, 3)`` -- the dimension-scaled prior of Hvarfner
+et al. (2024), which keeps models smooth in high dimension; signal variance
+``log s2 ~ N(0, 1.5^2)``; noise ``log n2 ~ N(-4, 2^2)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import linalg
+from scipy.optimize import minimize
+
+SQRT5 = math.sqrt(5.0)
+LOG_LENGTHSCALE_BOUNDS = (math.log(5e-3), math.log(1e3))
+LOG_SIGNAL_BOUNDS = (math.log(5e-2), math.log(20.0))
+LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(2.0))
+_JITTER = 1e-8
+
+
+@dataclass(frozen=True)
+class KernelParams:
+    """Fitted kernel hyperparameters: one lengthscale per dimension, signal and noise variances."""
+
+    lengthscales: np.ndarray
+    signal: float
+    noise: float
+
+    def to_theta(self) -> np.ndarray:
+        return np.concatenate([np.log(self.lengthscales), [math.log(self.signal), math.log(self.noise)]])
+
+    @classmethod
+    def from_theta(cls, theta: np.ndarray, noise: float | None = None) -> "KernelParams":
+        d = len(theta) - (1 if noise is not None else 2)
+        ls = np.exp(np.asarray(theta[:d], dtype=float))
+        return cls(ls, float(math.exp(theta[d])), float(noise if noise is not None else math.exp(theta[d + 1])))
+
+
+def default_params(dim: int, noise: float | None = None) -> KernelParams:
+    """The prior medians: the starting point of a fit with no earlier fit to warm-start from."""
+    return KernelParams(np.full(dim, math.exp(_ls_prior_mean(dim))), 1.0, noise if noise is not None else 1e-2)
+
+
+def _ls_prior_mean(dim: int) -> float:
+    return math.sqrt(2.0) + 0.5 * math.log(max(dim, 1))
+
+
+_LS_PRIOR_STD = math.sqrt(3.0)
+_SIGNAL_PRIOR = (0.0, 1.5)
+_NOISE_PRIOR = (-4.0, 2.0)
+
+
+def sq_diffs(A: np.ndarray, B: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
+    """Per-dimension squared differences, shape (d, len(A), len(B)); 0/1 for categoricals."""
+    D = A.T[:, :, None] - B.T[:, None, :]
+    D = D * D
+    if is_cat.any():
+        D[is_cat] = (D[is_cat] > 0.25).astype(float)  # indices differ by >= 1 when the choice differs
+    return D
+
+
+def _matern_parts(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Matern-5/2 correlation M(r) and G(r) = (5/3)(1 + sqrt5 r) exp(-sqrt5 r) (= -2 dM/d(r^2))."""
+    r = np.sqrt(np.maximum(r2, 0.0))
+    e = np.exp(-SQRT5 * r)
+    M = (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * e
+    G = (5.0 / 3.0) * (1.0 + SQRT5 * r) * e
+    return M, G
+
+
+def cholesky(K: np.ndarray, jitter: float = _JITTER) -> tuple[np.ndarray, float]:
+    """Lower Cholesky factor of K, adding diagonal jitter (x10 per failure) until it succeeds."""
+    n = len(K)
+    extra = 0.0
+    for _ in range(8):
+        try:
+            return linalg.cholesky(K + extra * np.eye(n), lower=True, check_finite=False), extra
+        except linalg.LinAlgError:
+            extra = jitter if extra == 0.0 else extra * 10.0
+    raise linalg.LinAlgError("kernel matrix is not positive definite even with jitter")
+
+
+class GPModel:
+    """A GP conditioned on (X, y) with fixed hyperparameters: posterior mean and variance with gradients."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, params: KernelParams, is_cat: np.ndarray):
+        self.X = np.asarray(X, dtype=float)
+        self.y = np.asarray(y, dtype=float)
+        self.params = params
+        self.is_cat = np.asarray(is_cat, dtype=bool)
+        self._inv_ls2 = 1.0 / params.lengthscales**2
+        r2 = np.einsum("dij,d->ij", sq_diffs(self.X, self.X, self.is_cat), self._inv_ls2)
+        M, _ = _matern_parts(r2)
+        K = params.signal * M + (params.noise + _JITTER) * np.eye(len(self.X))
+        self.L, _ = cholesky(K)
+        self.alpha = linalg.cho_solve((self.L, True), self.y, check_finite=False)
+
+    def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> "GPModel":
+        """The same kernel conditioned on extra (fantasised) points, e.g. running trials."""
+        return GPModel(np.vstack([self.X, X_new]), np.concatenate([self.y, y_new]), self.params, self.is_cat)
+
+    def train_mean(self) -> np.ndarray:
+        """Posterior mean of the latent function at the training inputs (y minus the noise part)."""
+        return self.y - self.params.noise * self.alpha
+
+    def _cross(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r2 = np.einsum("dij,d->ij", sq_diffs(Xq, self.X, self.is_cat), self._inv_ls2)
+        M, G = _matern_parts(r2)
+        return self.params.signal * M, self.params.signal * G
+
+    def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and latent variance at the rows of Xq."""
+        Kq, _ = self._cross(np.atleast_2d(Xq))
+        mean = Kq @ self.alpha
+        v = linalg.solve_triangular(self.L, Kq.T, lower=True, check_finite=False)
+        var = np.maximum(self.params.signal - np.einsum("ij,ij->j", v, v), 1e-12)
+        return mean, var
+
+    def predict_with_grad(self, Xq: np.ndarray, dims: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Mean, variance and their gradients along the numeric dimensions ``dims``: (m,), (m,), (m,k), (m,k)."""
+        Xq = np.atleast_2d(Xq)
+        Kq, Gq = self._cross(Xq)
+        mean = Kq @ self.alpha
+        v = linalg.solve_triangular(self.L, Kq.T, lower=True, check_finite=False)
+        var_raw = self.params.signal - np.einsum("ij,ij->j", v, v)
+        var = np.maximum(var_raw, 1e-12)
+        w = linalg.solve_triangular(self.L, v, lower=True, trans="T", check_finite=False).T  # (m, n) = K^-1 k
+        # dk(x, X_j)/dx_c = -G * (x_c - X_jc) / l_c^2
+        diff = Xq[:, None, dims] - self.X[None, :, dims]  # (m, n, k)
+        dk = -Gq[:, :, None] * diff * self._inv_ls2[dims][None, None, :]
+        dmean = np.einsum("mnk,n->mk", dk, self.alpha)
+        dvar = -2.0 * np.einsum("mnk,mn->mk", dk, w)
+        dvar[var_raw <= 1e-12] = 0.0
+        return mean, var, dmean, dvar
+
+
+# ------------------------------------------------------------------ hyperparameter fit
+
+
+def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
+                      fixed_noise: float | None = None) -> tuple[float, np.ndarray]:
+    """-(log marginal likelihood + log prior) and its gradient in theta = log(l..., s2[, n2])."""
+    d, n = S.shape[0], len(y)
+    params = KernelParams.from_theta(theta, fixed_noise)
+    inv_ls2 = 1.0 / params.lengthscales**2
+    r2 = np.einsum("dij,d->ij", S, inv_ls2)
+    M, G = _matern_parts(r2)
+    K = params.signal * M
+    K[np.diag_indices(n)] += params.noise + _JITTER
+    try:
+        L, _ = cholesky(K)
+    except linalg.LinAlgError:
+        return 1e10, np.zeros_like(theta)
+    alpha = linalg.cho_solve((L, True), y, check_finite=False)
+    lml = -0.5 * y @ alpha - np.log(np.diag(L)).sum() - 0.5 * n * math.log(2 * math.pi)
+    Kinv, info = linalg.lapack.dpotri(L, lower=1)
+    Kinv = np.tril(Kinv) + np.tril(Kinv, -1).T
+    W = np.outer(alpha, alpha) - Kinv
+    grad = np.empty_like(theta)
+    grad[:d] = 0.5 * np.einsum("dij,ij->d", S, W * (params.signal * G)) * inv_ls2
+    grad[d] = 0.5 * np.sum(W * K) - 0.5 * (params.noise + _JITTER) * np.trace(W)  # dK/dlog s2 = s2*M
+    if fixed_noise is None:
+        grad[d + 1] = 0.5 * params.noise * np.trace(W)
+    # log priors (Gaussian on the log scale)
+    mu = _ls_prior_mean(d)
+    lp = -0.5 * np.sum(((theta[:d] - mu) / _LS_PRIOR_STD) ** 2)
+    grad[:d] -= (theta[:d] - mu) / _LS_PRIOR_STD**2
+    lp -= 0.5 * ((theta[d] - _SIGNAL_PRIOR[0]) / _SIGNAL_PRIOR[1]) ** 2
+    grad[d] -= (theta[d] - _SIGNAL_PRIOR[0]) / _SIGNAL_PRIOR[1] ** 2
+    if fixed_noise is None:
+        lp -= 0.5 * ((theta[d + 1] - _NOISE_PRIOR[0]) / _NOISE_PRIOR[1]) ** 2
+        grad[d + 1] -= (theta[d + 1] - _NOISE_PRIOR[0]) / _NOISE_PRIOR[1] ** 2
+    return float(-(lml + lp)), -grad
+
+
+def fit_params(X: np.ndarray, y: np.ndarray, is_cat: np.ndarray, starts: Sequence[KernelParams],
+               fixed_noise: float | None = None, maxiter: int = 200) -> KernelParams:
+    """Maximise the log posterior of the hyperparameters from each start; keep the best."""
+    S = sq_diffs(X, X, np.asarray(is_cat, dtype=bool))
+    d = X.shape[1]
+    bounds = [LOG_LENGTHSCALE_BOUNDS] * d + [LOG_SIGNAL_BOUNDS] + ([] if fixed_noise is not None else [LOG_NOISE_BOUNDS])
+    best_theta, best_value = None, math.inf
+    for start in starts:
+        theta0 = start.to_theta()
+        if fixed_noise is not None:
+            theta0 = theta0[:-1]
+        theta0 = np.clip(theta0, [b[0] for b in bounds], [b[1] for b in bounds])
+        res = minimize(neg_log_posterior, theta0, args=(S, y, fixed_noise), jac=True, method="L-BFGS-B",
+                       bounds=bounds, options={"maxiter": maxiter})
+        value = float(res.fun)
+        if math.isfinite(value) and value < best_value:
+            best_theta, best_value = res.x, value
+    if best_theta is None:
+        return starts[0]
+    return KernelParams.from_theta(best_theta, fixed_noise)
