@@ -48,6 +48,7 @@ class ServerDatabases:
 
     def __init__(self) -> None:
         self._made: dict[str, str] = {}
+        self._engines: dict[str, sa.engine.Engine] = {}
 
     def fresh(self, server_url: str, key: str | None = None) -> str:
         """The URL of a new empty database on the server (one per key; key None: always new)."""
@@ -60,7 +61,15 @@ class ServerDatabases:
         self._made[key or name] = made
         return made
 
+    def engine(self, url: str) -> sa.engine.Engine:
+        """One engine per database for the fixtures' own housekeeping."""
+        if url not in self._engines:
+            self._engines[url] = sa.create_engine(url)
+        return self._engines[url]
+
     def drop_all(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
         for made in self._made.values():
             url = sa.engine.make_url(made)
             force = " WITH (FORCE)" if url.get_backend_name() == "postgresql" else ""
@@ -99,18 +108,16 @@ def mysql_db_url(mysql_url: str, server_databases: ServerDatabases) -> str:
     return server_databases.fresh(mysql_url, key="mysql")
 
 
-def _wipe(url: str) -> None:
+def _wipe(engine: sa.engine.Engine) -> None:
     """Empty every tunelab table, children first (server databases are shared by the session)."""
     from tunelab.storage import sql_schema as S
+    from tunelab.storage.sql import SQLStorage
 
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            for table in reversed(S.metadata.sorted_tables):
-                if table is not S.meta and sa.inspect(conn).has_table(table.name):
-                    conn.execute(table.delete())
-    finally:
-        engine.dispose()
+    SQLStorage(engine.url.render_as_string(hide_password=False)).close()  # creates the tables if need be
+    with engine.begin() as conn:
+        for table in reversed(S.metadata.sorted_tables):
+            if table is not S.meta:
+                conn.execute(table.delete())
 
 
 ALL_BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
@@ -126,7 +133,7 @@ def _backend(request: pytest.FixtureRequest, tmp_path) -> Iterator[Backend]:
         backend = Backend(kind, f"sqlite:///{tmp_path / 'tunelab.db'}")
     else:
         url = request.getfixturevalue("pg_db_url" if kind == "postgres" else "mysql_db_url")
-        _wipe(url)
+        _wipe(request.getfixturevalue("server_databases").engine(url))
         backend = Backend(kind, url)
     yield backend
     backend.close()

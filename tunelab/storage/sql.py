@@ -10,6 +10,7 @@ trials are cached (see :mod:`tunelab.storage.sql_records`).  Tables: see
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -77,6 +78,8 @@ class SQLStorage(BaseStorage):
         self._engine = sql_engine.make_engine(parsed, engine_kwargs)
         self._dialect = self._engine.dialect.name
         self._sqlite = self._dialect == "sqlite"
+        # in-memory SQLite has one connection for all threads: one transaction at a time
+        self._serial: Any = threading.Lock() if self.url is None else contextlib.nullcontext()
         self._upserts = Q.make_upserts(self._dialect)
         self._init_caches()
         sql_engine.ensure_schema(self._engine, full)
@@ -104,18 +107,18 @@ class SQLStorage(BaseStorage):
     def _read(self, fn: Callable[[sa.engine.Connection], T]) -> T:
         """Run ``fn`` in one read transaction (a consistent snapshot on SQLite and MySQL)."""
         def run() -> T:
-            with self._engine.connect() as conn:
+            with self._serial, self._engine.connect() as conn:
                 if self._sqlite:  # the driver is in autocommit mode: open the transaction ourselves
-                    conn.connection.driver_connection.execute("BEGIN")
+                    sql_engine.sqlite_begin(conn, immediate=False)
                 return fn(conn)  # closing the connection rolls the read transaction back
         return sql_engine.retrying(run, "a read", self._display)
 
     def _write(self, fn: Callable[[sa.engine.Connection], T]) -> T:
         """Run ``fn`` in one write transaction, again after lock errors; SQLite takes its write lock first."""
         def run() -> T:
-            with self._engine.connect() as conn:
+            with self._serial, self._engine.connect() as conn:
                 if self._sqlite:  # take the write lock now, not at the first write (no upgrade deadlocks)
-                    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                    sql_engine.sqlite_begin(conn, immediate=True)
                 result = fn(conn)
                 conn.commit()
                 return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from typing import Any, Callable, TypeVar
 
@@ -93,21 +94,33 @@ def make_engine(url: sa.engine.URL, engine_kwargs: dict[str, Any] | None) -> sa.
     except (sa.exc.ArgumentError, TypeError) as exc:
         raise StorageError(f"cannot create an engine for {mask(str(url))!r}: {exc}") from None
     if backend == "sqlite":
-        _setup_sqlite(engine, memory=is_memory_sqlite(url))
+        # connect_args={"timeout": seconds} sets how long a writer waits for the lock before we retry
+        timeout = kwargs.get("connect_args", {}).get("timeout")
+        busy_ms = SQLITE_BUSY_TIMEOUT_MS if timeout is None else int(float(timeout) * 1000)
+        _setup_sqlite(engine, memory=is_memory_sqlite(url), busy_ms=busy_ms)
     return engine
 
 
-def _setup_sqlite(engine: sa.engine.Engine, memory: bool) -> None:
+def _setup_sqlite(engine: sa.engine.Engine, memory: bool, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
         dbapi_conn.isolation_level = None  # SQLStorage emits BEGIN / BEGIN IMMEDIATE itself
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cur.execute("PRAGMA foreign_keys = ON")
         if not memory:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")  # durable across process crashes in WAL mode
         cur.close()
+
+
+def sqlite_begin(conn: sa.engine.Connection, immediate: bool) -> None:
+    """Open the transaction on the driver (autocommit mode); lock errors come out as SQLAlchemy's."""
+    sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    try:
+        conn.connection.driver_connection.execute(sql)
+    except sqlite3.Error as exc:
+        raise sa.exc.OperationalError(sql, None, exc) from exc
 
 
 # ---------------------------------------------------------------------------- retries
@@ -159,7 +172,7 @@ def ensure_schema(engine: sa.engine.Engine, url: str) -> None:
             if version is None:
                 with engine.connect() as conn:
                     if engine.dialect.name == "sqlite":  # one creator at a time
-                        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                        sqlite_begin(conn, immediate=True)
                     schema.metadata.create_all(conn)
                     if conn.execute(sa.select(schema.meta.c.value)
                                     .where(schema.meta.c.name == "schema_version")).first() is None:
