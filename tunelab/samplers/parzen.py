@@ -1,0 +1,214 @@
+"""The Parzen estimator behind TPE: a weighted mixture of product kernels over several parameters.
+
+Each observed configuration is one mixture component; a component is a product
+over parameters of
+
+* a Gaussian truncated to [0, 1] for a numeric parameter, on the unit scale of
+  :mod:`tunelab.space` (log-scaled where the distribution says ``log``);
+  for an int or a float with ``step`` the density is integrated over the
+  value's cell, so the estimator gives the probability of each grid value;
+* a smoothed one-hot distribution for a categorical parameter.
+
+A broad *prior* component (a wide Gaussian centred on the range, uniform over
+choices) keeps every region reachable.  The estimator is vectorised numpy:
+``log_pdf`` of C candidates under N components over D parameters costs
+O(C * N * D) array work and no Python loop over trials.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from scipy.special import logsumexp, ndtr, ndtri
+
+from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_TINY = 1e-300
+
+
+class NumericAxis:
+    """The affine map value -> unit of one numeric distribution, vectorised, with its grid cells."""
+
+    def __init__(self, dist: FloatDistribution | IntDistribution):
+        if dist.single():
+            raise ValueError("a single-value distribution has no axis to model")
+        self.dist = dist
+        self.log = bool(dist.log)
+        step = dist.step if isinstance(dist, FloatDistribution) else float(dist.step)
+        self.step: float | None = None if step is None else float(step)
+        # to_unit is affine in T(v) (T = log or identity): recover the map from the two ends
+        t_lo, t_hi = self._t(np.array([dist.low, dist.high], dtype=float))
+        u_lo, u_hi = dist.to_unit(dist.low), dist.to_unit(dist.high)
+        self.scale = (u_hi - u_lo) / (t_hi - t_lo)
+        self.offset = u_lo - self.scale * t_lo
+        if self.step is None:
+            self.min_cell = 0.0
+        elif self.log:  # cells shrink towards high on a log axis; the last one is the narrowest
+            self.min_cell = self.scale * (math.log(dist.high + 0.5) - math.log(dist.high - 0.5))
+        else:
+            self.min_cell = self.scale * self.step
+
+    @property
+    def discrete(self) -> bool:
+        return self.step is not None
+
+    def _t(self, v: np.ndarray) -> np.ndarray:
+        return np.log(v) if self.log else v
+
+    def _t_inv(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x) if self.log else x
+
+    def encode(self, values: Sequence[float]) -> np.ndarray:
+        """Values to unit coordinates (cell centres for ints and stepped floats)."""
+        v = np.asarray(values, dtype=float)
+        return np.clip(self.offset + self.scale * self._t(v), 0.0, 1.0)
+
+    def snap(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Grid values nearest to unit coordinates ``u``, and each value's cell [lo, hi] in unit coordinates."""
+        d = self.dist
+        v = self._t_inv((np.asarray(u, dtype=float) - self.offset) / self.scale)
+        k = np.floor((v - d.low) / self.step + 0.5)  # half-up, as the space rounds
+        v = np.clip(d.low + k * self.step, d.low, d.high)
+        half = self.step / 2
+        lo = np.clip(self.offset + self.scale * self._t(v - half), 0.0, 1.0)
+        hi = np.clip(self.offset + self.scale * self._t(v + half), 0.0, 1.0)
+        return v, lo, hi
+
+    def decode(self, u: float) -> Any:
+        """One unit coordinate to a value inside the distribution."""
+        if self.discrete:
+            return self.dist.clip(float(self.snap(np.array([u]))[0][0]))  # an int for IntDistribution
+        return self.dist.from_unit(float(u))
+
+
+class CategoricalAxis:
+    """Choice values to indices, via a lookup built once (values compare as the space compares them)."""
+
+    def __init__(self, dist: CategoricalDistribution):
+        self.dist = dist
+        self.n_choices = len(dist.choices)
+        self._cache: dict[tuple[type, Any], int] = {}
+
+    def encode(self, values: Sequence[Any]) -> np.ndarray:
+        out = np.empty(len(values), dtype=int)
+        for i, value in enumerate(values):
+            key = (type(value), value)
+            idx = self._cache.get(key)
+            if idx is None:
+                idx = self._cache[key] = self.dist.index(value)
+            out[i] = idx
+        return out
+
+    def decode(self, index: int) -> Any:
+        return self.dist.choices[int(index)]
+
+
+def make_axis(dist: Distribution) -> NumericAxis | CategoricalAxis:
+    if isinstance(dist, CategoricalDistribution):
+        return CategoricalAxis(dist)
+    return NumericAxis(dist)
+
+
+@dataclass
+class Observations:
+    """Configurations on the model's scale: numeric columns in [0, 1], categorical columns as indices."""
+
+    numeric: np.ndarray  # (n, d_numeric) floats
+    categorical: np.ndarray  # (n, d_categorical) ints
+
+    def __len__(self) -> int:
+        return len(self.numeric)
+
+
+def _log_mass(lo_z: np.ndarray, hi_z: np.ndarray) -> np.ndarray:
+    """log(Phi(hi_z) - Phi(lo_z)), taken on the side of the mode so that far tails keep their digits."""
+    upper = lo_z > 0  # both ends above the mode: use the mirrored interval, whose ndtr values are small
+    lo, hi = np.where(upper, -hi_z, lo_z), np.where(upper, -lo_z, hi_z)
+    return np.log(np.maximum(ndtr(hi) - ndtr(lo), _TINY))
+
+
+class ParzenEstimator:
+    """A mixture of product kernels (one per observation, plus the prior) over a group of parameters.
+
+    ``bandwidth`` follows Scott's rule on the unit cube, ``factor * n ** (-1 / (d + 4))``,
+    clipped below by half a grid cell for discrete axes and by ``min_bandwidth``.
+    """
+
+    def __init__(self, axes: Sequence[NumericAxis | CategoricalAxis], obs: Observations,
+                 prior_weight: float = 1.0, bandwidth_factor: float = 0.2, min_bandwidth: float = 0.01):
+        self.num_axes = [a for a in axes if isinstance(a, NumericAxis)]
+        self.cat_axes = [a for a in axes if isinstance(a, CategoricalAxis)]
+        n = len(obs)
+        d = max(1, len(axes))
+        # component 0 is the prior
+        self.log_weights = np.log(np.concatenate([[prior_weight], np.ones(n)]) / (prior_weight + n))
+
+        sigma = bandwidth_factor * max(n, 1) ** (-1.0 / (d + 4))
+        self.mu = np.vstack([np.full((1, len(self.num_axes)), 0.5), obs.numeric.reshape(n, len(self.num_axes))])
+        floors = np.array([max(min_bandwidth, 0.5 * a.min_cell) for a in self.num_axes])
+        self.sigma = np.vstack([np.ones((1, len(self.num_axes))),
+                                np.broadcast_to(np.clip(np.maximum(sigma, floors), None, 1.0),
+                                                (n, len(self.num_axes)))])
+        self._log_z = _log_mass(-self.mu / self.sigma, (1.0 - self.mu) / self.sigma)  # truncation to [0, 1]
+        self.discrete = np.array([a.discrete for a in self.num_axes], dtype=bool)
+
+        # categorical kernels: (components, d_cat, max_choices) probabilities, zero-padded
+        k_max = max([a.n_choices for a in self.cat_axes], default=1)
+        self.cat_prob = np.zeros((n + 1, len(self.cat_axes), k_max))
+        eps = 1.0 / (1.0 + math.sqrt(max(n, 1)))  # smoothing shrinks as evidence grows
+        for j, axis in enumerate(self.cat_axes):
+            k = axis.n_choices
+            self.cat_prob[0, j, :k] = 1.0 / k
+            if n:
+                self.cat_prob[1:, j, :k] = eps / k
+                self.cat_prob[1 + np.arange(n), j, obs.categorical[:, j]] += 1.0 - eps
+        self._log_cat = np.log(np.maximum(self.cat_prob, _TINY))
+
+    @property
+    def n_components(self) -> int:
+        return len(self.log_weights)
+
+    def sample(self, rng: np.random.Generator, size: int) -> Observations:
+        """Draw ``size`` configurations (discrete numeric axes are snapped to their cell centres later)."""
+        comp = rng.choice(self.n_components, size=size, p=np.exp(self.log_weights))
+        mu, sigma = self.mu[comp], self.sigma[comp]
+        lo, hi = ndtr(-mu / sigma), ndtr((1.0 - mu) / sigma)
+        r = rng.random(mu.shape)
+        numeric = np.clip(mu + sigma * ndtri(np.clip(lo + r * (hi - lo), 1e-15, 1 - 1e-15)), 0.0, 1.0)
+        categorical = np.empty((size, len(self.cat_axes)), dtype=int)
+        for j, axis in enumerate(self.cat_axes):
+            cum = np.cumsum(self.cat_prob[comp, j, : axis.n_choices], axis=1)
+            draw = rng.random(size)[:, None]
+            categorical[:, j] = np.minimum((cum < draw * cum[:, -1:]).sum(axis=1), axis.n_choices - 1)
+        return Observations(numeric, categorical)
+
+    def snap(self, obs: Observations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Numeric columns with discrete axes moved to their grid values' cells: (u, cell_lo, cell_hi)."""
+        u = obs.numeric.copy()
+        lo, hi = u.copy(), u.copy()
+        for j, axis in enumerate(self.num_axes):
+            if axis.discrete:
+                values, lo[:, j], hi[:, j] = axis.snap(u[:, j])
+                u[:, j] = axis.encode(values)
+        return u, lo, hi
+
+    def log_pdf(self, obs: Observations, cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Log density (log probability on discrete axes) of each row of ``obs``: shape (C,)."""
+        u, lo, hi = cells if cells is not None else self.snap(obs)
+        total = np.zeros((len(u), self.n_components))
+        if self.num_axes:
+            mu, sigma = self.mu[None], self.sigma[None]  # (1, N, D)
+            z = (u[:, None, :] - mu) / sigma
+            log_k = -0.5 * z * z - _LOG_SQRT_2PI - np.log(sigma)
+            if self.discrete.any():  # probability of the whole grid cell on discrete axes
+                d = self.discrete
+                m, s = mu[:, :, d], sigma[:, :, d]
+                log_k[:, :, d] = _log_mass((lo[:, None, d] - m) / s, (hi[:, None, d] - m) / s)
+            total += log_k.sum(axis=2) - self._log_z.sum(axis=1)[None]
+        for j in range(len(self.cat_axes)):
+            total += self._log_cat[:, j, :][:, obs.categorical[:, j]].T
+        return logsumexp(total + self.log_weights[None], axis=1)
