@@ -189,7 +189,8 @@ def _infer_task(y: Any, task: str | None, metric: str | None, name: str, target:
         as_num = pd.to_numeric(y, errors="coerce")
         if as_num.isna().any():
             pos = int(np.flatnonzero(as_num.isna().to_numpy())[0])
-            raise DataError(f"{name}: target {target!r} must be numeric for regression, but row "
+            why = f"metric {metric!r} is for regression, so " if metric else ""
+            raise DataError(f"{name}: {why}target {target!r} must be numeric for regression, but row "
                             f"{_row_number(y.index[pos])} holds {y.iloc[pos]!r}")
     if task == "classification" and numeric and y.nunique() > MAX_CATEGORIES:
         raise DataError(f"{name}: target {target!r} has {y.nunique()} distinct numbers, too many classes for "

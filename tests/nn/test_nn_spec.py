@@ -1,0 +1,80 @@
+"""tunelab.nn.spec.build_objective: the [trainer]/[data] tables of a spec file, and the digits demo spec."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import tunelab
+from tunelab.nn.errors import DataError
+from tunelab.nn.objective import NNObjective
+from tunelab.nn.spec import build_objective
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digits_mlp.toml"
+
+
+def test_digits_trainer_table_builds_a_working_objective():
+    objective, space, direction = build_objective({"model": "mlp", "epochs": 2, "repeats": 2, "width": [16, 32],
+                                                   "batch_sizes": [128]},
+                                                  {"dataset": "digits"})
+    assert isinstance(objective, NNObjective) and space is None and direction == "maximize"
+    assert objective.repeats == 2 and objective.options.max_epochs == 2
+    assert "digits: 1797 rows" in objective.notes[0]
+    study = tunelab.create_study(direction=direction, sampler="random", seed=0)
+    study.optimize(objective, n_trials=2)
+    assert all(t.state == tunelab.TrialState.COMPLETE for t in study.trials)
+    assert all(len(t.user_attrs["repeat_values"]) == 2 for t in study.trials)
+
+
+def test_example_spec_loads_through_the_spec_loader():
+    from tunelab.spec import load_spec
+
+    table = tomllib.loads(EXAMPLE.read_text())
+    assert table["trainer"]["model"] == "mlp" and table["data"]["dataset"] == "digits"
+    spec = load_spec(EXAMPLE, {"n_trials": 2})
+    assert isinstance(spec.objective, NNObjective)
+    assert spec.directions == ["maximize"] and spec.pruner == "asha" and spec.n_trials == 2
+
+
+def test_metric_sets_the_direction_and_csv_paths_resolve_against_base_dir(tmp_path, mixed_csv):
+    _, _, direction = build_objective({"metric": "mae", "epochs": 1}, {"dataset": "diabetes"})
+    assert direction == "minimize"
+    objective, _, direction = build_objective({"metric": "f1"}, {"path": mixed_csv.name, "target": "label"},
+                                              base_dir=str(mixed_csv.parent))
+    assert direction == "maximize" and objective.data.report.imputed == {"x2": 3, "color": 2}
+
+
+def test_lr_auto_runs_the_range_test_and_says_why(iris):
+    objective, _, _ = build_objective({"lr": "auto", "optimizers": ["adam"], "epochs": 2}, {"dataset": "iris"})
+    low, high = objective.options.lr["adam"]
+    assert (low, high) != (1e-4, 3e-2) and high / low >= 10 - 1e-9
+    assert any(note.startswith("adam: lr swept") for note in objective.notes)
+
+
+@pytest.mark.parametrize("trainer,data,pattern", [
+    ({"modle": "mlp"}, {"dataset": "digits"}, r"\[trainer\]: unknown key\(s\) \['modle'\]"),
+    ({}, {"dataset": "digits", "path": "x.csv"}, "give exactly one of 'dataset'"),
+    ({}, {}, "give exactly one of 'dataset'"),
+    ({}, {"dataset": "mnist"}, r"\[data\] dataset: expected one of digits"),
+    ({"model": "cnn"}, {"dataset": "wine"}, "'cnn' needs image data"),
+    ({"metric": "precision"}, {"dataset": "iris"}, r"\[trainer\] metric: expected one of"),
+    ({"epochs": "ten"}, {"dataset": "iris"}, r"\[trainer\] epochs: expected an int, or \[low, high\]"),
+    ({"repeats": 0}, {"dataset": "iris"}, "argument 'repeats'"),
+    ({"lr": {"adam": [0.1, 0.01]}}, {"dataset": "iris"}, "lr range for 'adam'"),
+    ({"lr": 0.01}, {"dataset": "iris"}, r"\[trainer\] lr: expected 'auto'"),
+])
+def test_bad_tables_name_the_key(trainer, data, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        build_objective(trainer, data)
+
+
+def test_bad_data_file_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        build_objective({}, {"path": str(tmp_path / "none.csv"), "target": "y"})
