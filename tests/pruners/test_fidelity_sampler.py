@@ -136,3 +136,14 @@ def test_fidelity_sampler_helper_and_errors():
         FidelitySampler(min_points=0)
     with pytest.raises(ValueError, match="unknown sampler 'nope'"):
         FidelitySampler(base="nope")
+
+
+def test_random_fraction_one_never_asks_the_base_sampler():
+    base = BestOfView()
+    sampler = FidelitySampler(base=base, min_points=1, seed=0, random_fraction=1.0)
+    trials = [with_x(make_trial(i, {1: 0.1 * i}), 0.1 * i) for i in range(4)]
+    ctx = SamplingContext(load_trials=lambda: trials, directions=[StudyDirection.MAXIMIZE], trial_number=4)
+    assert 0 <= sampler.sample_independent(ctx, "x", X) <= 1
+    assert base.seen == [] and sampler.last_level is None
+    with pytest.raises(ValueError, match="FidelitySampler: argument 'random_fraction'"):
+        FidelitySampler(random_fraction=1.5)

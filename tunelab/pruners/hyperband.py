@@ -16,6 +16,7 @@ import hashlib
 import math
 
 from tunelab._validation import Interval, Options, validate
+from tunelab.pruners._common import ReprMixin
 from tunelab.pruners.base import BasePruner, PruningContext
 from tunelab.pruners.halving import SuccessiveHalvingPruner, auto_resource
 
@@ -33,7 +34,7 @@ def _unit_hash(number: int) -> float:
     return int.from_bytes(digest, "big") / 2.0**64
 
 
-class HyperbandPruner(BasePruner):
+class HyperbandPruner(ReprMixin, BasePruner):
     """Hyperband over ASHA brackets between ``min_resource`` and ``max_resource``.
 
     ``max_resource="auto"`` takes the longest complete trial's last step and

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from tunelab._validation import Interval, validate
+from tunelab.pruners._common import ReprMixin
 from tunelab.pruners.base import BasePruner, PruningContext
 
 _CONSTRAINTS = {
@@ -15,7 +16,7 @@ _CONSTRAINTS = {
 }
 
 
-class ThresholdPruner(BasePruner):
+class ThresholdPruner(ReprMixin, BasePruner):
     """Prune when the latest value is below ``lower`` or above ``upper`` (absolute bounds, any direction).
 
     NaN and +/-inf prune at once, even during warm-up: a diverged run never

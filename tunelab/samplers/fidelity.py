@@ -76,15 +76,19 @@ class FidelitySampler(BaseSampler):
     ``base`` is a sampler name ("tpe", "gp", ...) or a sampler object; it sees
     only the public BaseSampler interface with a SamplingContext whose trials
     are the synthetic view.  ``min_points=None`` means max(10, number of
-    parameters + 2), counted at the level being used.
+    parameters + 2), counted at the level being used.  A share
+    ``random_fraction`` of the trials is drawn at random anyway, as in BOHB,
+    so that a model fitted on cheap, noisy levels cannot shut regions out.
     """
 
-    def __init__(self, base: str | BaseSampler = "tpe", min_points: int | None = None, seed: int | None = None):
+    def __init__(self, base: str | BaseSampler = "tpe", min_points: int | None = None, seed: int | None = None,
+                 random_fraction: float = 0.0):
         from tunelab._validation import Check, Interval, validate
 
         validate({"base": [str, Check(lambda b: isinstance(b, BaseSampler), "a sampler object")],
-                  "min_points": [Interval(int, 1, None), None]},
-                 {"base": base, "min_points": min_points}, "FidelitySampler")
+                  "min_points": [Interval(int, 1, None), None],
+                  "random_fraction": [Interval(float, 0, 1)]},
+                 {"base": base, "min_points": min_points, "random_fraction": random_fraction}, "FidelitySampler")
         super().__init__(seed)
         if isinstance(base, str):
             from tunelab.samplers import load_sampler_class
@@ -92,6 +96,7 @@ class FidelitySampler(BaseSampler):
             base = load_sampler_class(base.lower())(seed=seed)
         self.base: BaseSampler = base
         self.min_points = min_points
+        self.random_fraction = float(random_fraction)
         self.last_level: float | None = None  # the level used for the latest proposal (None: random)
         self._cache: tuple[Any, float | None, list[FrozenTrial]] | None = None
 
@@ -111,8 +116,11 @@ class FidelitySampler(BaseSampler):
         """The context the base sampler sees for this trial (None: not enough data, sample at random)."""
         key = (id(context), context.trial_number)
         if self._cache is None or self._cache[0] != key:
-            trials = context.trials
-            level, view = level_view(trials, self._needed(trials))
+            if self.random_fraction > 0 and self._rng.random() < self.random_fraction:
+                level, view = None, []
+            else:
+                trials = context.trials
+                level, view = level_view(trials, self._needed(trials))
             self._cache = (key, level, view)
         _, level, trials = self._cache
         self.last_level = level
