@@ -177,6 +177,8 @@ def test_asha_with_concurrent_threads_promotes_only_the_top_third():
     study.optimize(objective, n_trials=60, n_jobs=4)
     trials = study.trials
     assert len(trials) == 60
+    numbers = [n for n, *_ in log]
+    assert any(b < a for a, b in zip(numbers, numbers[1:])), "the workers did not interleave"
     promoted = check_promotions(log, eta=3)
     assert 0 < promoted < len(log)
     states = {t.number: t.state for t in trials}
@@ -184,6 +186,11 @@ def test_asha_with_concurrent_threads_promotes_only_the_top_third():
         if pruned:  # stopped right at that rung, with its curve kept
             assert states[number] == TrialState.PRUNED and reached[number] == rung
             assert max(study.trials[number].intermediate_values) == rung
+    promoted_at = {(number, rung) for number, rung, _, pruned in log if not pruned}
+    for t in trials:  # nobody went past a rung without having been promoted there
+        for rung in (1, 3, 9):
+            if max(t.intermediate_values) > rung:
+                assert (t.number, rung) in promoted_at
     n_complete = sum(s == TrialState.COMPLETE for s in states.values())
     assert 1 <= n_complete < 20
 
