@@ -314,11 +314,14 @@ class SQLStorage(BaseStorage):
         args = {"p_trial_id": trial_id, "p_state": int(state), "p_now": datetime.now(),
                 "p_values": None if values is None else dumps([float(v) for v in values], "values")}
 
-        def txn(conn: sa.engine.Connection) -> None:
+        def txn(conn: sa.engine.Connection) -> FrozenTrial:
             if conn.execute(Q.finish, args).rowcount != 1:
                 self._lock_trial(conn, trial_id)  # raises KeyError or TrialFinishedError
                 raise AssertionError(f"trial {trial_id} could not be finished")  # pragma: no cover
-        self._write(txn)
+            return self._load_trial(conn, trial_id)  # its final record: callers read it back at once
+        frozen = self._write(txn)
+        with self._cache_lock:
+            self._finished_by_id[trial_id] = frozen
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         cached = self._finished_by_id.get(trial_id)

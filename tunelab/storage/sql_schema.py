@@ -60,7 +60,7 @@ trials = sa.Table(
     sa.Column("datetime_complete", DateTime, nullable=True),
     sa.Column("heartbeat", sa.Double, nullable=True),  # time.time() of the last heartbeat
     sa.UniqueConstraint("study_id", "number", name="uq_tunelab_trials_study_number"),
-    sa.Index("ix_tunelab_trials_study_state", "study_id", "state"),
+    sa.Index("ix_tunelab_trials_study_state", "study_id", "state", "number"),  # oldest WAITING, RUNNING sweeps
     sqlite_autoincrement=True,
 )
 
