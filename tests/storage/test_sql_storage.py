@@ -241,6 +241,10 @@ def test_pickled_storage_reconnects(sqlite_url):
     assert copy is not storage and copy.url == storage.url
     assert (copy.heartbeat_interval, copy.stale_after) == (2.0, 9.0)
     assert copy.create_trial(sid) == (1, 0)
+    twin = storage.reopen()
+    assert twin is not storage and twin._engine is not storage._engine
+    assert (twin.url, twin.heartbeat_interval, twin.stale_after) == (storage.url, 2.0, 9.0)
+    assert twin.get_trial(1).number == 0
 
 
 def test_dispose_keeps_the_storage_usable(sqlite_url):

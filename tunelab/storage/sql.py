@@ -96,6 +96,10 @@ class SQLStorage(BaseStorage):
     def __reduce__(self) -> tuple:
         return (SQLStorage, self._config)  # a copy in another process opens its own connections
 
+    def reopen(self) -> "SQLStorage":
+        """A new storage on the same database with the same settings and its own connections (for workers)."""
+        return SQLStorage(*self._config)
+
     def dispose(self) -> None:
         """Close pooled connections (before forking workers; they open their own)."""
         self._engine.dispose()
