@@ -186,6 +186,28 @@ def test_repeated_reads_fetch_only_new_or_unfinished_trials(sqlite_url, monkeypa
     assert reader.get_trial(again[5].trial_id) is again[5]
 
 
+def test_many_unfinished_trials_are_reread_from_the_first_one(sqlite_url, monkeypatch):
+    """Above 500 unfinished trials the read switches from an id list to 'number >= first unfinished'."""
+    writer, reader = SQLStorage(sqlite_url), SQLStorage(sqlite_url)
+    sid = writer.create_study("s", [MIN])
+    done = [writer.create_trial(sid)[0] for _ in range(5)]
+    for tid in done:
+        writer.finish_trial(tid, TrialState.COMPLETE, [0.0])
+    running = [writer.create_trial(sid)[0] for _ in range(600)]
+    assert len(reader.get_all_trials(sid)) == 605
+    writer.finish_trial(running[0], TrialState.PRUNED)
+    writer.finish_trial(running[-1], TrialState.FAIL)
+    fetched: list[int] = []
+    real_build = sql_module.build_trials
+    monkeypatch.setattr(sql_module, "build_trials",
+                        lambda rows, children: fetched.append(len(rows := list(rows))) or real_build(rows, children))
+    trials = reader.get_all_trials(sid)
+    assert fetched == [600]  # the 5 finished before the first unfinished one are not read again
+    assert [t.number for t in trials] == list(range(605))
+    assert (trials[5].state, trials[604].state, trials[300].state) == (TrialState.PRUNED, TrialState.FAIL,
+                                                                       TrialState.RUNNING)
+
+
 def test_a_study_of_another_storage_object_is_seen_whole(sqlite_url):
     a = tunelab.create_study("shared", storage=sqlite_url, sampler=RandomSampler(seed=1))
     a.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
