@@ -80,3 +80,36 @@ def test_optimize_with_process_workers_on_sqlite(tmp_path):
     study.optimize(_objective, n_trials=40, n_jobs=4)
     _assert_dense_and_complete(study, 40)
     assert len({t.params["x"] for t in study.trials}) == 40  # each worker has its own random stream
+
+
+def _first_opener(url: str, index: int, error_dir: str) -> None:
+    try:
+        from tunelab.storage.sql import SQLStorage
+
+        SQLStorage(url).create_study(f"opener-{index}", [tunelab.StudyDirection.MINIMIZE])
+    except BaseException:
+        with open(os.path.join(error_dir, f"opener-{index}.txt"), "w") as f:
+            f.write(traceback.format_exc())
+        os._exit(1)
+    os._exit(0)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                                  pytest.param("mysql", marks=pytest.mark.mysql)])
+def test_processes_racing_to_create_the_tables(kind, tmp_path, request):
+    """Several processes open an empty database at once: one creates the tables, the others wait or retry."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'race.db'}"
+    else:
+        server = request.getfixturevalue("postgres_url" if kind == "postgres" else "mysql_url")
+        url = request.getfixturevalue("fresh_server_db")(server)
+    procs = [FORK.Process(target=_first_opener, args=(url, i, str(tmp_path))) for i in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    errors = [f.read_text() for f in tmp_path.glob("opener-*.txt")]
+    assert not errors, "\n".join(errors)
+    from tunelab.storage.sql import SQLStorage
+
+    assert sorted(s.name for s in SQLStorage(url).list_studies()) == [f"opener-{i}" for i in range(4)]
