@@ -180,3 +180,17 @@ def test_bad_arguments_name_the_field(kwargs, field):
 def test_registry_builds_the_cmaes_sampler():
     study = tunelab.create_study(sampler="cmaes", seed=3)
     assert isinstance(study.sampler, CMAESSampler)
+
+
+def test_worker_processes_share_a_database(sqlite_url):
+    """Two processes, each with its own CMA-ES replaying the same SQLite history."""
+    study = tunelab.create_study(storage=sqlite_url, sampler=CMAESSampler(seed=4))
+    study.optimize(sphere4, n_trials=40, n_jobs=2)
+    complete = study.get_trials([TrialState.COMPLETE])
+    assert len(complete) == 40
+    assert len({tuple(sorted(t.params.items())) for t in complete}) == 40
+    # a fresh sampler replays the stored history into the generations the workers told
+    fresh = CMAESSampler(seed=4)
+    resumed = tunelab.load_study(study.study_name, storage=sqlite_url, sampler=fresh)
+    resumed.ask().suggest_float("x0", -5, 5)
+    assert fresh.last_state.generation >= (40 - 1) // 8 - 1

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any
+import threading
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -152,23 +153,41 @@ class GPSampler(BaseSampler):
 
 # ------------------------------------------------------------------ helpers
 
-_CONTROLLER: Any = None
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE: dict[str, Any] = {"users": 0, "limiter": None, "controller": None}
 
 
-def single_thread_blas() -> Any:
-    """One BLAS thread while the GP works: its matrices are small (n <= a few hundred), and
-    threaded BLAS on busy cores is several times slower than one thread (measured 40x for a
-    500x500 Cholesky on a loaded 2-core machine)."""
-    global _CONTROLLER
+@contextlib.contextmanager
+def single_thread_blas() -> Iterator[None]:
+    """One BLAS thread while the GP works.
+
+    Its matrices are small (a few hundred rows), and threaded BLAS on busy cores is
+    several times slower than one thread (a 500x500 Cholesky took 40x longer on a
+    loaded 2-core machine).  Counted, so that parallel asks in threads restore the
+    caller's setting only when the last one leaves.
+    """
+    with _BLAS_LOCK:
+        if _BLAS_STATE["users"] == 0:
+            try:
+                if _BLAS_STATE["controller"] is None:
+                    from threadpoolctl import ThreadpoolController
+
+                    _BLAS_STATE["controller"] = ThreadpoolController()
+                _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
+            except Exception:  # threadpoolctl missing or blind to this BLAS: run as is
+                _BLAS_STATE["limiter"] = None
+        _BLAS_STATE["users"] += 1
     try:
-        if _CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["users"] -= 1
+            if _BLAS_STATE["users"] == 0 and _BLAS_STATE["limiter"] is not None:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
 
-            _CONTROLLER = ThreadpoolController()
-        return _CONTROLLER.limit(limits=1, user_api="blas")
-    except Exception:  # threadpoolctl missing or unable to see the BLAS: run as is
-        return contextlib.nullcontext()
 
+# ------------------------------------------------------------------ encoding
 
 
 def encode(params: dict[str, Any], names: list[str], space: dict[str, Distribution]) -> list[float]:
