@@ -43,7 +43,7 @@ class ValueStats:
 
 
 def evaluate_repeats(trial: Any, evaluate: Callable[[int], float], repeats: int, key: str = REPEATS_KEY) -> float:
-    """Call ``evaluate(r)`` for r = 0..repeats-1 (use r to pick the seed), store the values on the trial, return their mean."""
+    """Call ``evaluate(r)`` for r = 0..repeats-1 (r picks the seed); store the values on the trial; return the mean."""
     validate({"repeats": [Interval(int, 1, None)]}, {"repeats": repeats}, "evaluate_repeats")
     values = [float(evaluate(r)) for r in range(repeats)]
     trial.set_user_attr(key, values)

@@ -31,13 +31,12 @@ def _pruner_name() -> str | None:
 
 
 def _duration(text: str) -> float:
-    import re
+    from tunelab.spec import parse_duration
 
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", text or "")
-    if not match or float(match.group(1)) <= 0:
-        raise click.BadParameter(f"expected seconds > 0 or a duration such as '90s', '10m', '1h'; got {text!r}",
-                                 param_hint="--time")
-    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--time") from None
 
 
 @click.command(name="tune")
@@ -45,7 +44,8 @@ def _duration(text: str) -> float:
 @click.option("--target", default=None, help="Target column (not needed for a bundled data set).")
 @click.option("--metric", type=click.Choice(METRICS), default=None,
               help="Validation metric [default: accuracy, or balanced_accuracy for imbalanced classes; rmse].")
-@click.option("--trials", type=click.IntRange(min=1), default=None, help="Number of trials [default: 30 without --time].")
+@click.option("--trials", type=click.IntRange(min=1), default=None,
+              help="Number of trials [default: 30 without --time].")
 @click.option("--time", "time_limit", default=None, help="Time budget: seconds or 90s, 10m, 1h.")
 @click.option("--storage", default=DEFAULT_STORAGE, show_default=True, help="Where the study is saved.")
 @click.option("--study", "study_name", default=None, help="Study name (an existing study is continued).")

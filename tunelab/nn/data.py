@@ -283,7 +283,8 @@ def _prepare(df: Any, target: str, name: str, task: str | None, metric: str | No
     else:
         ds.target_mean = float(ds.y_train.mean())
         ds.target_std = float(ds.y_train.std()) or 1.0
-    if metric is not None and metric not in (CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS):
+    fitting = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+    if metric is not None and metric not in fitting:
         raise ValueError(f"load_dataset: metric {metric!r} does not fit a {task} task")
     if image_shape is not None and int(np.prod(image_shape)) != X.shape[1]:
         ds.image_shape = None
