@@ -77,12 +77,13 @@ class FidelitySampler(BaseSampler):
     only the public BaseSampler interface with a SamplingContext whose trials
     are the synthetic view.  ``min_points=None`` means max(10, number of
     parameters + 2), counted at the level being used.  A share
-    ``random_fraction`` of the trials is drawn at random anyway, as in BOHB,
-    so that a model fitted on cheap, noisy levels cannot shut regions out.
+    ``random_fraction`` of the trials is drawn at random anyway, as in BOHB
+    (which uses 1/3), so that a model fitted on cheap, noisy levels cannot shut
+    regions out; 0.5 did best on benchmarks/multifidelity.py (docs/benchmarks.md).
     """
 
     def __init__(self, base: str | BaseSampler = "tpe", min_points: int | None = None, seed: int | None = None,
-                 random_fraction: float = 0.0):
+                 random_fraction: float = 0.5):
         from tunelab._validation import Check, Interval, validate
 
         validate({"base": [str, Check(lambda b: isinstance(b, BaseSampler), "a sampler object")],
@@ -150,7 +151,7 @@ class FidelitySampler(BaseSampler):
 
 
 def fidelity_sampler(pruner: Any = None, seed: int | None = None, base: str | BaseSampler = "tpe",
-                     min_points: int | None = None) -> BaseSampler:
+                     min_points: int | None = None, random_fraction: float = 0.5) -> BaseSampler:
     """The sampler to pair with ``pruner``: FidelitySampler when it prunes, else ``base`` on its own.
 
     For the lead's ``sampler="auto"`` wiring: ``fidelity_sampler(study.pruner, seed)``.
@@ -163,4 +164,4 @@ def fidelity_sampler(pruner: Any = None, seed: int | None = None, base: str | Ba
         from tunelab.samplers import load_sampler_class
 
         return load_sampler_class(base.lower())(seed=seed)
-    return FidelitySampler(base=base, min_points=min_points, seed=seed)
+    return FidelitySampler(base=base, min_points=min_points, seed=seed, random_fraction=random_fraction)
