@@ -198,7 +198,6 @@ def test_asha_with_concurrent_threads_promotes_only_the_top_third():
 def test_asha_with_two_processes_over_sqlite(sqlite_url, tmp_path):
     import fcntl
 
-    pytest.importorskip("sqlalchemy")
     lock_path, log_path = tmp_path / "lock", tmp_path / "log"
     lock_path.touch()
 
