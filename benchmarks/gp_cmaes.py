@@ -59,8 +59,9 @@ _OFFSET = {"a": 0.5, "b": 0.0, "c": 1.0, "d": 0.25}
 
 
 def _mixed(p: dict) -> float:
-    return ((p["x0"] - 0.25) ** 2 + (p["x1"] - 0.7) ** 2 + (math.log10(p["lr"]) + 2.5) ** 2 / 4
-            + (p["k"] - 11) ** 2 / 50 + _OFFSET[p["c"]])
+    # optimum off the centre of every range (a centred optimum favours methods that start at the centre)
+    return ((p["x0"] - 0.25) ** 2 + (p["x1"] - 0.7) ** 2 + (math.log10(p["lr"]) + 3.7) ** 2 / 4
+            + (p["k"] - 14) ** 2 / 50 + _OFFSET[p["c"]])
 
 
 PROBLEMS = {

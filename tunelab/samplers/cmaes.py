@@ -139,6 +139,8 @@ def _timeline(trials: Sequence[FrozenTrial]) -> list[tuple]:
     """(time, kind, number) for every start and every completion, in time order."""
     events = []
     for t in trials:
+        if t.state == TrialState.WAITING:
+            continue  # not started: its start event comes when a worker takes it
         start = t.datetime_start or t.datetime_complete or datetime.min
         events.append((start, _START, t.number))
         if t.state == TrialState.COMPLETE:
