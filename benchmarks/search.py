@@ -1,6 +1,7 @@
 """Search-efficiency benchmark: tunelab's samplers and the peers on the same tasks, in one run.
 
-    nice -n 10 python benchmarks/search.py                  # full run (see docs/benchmarks.md)
+    nice -n 10 python benchmarks/search.py                  # full run, all but skopt (see docs/benchmarks.md)
+    nice -n 10 python benchmarks/search.py --methods skopt-gp --budgets 30   # skopt apart: 0.3-1 s per ask
     nice -n 10 python benchmarks/search.py --quick          # smoke run: 4 tasks, 3 seeds, 30 trials
     python benchmarks/search.py --tasks branin,svc --methods auto,optuna-tpe --budgets 30 --seeds 5
     python benchmarks/search.py --report benchmarks/results/search-*.jsonl   # rebuild the tables only
@@ -68,7 +69,7 @@ def run_job(job: tuple[str, int, list[str], int]) -> list[dict[str, Any]]:
         record: dict[str, Any] = {"task": task_name, "method": method, "seed": seed, "n": n}
         try:
             run = method_runner(method)(task, seed, n)
-            record.update(losses=run.losses, overhead_s=run.overhead_s)
+            record.update(losses=[float(f"{v:.7g}") for v in run.losses], overhead_s=round(run.overhead_s, 4))
         except Exception as exc:  # one broken method must not lose the others' results
             record.update(losses=[], overhead_s=0.0, error=f"{type(exc).__name__}: {exc}")
         record["wall_s"] = round(time.time() - start, 3)
@@ -221,14 +222,17 @@ def format_report(table: dict[str, Any]) -> str:
                 cell = "-" if v is None else f"{v[0]:.1f}"
                 cells.append(f"**{cell}**" if v and v[0] >= top - TIE_TOLERANCE else cell)
             lines.append(f"| {t} | " + " | ".join(cells) + " |")
-        means, fracs = [], []
+        means, ses, fracs = [], [], []
         for m in methods:
             vals = [table["scores"][(b, t, m)][0] for t in tasks if (b, t, m) in table["scores"]]
+            errs = [table["scores"][(b, t, m)][1] for t in tasks if (b, t, m) in table["scores"]]
             complete = len(vals) == len(tasks)
             means.append(f"{np.mean(vals):.1f}" + ("" if complete else f" ({len(vals)} tasks)") if vals else "-")
+            ses.append(f"{np.sqrt(np.sum(np.square(errs))) / len(errs):.1f}" if errs else "-")
             w, n = beats_best_peer(table, b, m)
             fracs.append(f"{w}/{n}" if n else "-")
         lines.append("| **mean** | " + " | ".join(means) + " |")
+        lines.append("| (standard error of the mean, over seeds) | " + " | ".join(ses) + " |")
         lines.append(f"| >= best other peer (-{TIE_TOLERANCE:g}) | " + " | ".join(fracs) + " |")
     lines.append("\n### Mean time per ask (ms; ask + suggest + tell, objective excluded, whole run)\n")
     lines.append("| " + " | ".join(methods) + " |")
@@ -269,13 +273,22 @@ def _csv(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
+def _seeds(text: str) -> list[int]:
+    if "-" in text:
+        first, last = (int(x) for x in text.split("-"))
+        return list(range(first, last + 1))
+    return list(range(int(text)))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 4 tasks, 3 seeds, 30 trials")
     parser.add_argument("--tasks", type=_csv, help=f"comma-separated; default all of {list(TASKS)}")
-    parser.add_argument("--methods", type=_csv, help=f"comma-separated; default all of {list(METHODS)}")
+    parser.add_argument("--methods", type=_csv, help=f"comma-separated, from {list(METHODS)}; default all but "
+                        "skopt-gp (0.3-1 s per ask: run it apart with --budgets 30); auto:KEY=VALUE,... runs "
+                        "AutoSampler with options, e.g. auto:n_startup=5")
     parser.add_argument("--budgets", type=lambda s: [int(x) for x in _csv(s)], help="default 30,100")
-    parser.add_argument("--seeds", type=int, help="seeds 0..N-1 per task (default 10)")
+    parser.add_argument("--seeds", type=_seeds, help="N (seeds 0..N-1) or A-B (seeds A..B); default 10")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="raw results (JSON lines); default benchmarks/results/search-DATE.jsonl")
     parser.add_argument("--report", nargs="+", metavar="JSONL", help="rebuild the tables from raw results; run nothing")
@@ -296,7 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     for t in tasks:
         if t not in TASKS:
             parser.error(f"--tasks: unknown task {t!r}; expected names from {list(TASKS)}")
-    methods = args.methods or list(METHODS)
+    methods = args.methods or [m for m in METHODS if m != "skopt-gp"]
     for m in list(methods):
         if m.split(":")[0] not in METHODS:
             parser.error(f"--methods: unknown method {m!r}; expected names from {list(METHODS)}")
@@ -304,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
         if why:
             print(f"skipping {m}: {why}", file=sys.stderr)
             methods.remove(m)
-    seeds = list(range(args.seeds or (3 if args.quick else 10)))
+    seeds = args.seeds or list(range(3 if args.quick else 10))
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or RESULTS / f"search-{stamp}.jsonl"
     for t in tasks:

@@ -9,8 +9,9 @@ ML tasks are surrogate benchmarks (as in HPOBench/YAHPO): a full run needs about
 1 s (MLP) per 3-fold CV is far beyond 2 shared cores.  So each ML task's Sobol
 configurations (512, or 256 for the MLPs) are evaluated for real once with
 3-fold CV, cached under benchmarks/results/cache/, and a regression model
-(a GP or extra trees, whichever has the better 5-fold CV R^2 on those runs;
-the cache file records both) stands in for the model during the benchmark.
+(the average of a GP and extra trees, clipped to the range of the real runs;
+see :func:`surrogate_task`; the cache records each model's 5-fold CV R^2)
+stands in for the model during the benchmark.
 ``real_task(name)`` gives the real, memoised evaluation for spot checks.
 """
 
@@ -343,35 +344,50 @@ def _surrogate_models() -> dict[str, Any]:
     return {"gp": gp, "extra_trees": lambda d: ExtraTreesRegressor(100, min_samples_leaf=2, random_state=0)}
 
 
-def _pick_surrogate(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """The surrogate model with the best 5-fold CV R^2 on the real evaluations."""
-    from sklearn.model_selection import KFold, cross_val_score
+def _surrogate_r2(X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """5-fold CV R^2 of the GP, the extra trees and their average (the surrogate used), for the record."""
+    from sklearn.model_selection import KFold
 
-    scores = {}
+    preds = {name: np.zeros(len(y)) for name in _surrogate_models()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name, make in _surrogate_models().items():
-            cv = KFold(5, shuffle=True, random_state=0)
-            scores[name] = float(cross_val_score(make(X.shape[1]), X, y, cv=cv, scoring="r2").mean())
-    return {"surrogate": max(scores, key=scores.get), "surrogate_r2": scores}
+        for train, test in KFold(5, shuffle=True, random_state=0).split(X):
+            for name, make in _surrogate_models().items():
+                preds[name][test] = make(X.shape[1]).fit(X[train], y[train]).predict(X[test])
+    preds["average"] = np.mean([preds[name] for name in _surrogate_models()], axis=0)
+    total = float(np.sum((y - y.mean()) ** 2))
+    return {name: 1.0 - float(np.sum((y - p) ** 2)) / total for name, p in preds.items()}
+
+
+def _pick_surrogate(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    return {"surrogate": "average", "surrogate_r2": _surrogate_r2(X, y)}
 
 
 def surrogate_task(name: str) -> Task:
-    """The ML task as a fitted model of its real evaluations: cheap and deterministic."""
+    """The ML task as a fitted model of its real evaluations: cheap and deterministic.
+
+    The model is the average of a GP and extra trees, clipped to the range of the
+    real runs.  A GP alone fits best (higher CV R^2) but extrapolates: on the MLP
+    tasks it promised losses below the best real run on 2.5% of the space (below
+    zero on adam), a region that random search at 100 trials nearly always hit, so
+    every method "reached the optimum".  Extra trees never extrapolate; their
+    average with the GP keeps most of the GP's fit and almost none of the fantasy.
+    """
     data = build_surrogate_data(name)
     X, y = np.array(data["unit"]), np.array(data["loss"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = _surrogate_models()[data["surrogate"]](X.shape[1]).fit(X, y)
+        models = [make(X.shape[1]).fit(X, y) for make in _surrogate_models().values()]
     space, _ = _real(name)
-    r2 = data["surrogate_r2"][data["surrogate"]]
+    r2 = data["surrogate_r2"].get("average", float("nan"))
     task = Task(name, "surrogate", space, lambda p: 0.0,
-                notes=f"{ML_TASKS[name][2]}; {data['surrogate']} surrogate over {len(y)} real runs (CV R^2 {r2:.2f})")
+                notes=f"{ML_TASKS[name][2]}; GP + extra-trees surrogate over {len(y)} real runs (CV R^2 {r2:.2f})")
     lo, hi = float(y.min()), float(y.max())
 
     def loss(p: dict[str, Any]) -> float:
-        value = float(model.predict(task.encode(p)[None, :])[0])
-        return min(hi, max(lo - 0.05 * (hi - lo), value))  # promise little beyond what the real runs showed
+        x = task.encode(p)[None, :]
+        value = float(np.mean([m.predict(x)[0] for m in models]))
+        return min(hi, max(lo, value))  # claim nothing beyond what the real runs showed
 
     task.loss = loss
     return task

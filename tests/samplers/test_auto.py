@@ -32,12 +32,12 @@ CONSTRAINED = SpaceProfile(n_params=4, n_categorical=0, conditional=False, const
     (0, CONTINUOUS, 1, False, "qmc"),
     (9, CONDITIONAL, 1, False, "qmc"),
     (10, CONTINUOUS, 1, False, "gp"),
-    (299, MIXED, 1, False, "gp"),
+    (99, MIXED, 1, False, "gp"),
     (10, CONDITIONAL, 1, False, "tpe"),
     (10, CONSTRAINED, 1, False, "tpe"),
     (10, CATEGORICAL, 1, False, "tpe"),
-    (300, CONTINUOUS, 1, False, "cmaes"),
-    (300, MIXED, 1, False, "tpe"),
+    (100, CONTINUOUS, 1, False, "cmaes"),
+    (100, MIXED, 1, False, "tpe"),
 ])
 def test_choose_picks_by_objectives_pruner_space_and_size(n_complete, space, n_objectives, pruned, expected):
     choice = choose(n_complete, space, n_objectives, pruned)

@@ -11,8 +11,9 @@ several objectives, later                   NSGA-II
 the first ``n_startup`` trials              Sobol QMC (even cover, no model yet)
 conditional, constrained or mostly          TPE (models each conditional group apart)
 categorical space
-otherwise, < ``gp_until`` complete trials   GP (best per trial on small budgets)
+otherwise, < ``gp_until`` (100) complete   GP (best per trial on small budgets)
 otherwise, numbers only                     CMA-ES, started at the best trial so far
+                                            (beats staying with the GP past ~100 trials)
 otherwise                                   TPE
 ==========================================  ============================================
 
@@ -77,7 +78,7 @@ def profile(trials: Sequence[FrozenTrial]) -> SpaceProfile:
 
 
 def choose(n_complete: int, space: SpaceProfile, n_objectives: int = 1, pruned: bool = False,
-           n_startup: int = 10, gp_until: int = 300, mo_tpe_until: int = 250,
+           n_startup: int = 10, gp_until: int = 100, mo_tpe_until: int = 250,
            categorical_share: float = 0.5) -> Choice:
     """The policy, as a pure function of the study's state (tuned with benchmarks/search.py)."""
     if pruned:
@@ -97,7 +98,7 @@ def choose(n_complete: int, space: SpaceProfile, n_objectives: int = 1, pruned: 
     if n_complete < gp_until:
         return Choice("gp", "numeric or mixed space, small budget: a GP gets the most from each trial")
     if space.n_categorical == 0:
-        return Choice("cmaes", "long run over numbers: CMA-ES is cheap per ask and converges locally")
+        return Choice("cmaes", "long run over numbers: CMA-ES refines the best region and is cheap per ask")
     return Choice("tpe", "long run over a mixed space: TPE stays fast per ask")
 
 
@@ -119,7 +120,7 @@ class AutoSampler(BaseSampler):
     """
 
     def __init__(self, seed: int | None = None, n_objectives: int = 1, pruner: Any = None, *,
-                 n_startup: int = 10, gp_until: int = 300):
+                 n_startup: int = 10, gp_until: int = 100):
         validate(_CONSTRAINTS, {"seed": seed, "n_objectives": n_objectives, "pruner": pruner,
                                 "n_startup": n_startup, "gp_until": gp_until}, "AutoSampler")
         super().__init__(seed)
