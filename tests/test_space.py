@@ -101,6 +101,21 @@ def test_categorical_keeps_none_and_booleans_apart_from_numbers():
     assert dist.contains(np.int64(1))
 
 
+def test_categorical_equality_goes_by_json_form():
+    assert CategoricalDistribution((True, "a")) != CategoricalDistribution((1, "a"))
+    assert CategoricalDistribution((1.0, "a")) != CategoricalDistribution((1, "a"))
+    assert CategoricalDistribution((np.int64(1), "a")) == CategoricalDistribution((1, "a"))
+    assert len({CategoricalDistribution((True,)), CategoricalDistribution((1,))}) == 2
+
+
+def test_same_name_with_bool_then_int_choices_is_rejected():
+    study = tunelab.create_study()
+    trial = study.ask()
+    trial.suggest_categorical("flag", [True, False])
+    with pytest.raises(ValueError, match="flag"):
+        study.ask().suggest_categorical("flag", [1, 0])
+
+
 def test_declarative_space_with_conditions_from_python_and_text():
     py = SearchSpace.from_mapping({
         "optimizer": tunelab.Categorical(["sgd", "adam"]),

@@ -81,6 +81,8 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
                          seed=rs.seed, load_if_exists=True)
     before = len(study.trials)
     click.echo(f"study {rs.name!r} in {rs.storage} ({before} trials so far)")
+    for note in getattr(rs.objective, "notes", []):  # what the built-in trainer found in the data, ranges chosen
+        click.echo(note)
     try:
         study.optimize(rs.objective, n_trials=rs.n_trials, timeout=rs.timeout, n_jobs=rs.n_jobs,
                        show_progress_bar=not no_progress)

@@ -192,13 +192,27 @@ class IntDistribution:
         return list(range(self.low, self.high + 1, self.step))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CategoricalDistribution:
-    """One of a fixed tuple of JSON-serialisable choices (None, bool, int, float or str)."""
+    """One of a fixed tuple of JSON-serialisable choices (None, bool, int, float or str).
+
+    Equality goes by the JSON form, so ``(True, "a")`` and ``(1, "a")`` are different spaces.
+    """
 
     choices: tuple
 
     kind = "categorical"
+
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(json.dumps(c) for c in self.choices)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CategoricalDistribution):
+            return NotImplemented
+        return self._keys() == other._keys()
+
+    def __hash__(self) -> int:
+        return hash(self._keys())
 
     def __post_init__(self) -> None:
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):

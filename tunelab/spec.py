@@ -176,7 +176,8 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunS
         try:
             objective, trainer_space, direction_default = build_objective(
                 _expect(path, "[trainer]", data["trainer"], dict, "a table"),
-                _expect(path, "[data]", data.get("data", {}), dict, "a table"))
+                _expect(path, "[data]", data.get("data", {}), dict, "a table"),
+                base_dir=str(path.resolve().parent))  # a data path is relative to the spec file
         except (ValueError, FileNotFoundError) as exc:
             raise SpecError(f"{path}: [trainer]/[data]: {exc}") from None
         space = space or trainer_space

@@ -78,3 +78,21 @@ def test_bad_tables_name_the_key(trainer, data, pattern):
 def test_bad_data_file_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         build_objective({}, {"path": str(tmp_path / "none.csv"), "target": "y"})
+
+
+def test_run_command_finds_a_csv_beside_the_spec_and_prints_the_data_report(tmp_path, mixed_csv, monkeypatch):
+    from click.testing import CliRunner
+
+    from tunelab.cli import main
+
+    spec = mixed_csv.parent / "csv_spec.toml"
+    spec.write_text('[study]\nn_trials = 1\nsampler = "random"\nseed = 0\n'
+                    f'storage = "sqlite:///{tmp_path / "runs.db"}"\n'
+                    '[trainer]\nepochs = 1\n[data]\npath = "mixed.csv"\ntarget = "label"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(main, ["run", str(spec), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "mixed.csv: 120 rows" in result.output and "missing values filled" in result.output
+    assert "1 complete" in result.output

@@ -15,22 +15,21 @@ if TYPE_CHECKING:
     from tunelab.study import Study
 
 
-def remote_worker(storage_url: str, study_name: str, sampler: Any, pruner: Any, seed: int | None,
+def remote_worker(storage: Any, study_name: str, sampler: Any, pruner: Any, seed: int | None,
                   objective: Callable, n_trials: int | None, deadline: float | None,
                   catch: Sequence[type[BaseException]]) -> int:
     """The task each executor runs: n_trials here is this task's share."""
     from tunelab.study import load_study
 
     sampler.reseed(seed)
-    study = load_study(study_name, storage_url, sampler=sampler, pruner=pruner, seed=seed)
+    study = load_study(study_name, storage, sampler=sampler, pruner=pruner, seed=seed)
     return worker_loop(study, objective, StopRules(TrialBudget(n_trials), deadline), catch)
 
 
 def run_on_executor(study: "Study", objective: Callable, executor: Any, n_jobs: int, n_trials: int | None,
                     deadline: float | None, catch: Sequence[type[BaseException]], callbacks: Sequence[Callable],
                     progress: Any) -> None:
-    url = getattr(study.storage, "url", None)
-    if url is None:
+    if getattr(study.storage, "url", None) is None:
         raise ValueError("optimize(executor=...) needs a database storage that every worker can reach; "
                          "the in-memory storage lives in one process")
     if callbacks:
@@ -45,7 +44,8 @@ def run_on_executor(study: "Study", objective: Callable, executor: Any, n_jobs: 
             continue
         sampler = study.sampler
         seed = None if study.seed is None else study.seed + 1000003 * (i + 1)
-        futures.append(executor.submit(remote_worker, url, study.study_name, sampler, study.pruner, seed,
+        # the storage pickles as its settings; each task opens its own connections
+        futures.append(executor.submit(remote_worker, study.storage, study.study_name, sampler, study.pruner, seed,
                                        objective, share, deadline, catch))
     while not all(f.done() for f in futures):
         progress.poll()

@@ -93,7 +93,9 @@ def _process_main(study: "Study", index: int, objective: Callable, rules: StopRu
     from tunelab.storage import get_storage
 
     try:
-        storage = get_storage(study.storage.url)  # a fresh connection pool: never share one across fork
+        # same settings, a fresh connection pool: never share one across fork
+        reopen = getattr(study.storage, "reopen", None)
+        storage = reopen() if reopen is not None else get_storage(study.storage.url)
         worker_loop(_worker_study(study, index, storage), objective, rules, catch, callbacks)
     except KeyboardInterrupt:
         sys.exit(130)

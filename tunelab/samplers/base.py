@@ -15,6 +15,7 @@ in this order:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -65,6 +66,18 @@ class SamplingContext:
         return self.directions[0]
 
 
+_RLOCK_TYPE = type(threading.RLock())
+_LOCK_TYPES = (type(threading.Lock()), _RLOCK_TYPE)
+
+
+@dataclass(frozen=True)
+class _LockMarker:
+    reentrant: bool
+
+    def make(self) -> Any:
+        return threading.RLock() if self.reentrant else threading.Lock()
+
+
 class BaseSampler:
     """Independent uniform sampling by default; subclasses override what they model."""
 
@@ -76,6 +89,15 @@ class BaseSampler:
         """Give a copy of this sampler its own stream (each parallel worker calls this)."""
         self._seed = seed
         self._rng = np.random.default_rng(seed)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Locks guard this process's threads only: a copy (worker thread, pickled for a
+        # process or cluster worker) gets fresh ones of the same kind.
+        return {k: (_LockMarker(isinstance(v, _RLOCK_TYPE)) if isinstance(v, _LOCK_TYPES) else v)
+                for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({k: (v.make() if isinstance(v, _LockMarker) else v) for k, v in state.items()})
 
     def infer_relative_space(self, context: SamplingContext) -> dict[str, Distribution]:
         return {}

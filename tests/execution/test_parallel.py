@@ -1,0 +1,87 @@
+"""Parallel paths: worker threads and processes keep the study's settings; executors (process pools) work."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+import tunelab
+from tunelab.samplers.auto import AutoSampler
+from tunelab.storage.sql import SQLStorage
+from tunelab.trial import TrialState
+
+
+def quadratic(trial: tunelab.Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    return (x - 1.0) ** 2
+
+
+def record_storage_settings(trial: tunelab.Trial) -> float:
+    storage = trial.study.storage
+    trial.set_user_attr("heartbeat_interval", storage.heartbeat_interval)
+    trial.set_user_attr("stale_after", storage.stale_after)
+    return quadratic(trial)
+
+
+@pytest.mark.parametrize("name", ["auto", "tpe", "gp", "cmaes", "nsga2", "random", "grid", "qmc"])
+def test_every_sampler_copies_and_pickles_with_its_locks(name):
+    """Worker threads deep-copy the sampler; process and cluster workers pickle it."""
+    study = tunelab.create_study(sampler=name, seed=3)
+    if name != "grid":  # the grid needs a declared space; its state before any trial is what is copied
+        study.optimize(quadratic, n_trials=3)
+    for clone in (copy.deepcopy(study.sampler), pickle.loads(pickle.dumps(study.sampler))):
+        assert type(clone) is type(study.sampler)
+        assert clone is not study.sampler
+
+
+def test_auto_sampler_copy_gets_its_own_lock():
+    sampler = AutoSampler(seed=0)
+    clone = copy.deepcopy(sampler)
+    assert clone._lock is not sampler._lock
+    assert clone._lock.acquire(blocking=False)  # a fresh, unlocked RLock
+    clone._lock.release()
+
+
+def test_threads_with_default_auto_sampler_run_every_trial():
+    study = tunelab.create_study(seed=0)
+    study.optimize(quadratic, n_trials=24, n_jobs=3)
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(24))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+
+
+def test_worker_processes_keep_the_storage_settings(sqlite_url, unique_name):
+    storage = SQLStorage(sqlite_url, heartbeat_interval=None, stale_after=None)
+    study = tunelab.create_study(name=unique_name, storage=storage, seed=1, sampler="random")
+    study.optimize(record_storage_settings, n_trials=8, n_jobs=2)
+    trials = study.trials
+    assert len(trials) == 8
+    assert {t.user_attrs["heartbeat_interval"] for t in trials} == {None}
+    assert {t.user_attrs["stale_after"] for t in trials} == {None}
+
+
+def test_process_pool_executor_runs_the_study(sqlite_url, unique_name):
+    storage = SQLStorage(sqlite_url, heartbeat_interval=5.0, stale_after=60.0)
+    study = tunelab.create_study(name=unique_name, storage=storage, seed=2, sampler="tpe")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        study.optimize(record_storage_settings, n_trials=10, n_jobs=2, executor=pool)
+    trials = study.trials
+    assert sorted(t.number for t in trials) == list(range(10))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert {t.user_attrs["heartbeat_interval"] for t in trials} == {5.0}
+    assert study.best_value == min(t.value for t in trials)
+
+
+def test_executor_refuses_in_memory_storage():
+    study = tunelab.create_study()
+    with ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(ValueError, match="database storage"):
+        study.optimize(quadratic, n_trials=2, executor=pool)
+
+
+def test_executor_refuses_callbacks(sqlite_url, unique_name):
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url)
+    with ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(ValueError, match="callbacks"):
+        study.optimize(quadratic, n_trials=2, executor=pool, callbacks=[lambda s, t: None])
