@@ -156,3 +156,23 @@ def test_example_specs_load(tmp_path):
     assert type(spec.sampler).__name__ == "QMCSampler"
     with pytest.raises(SpecError):
         load_spec(tmp_path / "x.json")
+
+
+def test_show_ranks_noise_aware_and_prints_mean_and_spread(workdir):
+    storage = f"sqlite:///{workdir / 'noisy.db'}"
+    study = tunelab.create_study(name="noisy", storage=storage, direction="maximize")
+    # trial 0: one lucky seed, wide spread; trial 1: slightly lower mean, tight spread
+    for seeds in ([0.99, 0.70, 0.72], [0.80, 0.81, 0.79]):
+        trial = study.ask()
+        trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        trial.set_user_attr("repeat_values", seeds)
+        study.tell(trial, sum(seeds) / 3)
+    runner = CliRunner()
+    by_value = runner.invoke(main, ["show", "noisy", "--storage", storage])
+    assert by_value.exit_code == 0, by_value.output
+    assert "0.8033 ± 0.16 (3 seeds)" in by_value.output
+    conservative = runner.invoke(main, ["show", "noisy", "--storage", storage, "--by", "conservative"])
+    assert conservative.exit_code == 0, conservative.output
+    assert "best trial by conservative: #1" in conservative.output
+    table = conservative.output.split("best trial by conservative")[1].splitlines()
+    assert table[3].split()[0] == "1" and table[4].split()[0] == "0"  # header, rule, then #1 before #0

@@ -317,3 +317,23 @@ def test_import_is_light():
             "'dask', 'ray', 'scipy') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_best_trial_by_is_not_fooled_by_one_lucky_seed():
+    study = tunelab.create_study(direction="maximize")
+    for seeds in ([0.99, 0.70, 0.72], [0.80, 0.81, 0.79], [0.5]):
+        trial = study.ask()
+        trial.set_user_attr("repeat_values", seeds)
+        study.tell(trial, sum(seeds) / len(seeds))
+    assert study.best_trial.number == 0  # best mean, 0.803 vs 0.800
+    assert study.best_trial_by("conservative").number == 1
+    assert study.best_trial_by("max").number == 0
+    with pytest.raises(ValueError, match="'by'"):
+        study.best_trial_by("median")
+
+
+def test_best_trial_by_needs_a_complete_trial_and_one_objective():
+    with pytest.raises(ValueError, match="no complete trial"):
+        tunelab.create_study().best_trial_by()
+    with pytest.raises(RuntimeError, match="one objective"):
+        tunelab.create_study(directions=["minimize", "maximize"]).best_trial_by()

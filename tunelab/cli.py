@@ -162,8 +162,13 @@ def _open(name: str, storage: str) -> Any:
 @click.argument("study_name")
 @_storage_option
 @click.option("--top", default=20, show_default=True, help="How many trials to list (best first).")
-def show(study_name: str, storage: str, top: int) -> None:
+@click.option("--by", type=click.Choice(["value", "mean", "conservative", "lcb", "ucb"]), default="value",
+              show_default=True,
+              help="Rank single-objective trials by their value, or noise-aware over the seeds of trials run "
+                   "with repeats (conservative: a confidence bound on the bad side of the mean).")
+def show(study_name: str, storage: str, top: int, by: str) -> None:
     """Show a study's best trial and a table of its trials."""
+    from tunelab.analysis.noise import REPEATS_KEY, scores, value_stats
     from tunelab.trial import TrialState
 
     study = _open(study_name, storage)
@@ -174,12 +179,22 @@ def show(study_name: str, storage: str, top: int) -> None:
     names = sorted({k for t in trials for k in t.params})
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     others = [t for t in trials if t.state != TrialState.COMPLETE]
-    if len(study.directions) == 1:
+    if len(study.directions) == 1 and by != "value":
+        ranked = sorted(scores(complete, study.direction, by=by), key=lambda p: (-p[0], p[1].trial.number))
+        complete = [s.trial for _, s in ranked]
+        if complete:
+            click.echo(f"best trial by {by}: #{complete[0].number}")
+    elif len(study.directions) == 1:
         complete.sort(key=lambda t: study.direction.sign() * t.values[0])
     shown = (complete + others)[:top]
     rows = [("#", "state", "value", *names)]
     for t in shown:
-        value = "-" if t.values is None else ",".join(_format_value(v) for v in t.values)
+        if t.values is None:
+            value = "-"
+        elif REPEATS_KEY in t.user_attrs and len(t.values) == 1:
+            value = value_stats(t).text()  # mean ± spread over the seeds
+        else:
+            value = ",".join(_format_value(v) for v in t.values)
         rows.append((str(t.number), t.state.name.lower(), value,
                      *(_format_value(t.params[n]) if n in t.params else "" for n in names)))
     _print_table(rows)

@@ -88,6 +88,22 @@ class Study:
         sign = self.direction.sign()
         return min(complete, key=lambda t: (sign * t.values[0], t.number))
 
+    def best_trial_by(self, by: str = "conservative", confidence: float = 0.9) -> FrozenTrial:
+        """The best complete trial ranked noise-aware, over the per-seed values trials stored.
+
+        ``by``: "mean", "lcb"/"ucb" (a one-sided bound on the mean at ``confidence``),
+        "conservative" (the bound on the bad side: not fooled by one lucky seed), "max"/"min".
+        Trials store per-seed values with ``repeats`` (see tunelab.analysis.noise).
+        """
+        from tunelab.analysis.noise import select_best
+
+        if len(self.directions) != 1:
+            raise RuntimeError("best_trial_by is for one objective; use best_trials for the Pareto front")
+        complete = self._feasible(self.get_trials([TrialState.COMPLETE]))
+        if not complete:
+            raise ValueError(f"study {self.study_name!r} has no complete trial yet")
+        return select_best(complete, self.direction, by=by, confidence=confidence)
+
     @property
     def best_value(self) -> float:
         return self.best_trial.values[0]
