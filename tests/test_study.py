@@ -314,7 +314,7 @@ def test_import_is_light():
     import sys
 
     code = ("import sys, tunelab; heavy = [m for m in ('torch', 'plotly', 'pandas', 'sklearn', 'sqlalchemy', "
-            "'dask', 'ray', 'scipy') if m in sys.modules]; print(heavy)")
+            "'dask', 'ray', 'scipy', 'numpy') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

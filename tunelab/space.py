@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence, Union
 
-import numpy as np
 
 CategoricalChoice = Union[None, bool, int, float, str]
 
@@ -27,7 +27,7 @@ _EPS = 1e-9
 
 
 def _check_number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{what} must be a number; got {value!r}")
     if not math.isfinite(float(value)):
         raise ValueError(f"{what} must be finite; got {value!r}")
@@ -69,7 +69,7 @@ class FloatDistribution:
     kind = "float"
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
         v = float(value)
         if not (self.low - _EPS * max(1, abs(self.low)) <= v <= self.high + _EPS * max(1, abs(self.high))):
@@ -132,8 +132,8 @@ class IntDistribution:
     def __post_init__(self) -> None:
         for what in ("low", "high", "step"):
             v = getattr(self, what)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                if isinstance(v, numbers.Real) and float(v).is_integer():
                     object.__setattr__(self, what, int(v))
                 else:
                     raise ValueError(f"{what} must be an integer; got {v!r}")
@@ -156,9 +156,9 @@ class IntDistribution:
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool):
             return False
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
-        if not isinstance(value, (int, np.integer)):
+        if not isinstance(value, numbers.Integral):
             return False
         return self.low <= value <= self.high and (value - self.low) % self.step == 0
 
@@ -261,7 +261,7 @@ Distribution = Union[FloatDistribution, IntDistribution, CategoricalDistribution
 
 def _plain(value: Any) -> Any:
     """numpy scalars to Python scalars, so values compare and serialise the same."""
-    if isinstance(value, np.generic):
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy is not imported for this
         return value.item()
     return value
 

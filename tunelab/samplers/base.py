@@ -19,8 +19,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from tunelab.space import Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
@@ -83,12 +81,25 @@ class BaseSampler:
 
     def __init__(self, seed: int | None = None):
         self._seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng_stream: Any = None
+
+    @property
+    def _rng(self) -> Any:
+        """This sampler's numpy Generator, made on first use (so ``import tunelab`` needs no numpy)."""
+        if self._rng_stream is None:
+            import numpy as np
+
+            self._rng_stream = np.random.default_rng(self._seed)
+        return self._rng_stream
+
+    @_rng.setter
+    def _rng(self, generator: Any) -> None:
+        self._rng_stream = generator
 
     def reseed(self, seed: int | None) -> None:
         """Give a copy of this sampler its own stream (each parallel worker calls this)."""
         self._seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng_stream = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Locks guard this process's threads only: a copy (worker thread, pickled for a
