@@ -86,7 +86,8 @@ def test_random_until_a_level_has_enough_points():
 
 def test_with_asha_it_learns_from_pruned_trials_in_a_study():
     base = BestOfView()
-    sampler = FidelitySampler(base=base, min_points=4, seed=1, random_fraction=0.0)
+    # no level floor: in this short run the levels above step 3 fill up with complete trials at once
+    sampler = FidelitySampler(base=base, min_points=4, seed=1, random_fraction=0.0, min_level_share=0.0)
 
     def objective(trial):
         x = trial.suggest_float("x", 0.0, 1.0)
@@ -147,3 +148,34 @@ def test_random_fraction_one_never_asks_the_base_sampler():
     assert base.seen == [] and sampler.last_level is None
     with pytest.raises(ValueError, match="FidelitySampler: argument 'random_fraction'"):
         FidelitySampler(random_fraction=1.5)
+
+
+def test_levels_below_a_share_of_the_longest_curve_are_not_modelled():
+    # 12 trials stopped at step 1 (enough points there), 3 trials ran to step 27
+    trials = [with_x(make_trial(i, {1: 0.1 * i}, TrialState.PRUNED), 0.05 * i) for i in range(12)]
+    trials += [with_x(make_trial(12 + i, {1: 0.5, 9: 0.6, 27: 0.7 + 0.01 * i}), 0.9) for i in range(3)]
+    assert level_view(trials, min_points=10)[0] == 1
+    assert level_view(trials, min_points=10, min_level=9) == (None, [])
+    assert level_view(trials, min_points=3, min_level=9)[0] == 27
+    base = BestOfView()
+    ctx = SamplingContext(load_trials=lambda: trials, directions=[StudyDirection.MAXIMIZE], trial_number=15)
+    # the default (1/3): a step-1 report says little about a 27-step curve, so it samples at random
+    sampler = FidelitySampler(base=base, min_points=10, seed=0, random_fraction=0.0)
+    assert sampler.min_level_share == pytest.approx(1 / 3)
+    assert 0 <= sampler.sample_independent(ctx, "x", X) <= 1
+    assert base.seen == [] and sampler.last_level is None
+    # with no floor it models step 1, where trial 11 (x = 0.55) is best
+    sampler = FidelitySampler(base=base, min_points=10, seed=0, random_fraction=0.0, min_level_share=0.0)
+    assert sampler.sample_independent(ctx, "x", X) == pytest.approx(0.55)
+    assert sampler.last_level == 1
+    with pytest.raises(ValueError, match="FidelitySampler: argument 'min_level_share'"):
+        FidelitySampler(min_level_share=2.0)
+
+
+def test_auto_with_a_pruner_keeps_the_model_off_the_first_rungs():
+    study = tunelab.create_study(direction="maximize", sampler="auto", pruner="asha", seed=0)
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)
+    inner = study.sampler._inners["fidelity"]
+    assert isinstance(inner, FidelitySampler)
+    assert inner.random_fraction == 0.5 and inner.min_level_share == pytest.approx(1 / 3)

@@ -5,7 +5,8 @@ The choice (see :func:`choose` and docs/auto.md for the benchmark behind it):
 ==========================================  ============================================
 situation                                   inner sampler
 ==========================================  ============================================
-a pruner that stops trials                  FidelitySampler over TPE (BOHB-style)
+a pruner that stops trials                  FidelitySampler over TPE (BOHB-style; random
+                                            share 0.5; no model below 1/3 of the longest curve)
 several objectives, < 250 complete trials   TPE (MOTPE)
 several objectives, later                   NSGA-II
 the first ``n_startup`` trials              Sobol QMC (even cover, no model yet)

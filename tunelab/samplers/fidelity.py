@@ -7,8 +7,10 @@ is, however, an evaluation of its configuration at budget ``s``.
 the highest level with at least ``min_points`` trials, and hands the base
 sampler (TPE by default) a view of the study in which each of those trials is
 COMPLETE with value = its report at that level, and trials stopped below that
-level are PRUNED (see :func:`level_view`).  Before any level has enough
-points it samples uniformly at random, like BOHB.
+level are PRUNED (see :func:`level_view`).  Levels below ``min_level_share``
+(1/3) of the longest curve so far are never modelled: a first-epoch ranking
+can point away from the configurations that end best.  Before some level
+has enough points it samples uniformly at random, like BOHB.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def budget_levels(trials: Sequence[FrozenTrial]) -> dict[float, list[tuple[Froze
     return levels
 
 
-def level_view(trials: Sequence[FrozenTrial], min_points: int) -> tuple[float | None, list[FrozenTrial]]:
-    """The highest level with >= ``min_points`` trials, and the study as the base sampler should see it.
+def level_view(trials: Sequence[FrozenTrial], min_points: int,
+               min_level: float = 0.0) -> tuple[float | None, list[FrozenTrial]]:
+    """The highest level (>= ``min_level``) with >= ``min_points`` trials, and the study as the base sampler sees it.
 
     Trials that reported at that level become synthetic COMPLETE copies whose
     value is that report.  Trials that stopped below the level stay in the view
@@ -54,6 +57,8 @@ def level_view(trials: Sequence[FrozenTrial], min_points: int) -> tuple[float | 
     """
     levels = budget_levels(trials)
     for level in sorted(levels, reverse=True):
+        if level < min_level:
+            break
         if len(levels[level]) < min_points:
             continue
         view = [dataclasses.replace(t, state=TrialState.COMPLETE, values=[v]) for t, v in levels[level]]
@@ -80,16 +85,22 @@ class FidelitySampler(BaseSampler):
     ``random_fraction`` of the trials is drawn at random anyway, as in BOHB
     (which uses 1/3), so that a model fitted on cheap, noisy levels cannot shut
     regions out; 0.5 did best on benchmarks/multifidelity.py (docs/benchmarks.md).
+    ``min_level_share`` keeps the model off levels below that share of the
+    longest curve reported so far (with ASHA at eta 3 over 27 epochs: off
+    rungs 1 and 3, on 9 and up); until such a level has ``min_points`` trials
+    it samples at random.  On benchmarks/multifidelity.py the models fitted on
+    the first rungs led the search away from slow starters (0 did worse than 1/3).
     """
 
     def __init__(self, base: str | BaseSampler = "tpe", min_points: int | None = None, seed: int | None = None,
-                 random_fraction: float = 0.5):
+                 random_fraction: float = 0.5, min_level_share: float = 1 / 3):
         from tunelab._validation import Check, Interval, validate
 
         validate({"base": [str, Check(lambda b: isinstance(b, BaseSampler), "a sampler object")],
                   "min_points": [Interval(int, 1, None), None],
-                  "random_fraction": [Interval(float, 0, 1)]},
-                 {"base": base, "min_points": min_points, "random_fraction": random_fraction}, "FidelitySampler")
+                  "random_fraction": [Interval(float, 0, 1)], "min_level_share": [Interval(float, 0, 1)]},
+                 {"base": base, "min_points": min_points, "random_fraction": random_fraction,
+                  "min_level_share": min_level_share}, "FidelitySampler")
         super().__init__(seed)
         if isinstance(base, str):
             from tunelab.samplers import load_sampler_class
@@ -98,6 +109,7 @@ class FidelitySampler(BaseSampler):
         self.base: BaseSampler = base
         self.min_points = min_points
         self.random_fraction = float(random_fraction)
+        self.min_level_share = float(min_level_share)
         self.last_level: float | None = None  # the level used for the latest proposal (None: random)
         self._cache: tuple[Any, float | None, list[FrozenTrial]] | None = None
 
@@ -113,6 +125,13 @@ class FidelitySampler(BaseSampler):
             names.update(t.distributions)
         return max(10, len(names) + 2)
 
+    def _min_level(self, trials: Sequence[FrozenTrial]) -> float:
+        """The lowest level the model may be fitted on: ``min_level_share`` x the longest curve so far."""
+        if self.min_level_share <= 0:
+            return 0.0
+        steps = [t.last_step for t in trials if t.state in _OBSERVED and t.last_step is not None]
+        return self.min_level_share * max(steps) if steps else 0.0
+
     def view(self, context: SamplingContext) -> SamplingContext | None:
         """The context the base sampler sees for this trial (None: not enough data, sample at random)."""
         key = (id(context), context.trial_number)
@@ -121,7 +140,7 @@ class FidelitySampler(BaseSampler):
                 level, view = None, []
             else:
                 trials = context.trials
-                level, view = level_view(trials, self._needed(trials))
+                level, view = level_view(trials, self._needed(trials), self._min_level(trials))
             self._cache = (key, level, view)
         _, level, trials = self._cache
         self.last_level = level
