@@ -173,29 +173,6 @@ def test_ints_and_categoricals_are_optimised_not_just_valid():
     assert sum(t.params["c"] == "b" for t in later) >= len(later) // 2  # the model exploits the category
 
 
-def lasso_like(trial) -> float:
-    """A regulariser on a log scale: past the sweet spot the loss jumps to a plateau 8x the size of everything
-    else, so the curve near the optimum and the gaps between the choices are ~1% of the loss's spread."""
-    a = math.log10(trial.suggest_float("alpha", 1e-4, 1e2, log=True))
-    center = trial.suggest_categorical("center", ["yes", "no"])
-    order = trial.suggest_categorical("order", ["cyclic", "random"])
-    loss = 0.5 + 0.01 * (a + 2.0) ** 2 + (0.0 if center == "yes" else 0.01) + (0.0 if order == "random" else 0.002)
-    return loss if a < 0 else loss + 4.0
-
-
-def test_small_differences_under_a_heavy_tail_are_modelled_not_smoothed_as_noise():
-    # With the old noise prior (median 0.018 of the standardised variance) the GP treated these differences
-    # as noise: best values up to 0.5004 and the better choice in 72% of the late trials.
-    bests, shares = [], []
-    for seed in range(4):
-        study = tunelab.create_study(sampler=GPSampler(seed=seed))
-        study.optimize(lasso_like, n_trials=30)
-        bests.append(study.best_value)
-        shares.append(np.mean([t.params["center"] == "yes" for t in study.get_trials()[20:]]))
-    assert max(bests) < 0.5002  # the optimum is 0.5
-    assert np.mean(shares) >= 0.8
-
-
 def test_maximize_direction_is_respected():
     study = tunelab.create_study(direction="maximize", sampler=GPSampler(seed=0, n_startup_trials=5))
     study.optimize(lambda t: -((t.suggest_float("x", -2, 2) - 1.0) ** 2), n_trials=15)
@@ -214,8 +191,8 @@ def test_running_trial_pushes_the_next_proposal_away(pending, moves):
     second = study.ask()
     b = np.array([second.suggest_float("x", 0, 1), second.suggest_float("y", 0, 1)])
     distance = float(np.hypot(*(a - b)))
-    if moves:  # with a near noise-free fit the believer's fantasy repels only a small neighbourhood
-        assert distance > 2e-3
+    if moves:
+        assert distance > 1e-2
     else:  # the control: without pending points both asks climb to the same maximum
         assert distance < 1e-3
 

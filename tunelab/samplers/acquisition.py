@@ -6,8 +6,7 @@ to 0 in floating point its log stays finite and keeps a useful slope, so the
 optimiser is not stranded on flat zero regions.
 
 ``optimize_log_ei`` screens many quasi-random candidates plus perturbations of
-the best points, starts from the best trial and from candidates drawn in
-proportion to their EI, runs a batched multi-start L-BFGS-B over the numeric
+the best points, runs a batched multi-start L-BFGS-B over the numeric
 dimensions (categoricals held fixed), then a discrete sweep over each
 categorical, snaps ints/stepped floats to their grid and returns the best point.
 Small, fully discrete spaces are enumerated instead.
@@ -167,22 +166,6 @@ def _sweep_categoricals(model: GPModel, box: MixedBox, X: np.ndarray, best: floa
     return X
 
 
-def _pick_starts(C: np.ndarray, values: np.ndarray, incumbents: np.ndarray, n_starts: int,
-                 rng: np.random.Generator) -> np.ndarray:
-    """The best trial so far, plus candidates drawn without replacement with probability proportional to EI.
-
-    Taking the top candidates instead put every start in the basin of the highest one
-    (usually perturbations of the incumbent); drawing by EI keeps other basins in play.
-    """
-    if not len(incumbents):
-        return C[np.argsort(-values)[:n_starts]]
-    p = np.exp(values - values.max())
-    p /= p.sum()
-    k = min(n_starts - 1, int((p > 0).sum()))
-    pick = rng.choice(len(C), k, replace=False, p=p)
-    return np.vstack([incumbents[:1], C[pick]])
-
-
 def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.ndarray, rng: np.random.Generator,
                     n_candidates: int = 1024, n_starts: int = 6, maxiter: int = 100) -> tuple[np.ndarray, float]:
     """The point of the box with the highest log EI found, and that value."""
@@ -198,7 +181,8 @@ def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.n
         cand.append(incumbents)
     C = np.vstack(cand)
     values = _value(model, C, best)
-    starts = _pick_starts(C, values, incumbents, n_starts, rng)
+    order = np.argsort(-values)
+    starts = C[order[:n_starts]]
     X = _polish(model, box, starts, best, maxiter)
     if box.is_cat.any():
         X = _sweep_categoricals(model, box, X, best)

@@ -13,11 +13,7 @@ Priors (on log scale, so the fit stays well posed with few points): lengthscale
 (2024), so that models stay smooth in higher dimension, but centred lower: their
 ``sqrt(2) + log(d)/2`` (median 4 sqrt(d)) left a 6-D Hartmann search stuck on
 plateaus in our benchmark; signal variance ``log s2 ~ N(0, 1.5^2)``; noise
-``log n2 ~ N(-10, 3^2)``.  The noise prior used to be ``N(-4, 2^2)`` (median 0.018 of
-the standardised variance).  It cost 12 nats to fit a near-zero noise, so on
-deterministic objectives whose interesting differences are a small share of the
-spread (ML losses with a heavy tail of bad configurations) the GP smoothed the
-region near the optimum as noise.  The wider, lower prior lets the likelihood decide.
+``log n2 ~ N(-4, 2^2)``.
 """
 
 from __future__ import annotations
@@ -66,7 +62,7 @@ def _ls_prior_mean(dim: int) -> float:
 
 _LS_PRIOR_STD = 1.0
 _SIGNAL_PRIOR = (0.0, 1.5)
-_NOISE_PRIOR = (-10.0, 3.0)
+_NOISE_PRIOR = (-4.0, 2.0)
 
 
 def sq_diffs(A: np.ndarray, B: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
