@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# command: {' '.join([os.path.basename(sys.executable)] + sys.argv)}")
     print(f"# load average at start: {os.getloadavg()[0]:.2f} (wall times stretch when other jobs share the CPUs; "
           "CPU times much less)")
-    header = (f"| trials | storage | tunelab ms/trial (wall / CPU) | Optuna ms/trial (wall / CPU) | "
-              f"Optuna / tunelab (wall) | tunelab target |")
+    header = ("| trials | storage | tunelab ms/trial (wall / CPU) | Optuna ms/trial (wall / CPU) | "
+              "Optuna / tunelab (wall) | tunelab target |")
     print(header)
     print("|" + "---|" * 6)
     failures = []

@@ -1,8 +1,3 @@
-import math
-import os
-import signal
-import threading
-
 import numpy as np
 import pytest
 

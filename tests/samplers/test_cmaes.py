@@ -9,8 +9,9 @@ import pytest
 
 import tunelab
 from tunelab.samplers.cmaes import CMAESSampler
-from tunelab.samplers.random import RandomSampler
 from tunelab.trial import TrialState
+
+from sampler_helpers import best_values, random_sampler
 
 
 def sphere4(trial) -> float:
@@ -18,14 +19,8 @@ def sphere4(trial) -> float:
 
 
 def test_cmaes_beats_random_on_a_4d_sphere():
-    cma, rnd = [], []
-    for seed in range(3):
-        study = tunelab.create_study(sampler=CMAESSampler(seed=seed))
-        study.optimize(sphere4, n_trials=120)
-        cma.append(study.best_value)
-        study = tunelab.create_study(sampler=RandomSampler(seed=seed))
-        study.optimize(sphere4, n_trials=120)
-        rnd.append(study.best_value)
+    cma = best_values(lambda seed: CMAESSampler(seed=seed), sphere4, 120, range(3))
+    rnd = best_values(random_sampler, sphere4, 120, range(3))
     assert np.mean(cma) < 0.5
     assert np.mean(cma) < 0.2 * np.mean(rnd)
 

@@ -16,7 +16,6 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +24,8 @@ import tunelab
 from tunelab import Categorical, Float, Int, SearchSpace, TrialPruned, TrialState
 from tunelab.samplers import SAMPLERS, BaseSampler, load_sampler_class
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
+
+from sampler_helpers import best_values, random_sampler
 
 
 @dataclass(frozen=True)
@@ -329,14 +330,6 @@ def test_beats_random_search_on_a_quadratic(case):
         y = trial.suggest_float("y", -5, 5)
         return (x - 1.3) ** 2 + (y + 0.7) ** 2
 
-    def mean_best(make) -> float:
-        bests = []
-        for seed in range(8):
-            study = tunelab.create_study(sampler=make(seed))
-            study.optimize(quadratic, n_trials=40)
-            bests.append(study.best_value)
-        return float(np.mean(bests))
-
-    model = mean_best(lambda seed: case.make(seed))
-    random = mean_best(lambda seed: tunelab.samplers.RandomSampler(seed=seed))
+    model = best_values(case.make, quadratic, 40, range(8)).mean()
+    random = best_values(random_sampler, quadratic, 40, range(8)).mean()
     assert model < 0.5 * random, f"{case.id}: mean best {model:.4f} vs random {random:.4f}"

@@ -13,8 +13,9 @@ import tunelab
 from tunelab.samplers.acquisition import MixedBox, log_ei, log_h
 from tunelab.samplers.gp import GPSampler
 from tunelab.samplers.gp_model import GPModel, KernelParams, default_params, fit_params, neg_log_posterior, sq_diffs
-from tunelab.samplers.random import RandomSampler
 from tunelab.trial import TrialState
+
+from sampler_helpers import best_values, random_sampler
 
 
 def branin(trial) -> float:
@@ -143,14 +144,8 @@ def test_proposals_stay_within_a_mixed_space():
 
 
 def test_gp_beats_random_on_branin_at_a_small_budget():
-    gp, rnd = [], []
-    for seed in range(3):
-        study = tunelab.create_study(sampler=GPSampler(seed=seed))
-        study.optimize(branin, n_trials=25)
-        gp.append(study.best_value)
-        study = tunelab.create_study(sampler=RandomSampler(seed=seed))
-        study.optimize(branin, n_trials=25)
-        rnd.append(study.best_value)
+    gp = best_values(lambda seed: GPSampler(seed=seed), branin, 25, range(3))
+    rnd = best_values(random_sampler, branin, 25, range(3))
     # the optimum is 0.3979; 15 GP trials after 10 random ones get close, random does not
     assert np.mean(gp) < 0.6
     assert np.mean(gp) < 0.5 * np.mean(rnd)
