@@ -124,6 +124,25 @@ class Run:
         return self.spent >= self.budget
 
 
+def replay(table: Table, budget: float, seed: int, study: Any, pruned_state: Any, prunes: bool) -> Run:
+    """Ask/tell on a tunelab or Optuna study (same method names) until the compute budget is spent."""
+    run = Run(table, budget, seed)
+    while not run.done:
+        trial = study.ask()
+        params = suggest(trial, table.grid)
+
+        def report(value: float, step: int) -> bool:
+            trial.report(value, step)
+            return prunes and trial.should_prune()
+
+        complete, value = run.trial(params, report)
+        if complete:
+            study.tell(trial, value)
+        else:
+            study.tell(trial, state=pruned_state)
+    return run
+
+
 def run_tunelab(table: Table, budget: float, seed: int, sampler: str, pruner: str | None) -> Run:
     import tunelab
     from tunelab.pruners.halving import SuccessiveHalvingPruner
@@ -139,18 +158,7 @@ def run_tunelab(table: Table, budget: float, seed: int, sampler: str, pruner: st
                 "fidelity": lambda: FidelitySampler(base="tpe", seed=seed),
                 "auto": lambda: "auto"}  # the real default: create_study(sampler="auto", pruner=...)
     study = tunelab.create_study(direction="maximize", sampler=samplers[sampler](), pruner=pruners[pruner], seed=seed)
-    run = Run(table, budget, seed)
-    while not run.done:
-        trial = study.ask()
-        params = suggest(trial, table.grid)
-
-        def report(value: float, step: int) -> bool:
-            trial.report(value, step)
-            return pruner is not None and trial.should_prune()
-
-        complete, value = run.trial(params, report)
-        study.tell(trial, value) if complete else study.tell(trial, state="pruned")
-    return run
+    return replay(table, budget, seed, study, pruned_state="pruned", prunes=pruner is not None)
 
 
 def run_optuna(table: Table, budget: float, seed: int, sampler: str, pruner: str | None) -> Run:
@@ -165,21 +173,7 @@ def run_optuna(table: Table, budget: float, seed: int, sampler: str, pruner: str
     # a fixed name: Optuna's Hyperband hashes study name + trial number into brackets
     study = optuna.create_study(study_name=f"mf-{seed}", direction="maximize", sampler=samplers[sampler](),
                                 pruner=pruners[pruner]())
-    run = Run(table, budget, seed)
-    while not run.done:
-        trial = study.ask()
-        params = suggest(trial, table.grid)
-
-        def report(value: float, step: int) -> bool:
-            trial.report(value, step)
-            return pruner is not None and trial.should_prune()
-
-        complete, value = run.trial(params, report)
-        if complete:
-            study.tell(trial, value)
-        else:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-    return run
+    return replay(table, budget, seed, study, pruned_state=optuna.trial.TrialState.PRUNED, prunes=pruner is not None)
 
 
 METHODS: dict[str, Callable[[Table, float, int], Run]] = {
