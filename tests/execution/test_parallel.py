@@ -85,3 +85,23 @@ def test_executor_refuses_callbacks(sqlite_url, unique_name):
     study = tunelab.create_study(name=unique_name, storage=sqlite_url)
     with ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(ValueError, match="callbacks"):
         study.optimize(quadratic, n_trials=2, executor=pool, callbacks=[lambda s, t: None])
+
+
+def curve(trial: tunelab.Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    value = 0.0
+    for epoch in range(1, 10):
+        value = (x - 1.0) ** 2 + 1.0 / epoch
+        trial.report(value, epoch)
+        if trial.should_prune():
+            raise tunelab.TrialPruned()
+    return value
+
+
+def test_threads_with_auto_and_asha_prune_and_complete():
+    study = tunelab.create_study(seed=0, pruner="asha")
+    study.optimize(curve, n_trials=30, n_jobs=2)
+    states = [t.state for t in study.trials]
+    assert len(states) == 30 and TrialState.RUNNING not in states
+    assert TrialState.PRUNED in states and TrialState.COMPLETE in states
+    assert all(t.intermediate_values for t in study.trials)
