@@ -26,8 +26,16 @@ CategoricalChoice = Union[None, bool, int, float, str]
 _EPS = 1e-9
 
 
+def _is_real(value: Any) -> bool:
+    """int, float or a numpy/other real scalar, but not bool (plain types first: this is on the hot path)."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return True
+    return kind is not bool and isinstance(value, numbers.Real)
+
+
 def _check_number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         raise ValueError(f"{what} must be a number; got {value!r}")
     if not math.isfinite(float(value)):
         raise ValueError(f"{what} must be finite; got {value!r}")
@@ -69,7 +77,7 @@ class FloatDistribution:
     kind = "float"
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not _is_real(value):
             return False
         v = float(value)
         if not (self.low - _EPS * max(1, abs(self.low)) <= v <= self.high + _EPS * max(1, abs(self.high))):

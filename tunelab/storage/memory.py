@@ -223,5 +223,6 @@ def _snapshot(trial: FrozenTrial) -> FrozenTrial:
         return trial
     return dataclasses.replace(
         trial, params=dict(trial.params), distributions=dict(trial.distributions),
-        intermediate_values=dict(trial.intermediate_values), user_attrs=copy.deepcopy(trial.user_attrs),
-        system_attrs=copy.deepcopy(trial.system_attrs))
+        intermediate_values=dict(trial.intermediate_values),
+        user_attrs=copy.deepcopy(trial.user_attrs) if trial.user_attrs else {},
+        system_attrs=copy.deepcopy(trial.system_attrs) if trial.system_attrs else {})
