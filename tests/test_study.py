@@ -332,3 +332,19 @@ def test_best_trial_by_needs_a_complete_trial_and_one_objective():
         tunelab.create_study().best_trial_by()
     with pytest.raises(RuntimeError, match="one objective"):
         tunelab.create_study(directions=["minimize", "maximize"]).best_trial_by()
+
+
+def test_tell_on_a_database_refuses_a_second_tell_of_a_live_trial(sqlite_url):
+    study = tunelab.create_study(storage=sqlite_url)
+    trial = study.ask()
+    trial.report(0.5, step=1)
+    trial.report(0.25, step=2)
+    assert study.tell(trial, state="pruned").values == [0.25]  # the live trial's own curve
+    with pytest.raises(ValueError, match="trial 0 is PRUNED already"):
+        study.tell(trial, 1.0)
+    assert study.tell(trial, 1.0, skip_if_finished=True).state == TrialState.PRUNED
+    other = study.ask()
+    study.tell(other.number, 2.0)  # by number: read first, then refused the second time
+    with pytest.raises(ValueError, match="trial 1 is COMPLETE already"):
+        study.tell(other, 3.0)
+    assert study.trials[1].value == 2.0

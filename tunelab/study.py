@@ -16,7 +16,7 @@ from tunelab.pruners.base import PruningContext
 from tunelab.samplers import BaseSampler, make_sampler
 from tunelab.samplers.base import SamplingContext, SearchExhausted
 from tunelab.space import Distribution
-from tunelab.storage import BaseStorage, DuplicatedStudyError, get_storage
+from tunelab.storage import BaseStorage, DuplicatedStudyError, TrialFinishedError, get_storage
 from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, check_values
 
 if TYPE_CHECKING:
@@ -172,35 +172,46 @@ class Study:
              skip_if_finished: bool = False) -> FrozenTrial:
         """Finish a trial: COMPLETE with values, or state='pruned' / 'fail'."""
         trial_id = self._resolve_trial_id(trial)
-        current = self._storage.get_trial(trial_id)
-        if current.state.is_finished():
-            if skip_if_finished:
-                return current
-            raise ValueError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
+        # a live Trial of this study knows its own curve; the storage refuses to finish a finished trial,
+        # so the read before the write is only needed for other handles (and for the constraints function)
+        live = isinstance(trial, Trial) and trial.study is self and self.constraints is None
+        current = None if live else self._storage.get_trial(trial_id)
+        if current is not None and current.state.is_finished():
+            return self._already_finished(current, skip_if_finished)
         final = TrialState.parse(state) if state is not None else TrialState.COMPLETE
         if final not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
             raise ValueError(f"tell: state must be 'complete', 'pruned' or 'fail'; got {final.name.lower()}")
+        curve = trial.intermediate_values if current is None else current.intermediate_values
         checked: list[float] | None = None
         if final == TrialState.COMPLETE:
             checked, reason = check_values(values, len(self.directions))
             if reason is not None:
                 final, fail_reason = TrialState.FAIL, reason
-        elif final == TrialState.PRUNED and len(self.directions) == 1 and current.intermediate_values:
-            checked = [current.intermediate_values[max(current.intermediate_values)]]
-        if final == TrialState.FAIL:
-            checked = None
-            self._storage.set_trial_system_attr(trial_id, "fail_reason", fail_reason or "failed")
-        if final == TrialState.COMPLETE and self.constraints is not None:
-            current.values = checked
-            try:
-                self._storage.set_trial_system_attr(trial_id, "constraints",
-                                                    [float(c) for c in self.constraints(current)])
-            except Exception as exc:  # a broken constraint function must not lose the result
-                self._storage.set_trial_system_attr(trial_id, "constraints_error", repr(exc))
-        self._storage.finish_trial(trial_id, final, checked)
+        elif final == TrialState.PRUNED and len(self.directions) == 1 and curve:
+            checked = [curve[max(curve)]]
+        try:
+            if final == TrialState.FAIL:
+                checked = None
+                self._storage.set_trial_system_attr(trial_id, "fail_reason", fail_reason or "failed")
+            if final == TrialState.COMPLETE and self.constraints is not None:
+                current.values = checked
+                try:
+                    self._storage.set_trial_system_attr(trial_id, "constraints",
+                                                        [float(c) for c in self.constraints(current)])
+                except Exception as exc:  # a broken constraint function must not lose the result
+                    self._storage.set_trial_system_attr(trial_id, "constraints_error", repr(exc))
+            self._storage.finish_trial(trial_id, final, checked)
+        except TrialFinishedError:  # finished meanwhile (another handle, a stale-trial sweep)
+            return self._already_finished(self._storage.get_trial(trial_id), skip_if_finished)
         frozen = self._storage.get_trial(trial_id)
         self.sampler.after_trial(self._sampling_context(), frozen)
         return frozen
+
+    @staticmethod
+    def _already_finished(current: FrozenTrial, skip_if_finished: bool) -> FrozenTrial:
+        if skip_if_finished:
+            return current
+        raise ValueError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
 
     def _resolve_trial_id(self, trial: Trial | FrozenTrial | int) -> int:
         if isinstance(trial, (Trial, FrozenTrial)):
