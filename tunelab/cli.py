@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from tunelab.analysis.noise import RANKINGS
 from tunelab.spec import DEFAULT_STORAGE, SpecError
 
 _storage_option = click.option("--storage", default=DEFAULT_STORAGE, show_default=True,
@@ -162,13 +163,13 @@ def _open(name: str, storage: str) -> Any:
 @click.argument("study_name")
 @_storage_option
 @click.option("--top", default=20, show_default=True, help="How many trials to list (best first).")
-@click.option("--by", type=click.Choice(["value", "mean", "conservative", "lcb", "ucb"]), default="value",
+@click.option("--by", type=click.Choice(["value", *RANKINGS]), default="value",
               show_default=True,
               help="Rank single-objective trials by their value, or noise-aware over the seeds of trials run "
                    "with repeats (conservative: a confidence bound on the bad side of the mean).")
 def show(study_name: str, storage: str, top: int, by: str) -> None:
     """Show a study's best trial and a table of its trials."""
-    from tunelab.analysis.noise import REPEATS_KEY, scores, value_stats
+    from tunelab.analysis.noise import REPEATS_KEY, rank, value_stats
     from tunelab.trial import TrialState
 
     study = _open(study_name, storage)
@@ -180,8 +181,7 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     others = [t for t in trials if t.state != TrialState.COMPLETE]
     if len(study.directions) == 1 and by != "value":
-        ranked = sorted(scores(complete, study.direction, by=by), key=lambda p: (-p[0], p[1].trial.number))
-        complete = [s.trial for _, s in ranked]
+        complete = [s.trial for s in rank(complete, study.direction, by=by)]
         if complete:
             click.echo(f"best trial by {by}: #{complete[0].number}")
     elif len(study.directions) == 1:

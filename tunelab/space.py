@@ -34,6 +34,20 @@ def _is_real(value: Any) -> bool:
     return kind is not bool and isinstance(value, numbers.Real)
 
 
+def _as_int(value: Any) -> int | None:
+    """``value`` as an int if it is a whole number (numpy ints and 3.0 too, bools not), else None."""
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is bool:
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if _is_real(value) and math.isfinite(float(value)) and float(value).is_integer():
+        return int(value)
+    return None
+
+
 def _check_number(value: Any, what: str) -> float:
     if not _is_real(value):
         raise ValueError(f"{what} must be a number; got {value!r}")
@@ -139,14 +153,10 @@ class IntDistribution:
 
     def __post_init__(self) -> None:
         for what in ("low", "high", "step"):
-            v = getattr(self, what)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                if isinstance(v, numbers.Real) and float(v).is_integer():
-                    object.__setattr__(self, what, int(v))
-                else:
-                    raise ValueError(f"{what} must be an integer; got {v!r}")
-            else:
-                object.__setattr__(self, what, int(v))
+            v = _as_int(getattr(self, what))
+            if v is None:
+                raise ValueError(f"{what} must be an integer; got {getattr(self, what)!r}")
+            object.__setattr__(self, what, v)
         if self.low > self.high:
             raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
         if self.step <= 0:
@@ -162,13 +172,8 @@ class IntDistribution:
             )
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, numbers.Real) and float(value).is_integer():
-            value = int(value)
-        if not isinstance(value, numbers.Integral):
-            return False
-        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+        value = _as_int(value)
+        return value is not None and self.low <= value <= self.high and (value - self.low) % self.step == 0
 
     def single(self) -> bool:
         return self.low == self.high
@@ -211,16 +216,13 @@ class CategoricalDistribution:
 
     kind = "categorical"
 
-    def _keys(self) -> tuple[str, ...]:
-        return tuple(json.dumps(c) for c in self.choices)
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CategoricalDistribution):
             return NotImplemented
-        return self._keys() == other._keys()
+        return self._keys == other._keys
 
     def __hash__(self) -> int:
-        return hash(self._keys())
+        return hash(self._keys)
 
     def __post_init__(self) -> None:
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):
@@ -231,17 +233,17 @@ class CategoricalDistribution:
         for c in choices:
             if c is not None and not isinstance(c, (bool, int, float, str)):
                 raise ValueError(f"choice {c!r} is not None, bool, int, float or str (it must be JSON-serialisable)")
-        keys = [json.dumps(c) for c in choices]
+        keys = tuple(json.dumps(c) for c in choices)
         if len(set(keys)) != len(keys):
             raise ValueError(f"choices must be distinct; got {list(choices)!r}")
         object.__setattr__(self, "choices", choices)
+        object.__setattr__(self, "_keys", keys)  # the JSON form: equality, hashing and lookups go by it
 
     def index(self, value: Any) -> int:
-        key = json.dumps(_plain(value))
-        for i, c in enumerate(self.choices):
-            if json.dumps(c) == key:
-                return i
-        raise ValueError(f"{value!r} is not one of the choices {list(self.choices)!r}")
+        try:
+            return self._keys.index(json.dumps(_plain(value)))
+        except ValueError:
+            raise ValueError(f"{value!r} is not one of the choices {list(self.choices)!r}") from None
 
     def contains(self, value: Any) -> bool:
         try:

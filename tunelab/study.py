@@ -80,11 +80,7 @@ class Study:
     @property
     def best_trial(self) -> FrozenTrial:
         """The complete trial with the best value (single objective)."""
-        if len(self.directions) != 1:
-            raise RuntimeError("best_trial is for one objective; use best_trials for the Pareto front")
-        complete = self._feasible(self.get_trials([TrialState.COMPLETE]))
-        if not complete:
-            raise ValueError(f"study {self.study_name!r} has no complete trial yet")
+        complete = self._complete_single_objective("best_trial")
         sign = self.direction.sign()
         return min(complete, key=lambda t: (sign * t.values[0], t.number))
 
@@ -97,12 +93,17 @@ class Study:
         """
         from tunelab.analysis.noise import select_best
 
+        return select_best(self._complete_single_objective("best_trial_by"), self.direction, by=by,
+                           confidence=confidence)
+
+    def _complete_single_objective(self, what: str) -> list[FrozenTrial]:
+        """The complete (and feasible) trials of a one-objective study, at least one of them."""
         if len(self.directions) != 1:
-            raise RuntimeError("best_trial_by is for one objective; use best_trials for the Pareto front")
+            raise RuntimeError(f"{what} is for one objective; use best_trials for the Pareto front")
         complete = self._feasible(self.get_trials([TrialState.COMPLETE]))
         if not complete:
             raise ValueError(f"study {self.study_name!r} has no complete trial yet")
-        return select_best(complete, self.direction, by=by, confidence=confidence)
+        return complete
 
     @property
     def best_value(self) -> float:

@@ -105,3 +105,15 @@ def test_threads_with_auto_and_asha_prune_and_complete():
     assert len(states) == 30 and TrialState.RUNNING not in states
     assert TrialState.PRUNED in states and TrialState.COMPLETE in states
     assert all(t.intermediate_values for t in study.trials)
+
+
+def test_the_in_memory_storage_cannot_be_reopened_in_a_worker_process():
+    from tunelab.storage.memory import InMemoryStorage
+
+    with pytest.raises(ValueError, match="InMemoryStorage has no URL: it lives in one process"):
+        InMemoryStorage().reopen()
+
+
+def test_reopen_keeps_the_sql_settings(sqlite_url):
+    reopened = SQLStorage(sqlite_url, heartbeat_interval=3.0, stale_after=30.0).reopen()
+    assert (reopened.heartbeat_interval, reopened.stale_after) == (3.0, 30.0)

@@ -73,8 +73,10 @@ def pooled_std(stats: Sequence[ValueStats]) -> tuple[float, int]:
     return (math.sqrt(ss / dof), dof) if dof > 0 else (0.0, 0)
 
 
+RANKINGS = ("mean", "conservative", "lcb", "ucb", "max", "min")  # the values of ``by``
+
 _CONSTRAINTS = {
-    "by": [Options(["mean", "lcb", "ucb", "conservative", "max", "min"])],
+    "by": [Options(list(RANKINGS))],
     "confidence": [Interval(float, 0.5, 1, closed="left")],
 }
 
@@ -116,18 +118,24 @@ def _quantile(confidence: float, dof: int) -> float:
     return float(stats.t.ppf(confidence, dof)) if dof > 0 else 0.0
 
 
+def rank(trials: Sequence[FrozenTrial], direction: str | StudyDirection = "maximize", by: str = "mean",
+         confidence: float = 0.9, key: str = REPEATS_KEY) -> list[ValueStats]:
+    """The complete trials' stats, best first by ``by`` (see :func:`scores`); ties go to the lower trial number."""
+    ranked = sorted(scores(trials, direction, by, confidence, key), key=lambda p: (-p[0], p[1].trial.number))
+    return [stats for _, stats in ranked]
+
+
 def select_best(trials: Sequence[FrozenTrial], direction: str | StudyDirection = "maximize", by: str = "mean",
                 confidence: float = 0.9, key: str = REPEATS_KEY) -> FrozenTrial:
     """The best complete trial by ``by`` (see :func:`scores`); ties go to the lower trial number."""
-    ranked = scores(trials, direction, by, confidence, key)
+    ranked = rank(trials, direction, by, confidence, key)
     if not ranked:
         raise ValueError("select_best: there is no complete trial to choose from")
-    return max(ranked, key=lambda pair: (pair[0], -pair[1].trial.number))[1].trial
+    return ranked[0].trial
 
 
 def summary_table(trials: Sequence[FrozenTrial], direction: str | StudyDirection = "maximize", top: int = 5,
                   by: str = "mean", confidence: float = 0.9, key: str = REPEATS_KEY) -> list[dict[str, Any]]:
     """The ``top`` trials by ``by``, each as {number, mean, std, n, min, max, text} for printing."""
-    ranked = sorted(scores(trials, direction, by, confidence, key), key=lambda p: (-p[0], p[1].trial.number))
     return [{"number": s.trial.number, "mean": s.mean, "std": s.std, "n": s.n, "min": min(s.values),
-             "max": max(s.values), "text": s.text()} for _, s in ranked[:top]]
+             "max": max(s.values), "text": s.text()} for s in rank(trials, direction, by, confidence, key)[:top]]

@@ -90,12 +90,8 @@ class _SharedBudget:
 
 def _process_main(study: "Study", index: int, objective: Callable, rules: StopRules,
                   catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any) -> None:
-    from tunelab.storage import get_storage
-
     try:
-        # same settings, a fresh connection pool: never share one across fork
-        reopen = getattr(study.storage, "reopen", None)
-        storage = reopen() if reopen is not None else get_storage(study.storage.url)
+        storage = study.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
         worker_loop(_worker_study(study, index, storage), objective, rules, catch, callbacks)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -92,10 +92,6 @@ class BaseSampler:
             self._rng_stream = np.random.default_rng(self._seed)
         return self._rng_stream
 
-    @_rng.setter
-    def _rng(self, generator: Any) -> None:
-        self._rng_stream = generator
-
     def reseed(self, seed: int | None) -> None:
         """Give a copy of this sampler its own stream (each parallel worker calls this)."""
         self._seed = seed

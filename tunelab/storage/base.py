@@ -134,5 +134,18 @@ class BaseStorage(abc.ABC):
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL."""
 
+    def reopen(self) -> "BaseStorage":
+        """The same data with this storage's settings and connections of its own, for a worker process.
+
+        The default opens ``self.url`` again; storages with settings beyond the URL override it.
+        """
+        url = getattr(self, "url", None)
+        if url is None:
+            raise ValueError(f"{type(self).__name__} has no URL: it lives in one process and cannot be reopened "
+                             "in another (use a database storage such as 'sqlite:///tunelab.db')")
+        from tunelab.storage import get_storage
+
+        return get_storage(url)
+
     def close(self) -> None:
         """Release connections (no-op for the in-memory storage)."""
