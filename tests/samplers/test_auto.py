@@ -36,6 +36,9 @@ CONSTRAINED = SpaceProfile(n_params=4, n_categorical=0, conditional=False, const
     (10, CONDITIONAL, 1, False, "tpe"),
     (10, CONSTRAINED, 1, False, "tpe"),
     (10, CATEGORICAL, 1, False, "tpe"),
+    (29, CATEGORICAL, 1, False, "tpe"),
+    (30, CATEGORICAL, 1, False, "gp"),
+    (100, CATEGORICAL, 1, False, "tpe"),
     (100, CONTINUOUS, 1, False, "cmaes"),
     (100, MIXED, 1, False, "tpe"),
 ])
@@ -51,6 +54,7 @@ def test_choose_thresholds_are_options():
     assert choose(5, CONTINUOUS, n_startup=5).sampler == "gp"
     assert choose(50, CONTINUOUS, gp_until=50).sampler == "cmaes"
     assert choose(10, MIXED, categorical_share=0.25).sampler == "tpe"
+    assert choose(30, CATEGORICAL, categorical_gp_from=40).sampler == "tpe"
 
 
 def _trial(number: int, params: dict[str, Any], dists: dict[str, Any], **system_attrs: Any) -> FrozenTrial:

@@ -10,8 +10,8 @@ a pruner that stops trials                  FidelitySampler over TPE (BOHB-style
 several objectives, < 250 complete trials   TPE (MOTPE)
 several objectives, later                   NSGA-II
 the first ``n_startup`` trials              Sobol QMC (even cover, no model yet)
-conditional, constrained or mostly          TPE (models each conditional group apart)
-categorical space
+conditional or constrained space            TPE (models each conditional group apart)
+mostly categorical space, < 30 complete     TPE (better than the GP on few trials)
 otherwise, < ``gp_until`` (100) complete   GP (best per trial on small budgets)
 otherwise, numbers only                     CMA-ES, started at the best trial so far
                                             (beats staying with the GP past ~100 trials)
@@ -80,7 +80,7 @@ def profile(trials: Sequence[FrozenTrial]) -> SpaceProfile:
 
 def choose(n_complete: int, space: SpaceProfile, n_objectives: int = 1, pruned: bool = False,
            n_startup: int = 10, gp_until: int = 100, mo_tpe_until: int = 250,
-           categorical_share: float = 0.5) -> Choice:
+           categorical_share: float = 0.5, categorical_gp_from: int = 30) -> Choice:
     """The policy, as a pure function of the study's state (tuned with benchmarks/search.py)."""
     if pruned:
         return Choice("fidelity", "a pruner stops trials: model every budget level, not complete trials only")
@@ -94,8 +94,8 @@ def choose(n_complete: int, space: SpaceProfile, n_objectives: int = 1, pruned: 
         return Choice("tpe", "conditional parameters: TPE models each group of them apart")
     if space.constrained:
         return Choice("tpe", "constraints: TPE ranks infeasible trials below feasible ones")
-    if space.categorical_share >= categorical_share:
-        return Choice("tpe", "mostly categorical space: TPE's counts beat a GP kernel on choices")
+    if space.categorical_share >= categorical_share and n_complete < categorical_gp_from:
+        return Choice("tpe", "mostly categorical space, few trials: TPE's counts beat a GP kernel on choices")
     if n_complete < gp_until:
         return Choice("gp", "numeric or mixed space, small budget: a GP gets the most from each trial")
     if space.n_categorical == 0:

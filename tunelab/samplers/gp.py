@@ -13,7 +13,8 @@ After ``n_startup_trials`` random trials, each ask:
 4. conditions the GP on the running trials (kriging believer: they are assumed to
    land on the posterior mean, so their neighbourhood loses its appeal and
    parallel workers spread out; or a constant liar);
-5. maximises log expected improvement (:mod:`~tunelab.samplers.acquisition`).
+5. maximises log expected improvement over the best observed loss
+   (:mod:`~tunelab.samplers.acquisition`).
 
 Failed trials are ignored; pruned trials are too (their last intermediate value
 is not comparable with final values).  For several objectives each ask
@@ -95,7 +96,7 @@ class GPSampler(BaseSampler):
         is_cat = np.array([isinstance(space[n], CategoricalDistribution) for n in names])
         params = self._fit(X, y, is_cat, tuple((n, space[n]) for n in names))
         model = GPModel(X, y, params, is_cat)
-        best = float(y.min() if self.deterministic_objective else model.train_mean().min())
+        best = float(y.min())  # EI over the best observed loss: the posterior-mean minimum lost svc and tree
         model = self._with_pending(model, context, names, space, y)
         self.last_model = model
         order = np.argsort(y)[: min(5, len(y))]
