@@ -99,7 +99,7 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _print_summary(study: Any, top: int) -> None:
+def _print_summary(study: Any, top: int, by: str = "value") -> None:
     from tunelab.trial import TrialState
 
     trials = study.trials
@@ -112,11 +112,12 @@ def _print_summary(study: Any, top: int) -> None:
             click.echo(f"  #{t.number}: values={[_format_value(v) for v in t.values]} params={t.params}")
         return
     try:
-        best = study.best_trial
+        best = study.best_trial if by == "value" else study.best_trial_by(by)
     except ValueError:
         click.echo("no complete trial yet")
         return
-    click.echo(f"best trial #{best.number}: value={_format_value(best.value)}")
+    label = "best trial" if by == "value" else f"best trial by {by}:"
+    click.echo(f"{label} #{best.number}: value={_format_value(best.value)}")
     for k, v in best.params.items():
         click.echo(f"  {k} = {_format_value(v)}")
 
@@ -173,7 +174,7 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
     from tunelab.trial import TrialState
 
     study = _open(study_name, storage)
-    _print_summary(study, top=5)
+    _print_summary(study, top=5, by=by)
     trials = study.trials
     if not trials:
         return
@@ -182,8 +183,6 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
     others = [t for t in trials if t.state != TrialState.COMPLETE]
     if len(study.directions) == 1 and by != "value":
         complete = [s.trial for s in rank(complete, study.direction, by=by)]
-        if complete:
-            click.echo(f"best trial by {by}: #{complete[0].number}")
     elif len(study.directions) == 1:
         complete.sort(key=lambda t: study.direction.sign() * t.values[0])
     shown = (complete + others)[:top]
