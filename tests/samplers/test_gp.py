@@ -272,3 +272,33 @@ def test_bad_arguments_name_the_field(kwargs, field):
 def test_registry_builds_the_gp_sampler():
     study = tunelab.create_study(sampler="gp", seed=3)
     assert isinstance(study.sampler, GPSampler)
+
+
+# ------------------------------------------------------------------ target warping
+
+
+def test_warp_spreads_the_good_points_of_a_heavy_tailed_loss():
+    from tunelab.samplers.gp import warp_losses
+
+    rng = np.random.default_rng(4)
+    loss = np.concatenate([rng.random(30), [50.0, 80.0, 200.0]])  # three diverged runs
+    warped = warp_losses(loss)
+    plain = (loss - loss.mean()) / loss.std()
+    assert warped.mean() == pytest.approx(0.0, abs=1e-9) and warped.std() == pytest.approx(1.0)
+    assert np.array_equal(np.argsort(warped), np.argsort(loss))  # monotone: the ranking is kept
+    good = loss < 1.0
+    assert np.ptp(warped[good]) > 1.5 * np.ptp(plain[good])  # the differences that matter grow
+
+
+def test_warp_power_is_bounded_and_small_or_flat_inputs_are_only_standardised():
+    from scipy import stats
+
+    from tunelab.samplers.gp import _WARP_POWER_BOUNDS, warp_losses
+
+    loss = np.array([0.0, 0.1, 0.2, 0.3, 1e4])  # the unbounded fit would pick an extreme power
+    z = (loss - loss.mean()) / loss.std()
+    assert not _WARP_POWER_BOUNDS[0] <= stats.yeojohnson_normmax(z) <= _WARP_POWER_BOUNDS[1]
+    expected = stats.yeojohnson(z, lmbda=_WARP_POWER_BOUNDS[0])
+    np.testing.assert_allclose(warp_losses(loss), (expected - expected.mean()) / expected.std())
+    np.testing.assert_allclose(warp_losses(np.array([1.0, 3.0])), [-1.0, 1.0])
+    assert not np.any(warp_losses(np.full(5, 2.0)))

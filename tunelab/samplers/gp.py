@@ -5,8 +5,9 @@ After ``n_startup_trials`` random trials, each ask:
 1. takes the parameters every complete trial shares (the intersection space;
    the others are drawn at random, so define-by-run / conditional spaces work);
 2. encodes them with the space's unit map (log and steps handled there;
-   categoricals as choice indices) and standardises the loss (the value, sign
-   flipped for maximisation);
+   categoricals as choice indices) and warps the loss (the value, sign
+   flipped for maximisation) with a bounded Yeo-Johnson power transform, then
+   standardises it (see :func:`warp_losses`);
 3. fits a Matern-5/2 ARD GP (:mod:`~tunelab.samplers.gp_model`), warm-started
    from the previous fit, refitting less often as the history grows, so an ask
    stays well under a second at 500 trials;
@@ -39,6 +40,7 @@ from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 _DETERMINISTIC_NOISE = 1e-6
 _COLD_SUBSET = 200  # a first fit on more points starts from a fit on this many
+_WARP_POWER_BOUNDS = (0.5, 1.5)  # Yeo-Johnson powers allowed (1 = no warp)
 _MAX_GRID = 1000  # ints / stepped floats with more values than this are optimised as real numbers
 
 _CONSTRAINTS = {
@@ -92,7 +94,7 @@ class GPSampler(BaseSampler):
             return {}
         X = np.array([encode(t.params, names, space) for t in complete])
         loss = self._losses(complete, context.directions)
-        y, _, _ = _standardise(loss)
+        y = warp_losses(loss)
         is_cat = np.array([isinstance(space[n], CategoricalDistribution) for n in names])
         params = self._fit(X, y, is_cat, tuple((n, space[n]) for n in names))
         model = GPModel(X, y, params, is_cat)
@@ -224,9 +226,24 @@ def _box(names: list[str], space: dict[str, Distribution]) -> MixedBox:
     return MixedBox(np.array(is_cat), grids)
 
 
-def _standardise(loss: np.ndarray) -> tuple[np.ndarray, float, float]:
-    mean = float(loss.mean())
-    std = float(loss.std())
-    if not math.isfinite(std) or std <= 0:
-        std = 1.0
-    return (loss - mean) / std, mean, std
+def _standardised(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    return (values - values.mean()) / (std if math.isfinite(std) and std > 0 else 1.0)
+
+
+def warp_losses(loss: np.ndarray) -> np.ndarray:
+    """The GP's targets: standardised losses after a Yeo-Johnson power transform.
+
+    Losses are often heavy-tailed (a few diverged or useless configurations far
+    above the rest); standardising alone squeezes the differences among the good
+    points that the search is about.  The power is fitted by maximum likelihood
+    and kept in [0.5, 1.5]: the unbounded fit also stretched the best points'
+    tail so much that a run settled in a local basin (docs/auto.md).
+    """
+    z = _standardised(np.asarray(loss, dtype=float))
+    if len(z) < 3 or not np.any(z):
+        return z
+    from scipy import stats
+
+    power = float(np.clip(stats.yeojohnson_normmax(z), *_WARP_POWER_BOUNDS))
+    return _standardised(stats.yeojohnson(z, lmbda=power))
