@@ -61,7 +61,11 @@ class KernelParams:
 
 
 def default_params(dim: int, noise: float | None = None) -> KernelParams:
-    """The start of a fit with no earlier fit to warm-start from."""
+    """The start of a fit with no earlier fit to warm-start from.
+
+    Lengthscales ``sqrt(d) / 2`` (smooth in higher dimension), signal 1 (standardised
+    targets) and noise 0.01; L-BFGS-B moves on from there under the priors.
+    """
     return KernelParams(np.full(dim, math.sqrt(max(dim, 1)) / 2), 1.0, noise if noise is not None else 1e-2)
 
 
