@@ -285,6 +285,7 @@ def test_beats_random_search_on_a_quadratic_over_fixed_seeds():
     ({"pruner": "asha"}, "pruner"),
     ({"n_startup": 0}, "n_startup"),
     ({"gp_until": -5}, "gp_until"),
+    ({"gp_trust_region_until": -1}, "gp_trust_region_until"),
 ])
 def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises((ValueError, TypeError), match=f"AutoSampler: argument '{field}'"):

@@ -263,7 +263,8 @@ def test_same_seed_same_proposals():
 
 @pytest.mark.parametrize("kwargs, field", [({"n_startup_trials": 0}, "n_startup_trials"),
                                            ({"pending": "kriging"}, "pending"),
-                                           ({"deterministic_objective": "yes"}, "deterministic_objective")])
+                                           ({"deterministic_objective": "yes"}, "deterministic_objective"),
+                                           ({"trust_region_until": -1}, "trust_region_until")])
 def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises((ValueError, TypeError), match=f"GPSampler: argument '{field}'"):
         GPSampler(**kwargs)
@@ -302,3 +303,94 @@ def test_warp_power_is_bounded_and_small_or_flat_inputs_are_only_standardised():
     np.testing.assert_allclose(warp_losses(loss), (expected - expected.mean()) / expected.std())
     np.testing.assert_allclose(warp_losses(np.array([1.0, 3.0])), [-1.0, 1.0])
     assert not np.any(warp_losses(np.full(5, 2.0)))
+
+
+# ------------------------------------------------------------------ trust region
+
+
+def test_trust_region_side_halves_after_failures_and_doubles_after_successes():
+    from tunelab.samplers.trust_region import side_length
+
+    start = np.array([5.0, 4.0])  # two startup trials: best 4
+    flat = np.concatenate([start, np.full(4, 9.0)])  # 4 failures in a row (tau_fail = max(4, d) for d <= 4)
+    assert side_length(start, 2, dim=3) == pytest.approx(0.5)
+    assert side_length(flat, 2, dim=3) == pytest.approx(0.25)
+    assert side_length(flat[:-1], 2, dim=3) == pytest.approx(0.5)  # 3 failures: not yet
+    assert side_length(flat, 2, dim=8) == pytest.approx(0.5)  # in 8 dimensions it takes 8
+    better = np.concatenate([start, [3.0, 2.0, 1.0]])  # 3 successes in a row
+    assert side_length(better, 2, dim=3) == pytest.approx(1.0)
+    tiny_gains = np.concatenate([start, 4.0 - 1e-5 * np.arange(1, 5)])  # below the relative threshold: failures
+    assert side_length(tiny_gains, 2, dim=3) == pytest.approx(0.25)
+    many_failures = np.concatenate([start, np.full(100, 9.0)])
+    assert side_length(many_failures, 2, dim=3) == pytest.approx(0.05)  # bounded below
+
+
+def test_trust_region_box_follows_lengthscales_keeps_grid_neighbours_and_frees_categoricals():
+    from tunelab.samplers.trust_region import region
+
+    grid = [i / 4 for i in range(5)]  # an int with 5 values
+    box = MixedBox(np.array([False, False, False, True]), [None, None, grid, [0, 1, 2]])
+    center = np.array([0.5, 0.9, 0.5, 1.0])
+    tr = region(box, center, lengthscales=np.array([0.1, 0.4, 0.2, 1.0]), length=0.2)
+    lo, hi = tr.bounds()
+    geo = math.exp(np.mean(np.log([0.1, 0.4, 0.2])))
+    assert hi[0] - lo[0] == pytest.approx(0.2 * 0.1 / geo)  # short lengthscale: narrow side
+    assert lo[1] == pytest.approx(0.9 - 0.1 * 0.4 / geo) and hi[1] == 1.0  # clipped to the unit box
+    assert lo[2] <= 0.25 and hi[2] >= 0.75  # the int's neighbours stay reachable
+    rng = np.random.default_rng(0)
+    X = tr.random(200, rng)
+    assert np.all(X[:, :3] >= lo[:3]) and np.all(X[:, :3] <= hi[:3])
+    assert set(X[:, 3]) == {0.0, 1.0, 2.0}  # categoricals are not confined
+    P = tr.perturb(center[None, :], 50, 0.5, rng)
+    assert np.all(P[:, :3] >= lo[:3] - 1e-12) and np.all(P[:, :3] <= hi[:3] + 1e-12)
+
+
+def _inside_trust_region(trust_region_until: int) -> list[bool]:
+    """Whether proposals 7-12 fall in the trust region computed from the history before each ask."""
+    from tunelab.samplers.trust_region import region, side_length
+
+    def loss_of(x: np.ndarray) -> float:
+        return float(np.sum((x - 0.2) ** 2))
+
+    sampler = GPSampler(seed=1, n_startup_trials=6, trust_region_until=trust_region_until)
+    study = tunelab.create_study(sampler=sampler)
+    study.optimize(lambda t: loss_of(np.array([t.suggest_float(f"x{i}", 0, 1) for i in range(4)])), n_trials=6)
+    inside = []
+    for _ in range(6):
+        done = study.get_trials([TrialState.COMPLETE])
+        trial = study.ask()
+        x = np.array([trial.suggest_float(f"x{i}", 0, 1) for i in range(4)])
+        loss = np.array([t.value for t in done])
+        best = np.array([done[int(np.argmin(loss))].params[f"x{i}"] for i in range(4)])
+        box = region(MixedBox(np.zeros(4, bool), [None] * 4), best, sampler.last_model.params.lengthscales,
+                     side_length(loss, 6, 4))
+        lo, hi = box.bounds()
+        assert np.all(hi - lo < 0.9)  # a real restriction, not the whole box
+        inside.append(bool(np.all(x >= lo - 1e-9) and np.all(x <= hi + 1e-9)))
+        study.tell(trial, loss_of(x))
+    return inside
+
+
+def test_trust_region_confines_proposals_while_few_trials_are_complete():
+    assert all(_inside_trust_region(trust_region_until=12))
+    assert not all(_inside_trust_region(trust_region_until=0))  # global EI does leave it
+
+
+def test_trust_region_off_by_default_and_on_in_auto():
+    assert GPSampler().trust_region_until == 0
+    from tunelab.samplers.auto import AutoSampler
+
+    sampler = AutoSampler(seed=0)
+    assert sampler.gp_trust_region_until == 30
+    assert sampler._inner("gp").trust_region_until == 30
+    assert AutoSampler(seed=0, gp_trust_region_until=0)._inner("gp").trust_region_until == 0
+
+
+def test_a_proposal_repeating_a_finished_trial_is_recognised():
+    from tunelab.samplers.gp import repeats_a_trial
+
+    box = MixedBox(np.array([False, True]), [None, [0, 1, 2]])
+    X = np.array([[0.5, 1.0], [0.2, 0.0]])
+    assert repeats_a_trial(np.array([0.5005, 1.0]), X, box)  # within 1e-3, same choice
+    assert not repeats_a_trial(np.array([0.5005, 2.0]), X, box)  # another choice: a new point
+    assert not repeats_a_trial(np.array([0.51, 1.0]), X, box)

@@ -65,7 +65,7 @@ def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> tuple[np.ndarray, 
 
 @dataclass
 class MixedBox:
-    """The encoded search box: which columns are categorical indices, and the grids to snap to.
+    """The encoded search box: which columns are categorical indices, the grids to snap to, optional sub-bounds.
 
     ``grids[j]`` is None for a real-valued column, else the sorted unit values of an
     int / stepped float (or the indices 0..k-1 of a categorical).
@@ -73,6 +73,15 @@ class MixedBox:
 
     is_cat: np.ndarray
     grids: list
+    lower: np.ndarray | None = None  # per-column bounds of a sub-box (a trust region); None = the unit box
+    upper: np.ndarray | None = None
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bound of every column (categorical columns' entries are not used)."""
+        d = len(self.grids)
+        lo = np.zeros(d) if self.lower is None else self.lower
+        hi = np.ones(d) if self.upper is None else self.upper
+        return lo, hi
 
     @property
     def numeric(self) -> np.ndarray:
@@ -109,7 +118,8 @@ class MixedBox:
         if len(num):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # n not a power of 2
-                X[:, num] = qmc.Sobol(len(num), scramble=True, seed=rng).random(n)
+                lo, hi = self.bounds()
+                X[:, num] = lo[num] + (hi[num] - lo[num]) * qmc.Sobol(len(num), scramble=True, seed=rng).random(n)
         for j in np.flatnonzero(self.is_cat):
             X[:, j] = rng.integers(0, len(self.grids[j]), n)
         return X
@@ -118,7 +128,8 @@ class MixedBox:
         """Gaussian moves of the numeric columns around each row; each categorical flips with prob 1/d."""
         P = np.repeat(X, n_each, axis=0)
         num = self.numeric
-        P[:, num] = np.clip(P[:, num] + scale * rng.standard_normal((len(P), len(num))), 0.0, 1.0)
+        lo, hi = self.bounds()
+        P[:, num] = np.clip(P[:, num] + scale * rng.standard_normal((len(P), len(num))), lo[num], hi[num])
         d = len(self.grids)
         for j in np.flatnonzero(self.is_cat):
             flip = rng.random(len(P)) < 1.0 / d
@@ -147,10 +158,12 @@ def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxi
         grad = d_mean[:, None] * dmean + d_var[:, None] * dvar
         return -float(value.sum()), -grad.ravel()
 
-    res = minimize(f, starts[:, num].ravel(), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * (m * k),
-                   options={"maxiter": maxiter})
+    lo, hi = box.bounds()
+    bounds = list(zip(np.tile(lo[num], m), np.tile(hi[num], m)))
+    x0 = np.clip(starts[:, num], lo[num], hi[num]).ravel()
+    res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter})
     out = fixed.copy()
-    out[:, num] = np.clip(res.x.reshape(m, k), 0.0, 1.0)
+    out[:, num] = np.clip(res.x.reshape(m, k), lo[num], hi[num])
     return out
 
 
@@ -176,6 +189,10 @@ def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.n
         return X[i], float(values[i])
     cand = [box.random(n_candidates, rng)]
     if len(incumbents):
+        lo, hi = box.bounds()
+        num = box.numeric
+        incumbents = incumbents.copy()
+        incumbents[:, num] = np.clip(incumbents[:, num], lo[num], hi[num])
         n_each = max(1, n_candidates // (4 * len(incumbents)))
         cand.append(box.perturb(incumbents, n_each, 0.05, rng))
         cand.append(incumbents)

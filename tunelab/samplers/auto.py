@@ -12,7 +12,9 @@ several objectives, later                   NSGA-II
 the first ``n_startup`` trials              Sobol QMC (even cover, no model yet)
 conditional or constrained space            TPE (models each conditional group apart)
 mostly categorical space, < 30 complete     TPE (better than the GP on few trials)
-otherwise, < ``gp_until`` (100) complete   GP (best per trial on small budgets)
+otherwise, < ``gp_until`` (100) complete   GP (best per trial on small budgets); below
+                                            30 complete, EI only in a trust region
+                                            around the best trial
 otherwise, numbers only                     CMA-ES, started at the best trial so far
                                             (beats staying with the GP past ~100 trials)
 otherwise                                   TPE
@@ -109,6 +111,7 @@ _CONSTRAINTS = {
     "pruner": [Check(lambda p: hasattr(p, "prune"), "a pruner object"), None],
     "n_startup": [Interval(int, 1, None)],
     "gp_until": [Interval(int, 0, None)],
+    "gp_trust_region_until": [Interval(int, 0, None)],
 }
 
 _MAX_REMEMBERED = 10_000  # trial -> inner sampler entries kept for after_trial (asks never told are dropped)
@@ -121,14 +124,16 @@ class AutoSampler(BaseSampler):
     """
 
     def __init__(self, seed: int | None = None, n_objectives: int = 1, pruner: Any = None, *,
-                 n_startup: int = 10, gp_until: int = 100):
+                 n_startup: int = 10, gp_until: int = 100, gp_trust_region_until: int = 30):
         validate(_CONSTRAINTS, {"seed": seed, "n_objectives": n_objectives, "pruner": pruner,
-                                "n_startup": n_startup, "gp_until": gp_until}, "AutoSampler")
+                                "n_startup": n_startup, "gp_until": gp_until,
+                                "gp_trust_region_until": gp_trust_region_until}, "AutoSampler")
         super().__init__(seed)
         self.n_objectives = n_objectives
         self.pruner = pruner
         self.n_startup = n_startup
         self.gp_until = gp_until
+        self.gp_trust_region_until = gp_trust_region_until
         self._inners: dict[str, BaseSampler] = {}
         self._choices: OrderedDict[Any, Choice] = OrderedDict()
         self._lock = threading.RLock()
@@ -195,7 +200,8 @@ class AutoSampler(BaseSampler):
         if name == "gp":
             from tunelab.samplers.gp import GPSampler
 
-            return GPSampler(seed=seed, n_startup_trials=min(10, self.n_startup))
+            return GPSampler(seed=seed, n_startup_trials=min(10, self.n_startup),
+                             trust_region_until=self.gp_trust_region_until)
         if name == "cmaes":
             from tunelab.samplers.cmaes import CMAESSampler
 

@@ -15,7 +15,9 @@ After ``n_startup_trials`` random trials, each ask:
    land on the posterior mean, so their neighbourhood loses its appeal and
    parallel workers spread out; or a constant liar);
 5. maximises log expected improvement over the best observed loss
-   (:mod:`~tunelab.samplers.acquisition`).
+   (:mod:`~tunelab.samplers.acquisition`), within a trust region around the
+   best trial while fewer than ``trust_region_until`` trials are complete
+   (:mod:`~tunelab.samplers.trust_region`; off by default, on in ``auto``).
 
 Failed trials are ignored; pruned trials are too (their last intermediate value
 is not comparable with final values).  For several objectives each ask
@@ -35,6 +37,7 @@ from tunelab._validation import Interval, Options, validate
 from tunelab.samplers.acquisition import MixedBox, optimize_log_ei
 from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
 from tunelab.samplers.gp_model import GPModel, KernelParams, default_params, fit_params
+from tunelab.samplers.trust_region import region, side_length
 from tunelab.space import CategoricalDistribution, Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
@@ -49,6 +52,7 @@ _CONSTRAINTS = {
     "deterministic_objective": [bool],
     "pending": [Options(["believer", "liar", "ignore"])],
     "n_candidates": [Interval(int, 16, None)],
+    "trust_region_until": [Interval(int, 0, None)],
 }
 
 
@@ -57,18 +61,22 @@ class GPSampler(BaseSampler):
 
     pending: how running trials are treated -- "believer" (fantasise the posterior
     mean there), "liar" (fantasise the worst value seen) or "ignore".
+    trust_region_until: while fewer trials than this are complete, search only a
+    trust region around the best trial (0 = never; ``auto`` uses 30).
     """
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, deterministic_objective: bool = False,
-                 pending: str = "believer", n_candidates: int = 1024):
+                 pending: str = "believer", n_candidates: int = 1024, trust_region_until: int = 0):
         validate(_CONSTRAINTS, {"seed": seed, "n_startup_trials": n_startup_trials,
                                 "deterministic_objective": deterministic_objective, "pending": pending,
-                                "n_candidates": n_candidates}, "GPSampler")
+                                "n_candidates": n_candidates, "trust_region_until": trust_region_until},
+                 "GPSampler")
         super().__init__(seed)
         self.n_startup_trials = n_startup_trials
         self.deterministic_objective = deterministic_objective
         self.pending = pending
         self.n_candidates = n_candidates
+        self.trust_region_until = trust_region_until
         self._fit_key: tuple | None = None
         self._fit_params: KernelParams | None = None
         self._fit_n = 0
@@ -104,8 +112,15 @@ class GPSampler(BaseSampler):
         order = np.argsort(y)[: min(5, len(y))]
         box = _box(names, space)
         n_cand = self.n_candidates if len(y) <= 200 else max(256, self.n_candidates // 2)
-        x, _ = optimize_log_ei(model, box, best, X[order], self._rng, n_candidates=n_cand,
-                               maxiter=100 if len(y) <= 200 else 50)
+        maxiter = 100 if len(y) <= 200 else 50
+        if len(y) < self.trust_region_until:
+            length = side_length(loss, self.n_startup_trials, len(names))
+            local = region(box, X[int(np.argmin(loss))], params.lengthscales, length)
+            x, _ = optimize_log_ei(model, local, best, X[order], self._rng, n_candidates=n_cand, maxiter=maxiter)
+            if not repeats_a_trial(x, X, box):
+                return decode(x, names, space)
+            # the region has nothing new to offer (it would re-run a finished trial): search everywhere
+        x, _ = optimize_log_ei(model, box, best, X[order], self._rng, n_candidates=n_cand, maxiter=maxiter)
         return decode(x, names, space)
 
     # ------------------------------------------------------------------ pieces
@@ -224,6 +239,13 @@ def _box(names: list[str], space: dict[str, Distribution]) -> MixedBox:
         size = (dist.high - dist.low) / dist.step + 1 if discrete else math.inf
         grids.append(sorted(dist.to_unit(v) for v in dist.grid()) if size <= _MAX_GRID else None)
     return MixedBox(np.array(is_cat), grids)
+
+
+def repeats_a_trial(x: np.ndarray, X: np.ndarray, box: MixedBox, tol: float = 1e-3) -> bool:
+    """Whether ``x`` is (within ``tol`` on the unit scale, same choices) a row of ``X``."""
+    num, cat = box.numeric, np.flatnonzero(box.is_cat)
+    close = np.all(np.abs(X[:, num] - x[num]) <= tol, axis=1) & np.all(X[:, cat] == x[cat], axis=1)
+    return bool(close.any())
 
 
 def _standardised(values: np.ndarray) -> np.ndarray:
