@@ -157,6 +157,9 @@ def run_tunelab(table: Table, budget: float, seed: int, sampler: str, pruner: st
                 "tpe": lambda: tunelab.samplers.load_sampler_class("tpe")(seed=seed),
                 "fidelity": lambda: FidelitySampler(base="tpe", seed=seed),
                 "auto": lambda: "auto"}  # the real default: create_study(sampler="auto", pruner=...)
+    if pruner is not None and pruner.startswith("asha:"):  # "asha:MIN:ETA", the ASHA settings sweep
+        r_min, eta = (int(v) for v in pruner.split(":")[1:])
+        pruners[pruner] = SuccessiveHalvingPruner(r_min, eta, max_resource=E)
     study = tunelab.create_study(direction="maximize", sampler=samplers[sampler](), pruner=pruners[pruner], seed=seed)
     return replay(table, budget, seed, study, pruned_state="pruned", prunes=pruner is not None)
 
@@ -189,6 +192,12 @@ METHODS: dict[str, Callable[[Table, float, int], Run]] = {
     "tunelab fidelity-TPE + Hyperband": lambda t, b, s: run_tunelab(t, b, s, "fidelity", "hyperband"),
     "tunelab auto + ASHA (default)": lambda t, b, s: run_tunelab(t, b, s, "auto", "asha"),
 }
+DEFAULT_METHODS = list(METHODS)
+# other ASHA settings (min resource r, reduction factor eta), run on request: --methods "tunelab random + ASHA r2 eta3"
+for _r, _eta in ((2, 3), (3, 3), (1, 2), (1, 4)):
+    for _sampler in ("random", "auto"):
+        METHODS[f"tunelab {_sampler} + ASHA r{_r} eta{_eta}"] = (
+            lambda t, b, s, _x=_sampler, _p=f"asha:{_r}:{_eta}": run_tunelab(t, b, s, _x, _p))
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -296,7 +305,8 @@ def main() -> None:
     parser.add_argument("--datasets", default="digits,imbalanced")
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--budget", type=float, default=64.0, help="compute budget in full trainings")
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                        help=f"comma-separated; default all but the ASHA settings sweep; any of {list(METHODS)}")
     parser.add_argument("--out", default=None, help="write the raw results as JSON here")
     args = parser.parse_args()
     logging.getLogger("tunelab").setLevel(logging.WARNING)
