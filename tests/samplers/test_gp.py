@@ -319,7 +319,7 @@ def test_trust_region_side_halves_after_failures_and_doubles_after_successes():
     assert side_length(flat, 2, dim=8) == pytest.approx(0.5)  # in 8 dimensions it takes 8
     better = np.concatenate([start, [3.0, 2.0, 1.0]])  # 3 successes in a row
     assert side_length(better, 2, dim=3) == pytest.approx(1.0)
-    tiny_gains = np.concatenate([start, 4.0 - 1e-5 * np.arange(1, 5)])  # below the relative threshold: failures
+    tiny_gains = np.concatenate([start, 4.0 - 1e-5 * np.arange(1, 5)])  # below 1e-3 (target units): failures
     assert side_length(tiny_gains, 2, dim=3) == pytest.approx(0.25)
     many_failures = np.concatenate([start, np.full(100, 9.0)])
     assert side_length(many_failures, 2, dim=3) == pytest.approx(0.05)  # bounded below
@@ -347,6 +347,7 @@ def test_trust_region_box_follows_lengthscales_keeps_grid_neighbours_and_frees_c
 
 def _inside_trust_region(trust_region_until: int) -> list[bool]:
     """Whether proposals 7-12 fall in the trust region computed from the history before each ask."""
+    from tunelab.samplers.gp import warp_losses
     from tunelab.samplers.trust_region import region, side_length
 
     def loss_of(x: np.ndarray) -> float:
@@ -363,7 +364,7 @@ def _inside_trust_region(trust_region_until: int) -> list[bool]:
         loss = np.array([t.value for t in done])
         best = np.array([done[int(np.argmin(loss))].params[f"x{i}"] for i in range(4)])
         box = region(MixedBox(np.zeros(4, bool), [None] * 4), best, sampler.last_model.params.lengthscales,
-                     side_length(loss, 6, 4))
+                     side_length(warp_losses(loss), 6, 4))
         lo, hi = box.bounds()
         assert np.all(hi - lo < 0.9)  # a real restriction, not the whole box
         inside.append(bool(np.all(x >= lo - 1e-9) and np.all(x <= hi + 1e-9)))
@@ -394,3 +395,62 @@ def test_a_proposal_repeating_a_finished_trial_is_recognised():
     assert repeats_a_trial(np.array([0.5005, 1.0]), X, box)  # within 1e-3, same choice
     assert not repeats_a_trial(np.array([0.5005, 2.0]), X, box)  # another choice: a new point
     assert not repeats_a_trial(np.array([0.51, 1.0]), X, box)
+
+
+def _boxes_searched(monkeypatch, n_trials: int, repeats: bool = False, **sampler_kwargs) -> list[list[bool]]:
+    """Per GP ask, whether each optimize_log_ei call searched a trust region (True) or the whole box."""
+    import tunelab.samplers.gp as gp_module
+
+    calls: list[list[bool]] = []
+    real = gp_module.optimize_log_ei
+
+    def spy(model, box, *args, **kwargs):
+        calls[-1].append(box.lower is not None)
+        return real(model, box, *args, **kwargs)
+
+    monkeypatch.setattr(gp_module, "optimize_log_ei", spy)
+    if repeats:
+        monkeypatch.setattr(gp_module, "repeats_a_trial", lambda *a, **k: True)
+    sampler = GPSampler(seed=0, n_startup_trials=4, **sampler_kwargs)
+    study = tunelab.create_study(sampler=sampler)
+    for _ in range(n_trials):
+        calls.append([])
+        trial = study.ask()
+        study.tell(trial, sum((trial.suggest_float(f"x{i}", 0, 1) - 0.3) ** 2 for i in range(3)))
+    return [c for c in calls if c]
+
+
+def test_trust_region_stops_exactly_at_the_threshold(monkeypatch):
+    calls = _boxes_searched(monkeypatch, 10, trust_region_until=7)
+    assert calls == [[True]] * 3 + [[False]] * 3  # asks with 4, 5, 6 complete trials; then 7, 8, 9
+
+
+def test_a_region_proposal_that_repeats_a_trial_falls_back_to_the_whole_box(monkeypatch):
+    calls = _boxes_searched(monkeypatch, 6, repeats=True, trust_region_until=100)
+    assert calls == [[True, False]] * 2
+
+
+def test_several_objectives_search_the_whole_box(monkeypatch):
+    import tunelab.samplers.gp as gp_module
+
+    seen = []
+    real = gp_module.optimize_log_ei
+    monkeypatch.setattr(gp_module, "optimize_log_ei",
+                        lambda model, box, *a, **k: seen.append(box.lower is None) or real(model, box, *a, **k))
+    study = tunelab.create_study(directions=["minimize", "minimize"],
+                                 sampler=GPSampler(seed=0, n_startup_trials=4, trust_region_until=100))
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("y", 0, 1)), n_trials=7)
+    assert seen == [True] * 3  # random weights per ask would move the region: it is not used
+
+
+def test_an_enumerated_discrete_box_keeps_to_the_region():
+    from tunelab.samplers.acquisition import optimize_log_ei
+
+    grid = [i / 4 for i in range(5)]
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.5, 0.5]])
+    model = GPModel(X, np.array([1.0, -1.0, 0.0]), default_params(2), np.zeros(2, bool))
+    box = MixedBox(np.zeros(2, bool), [grid, grid], np.array([0.0, 0.0]), np.array([0.25, 0.25]))
+    x, _ = optimize_log_ei(model, box, -1.0, X[:1], np.random.default_rng(0))
+    assert np.all(x <= 0.25)  # the GP favours (1, 1), outside the region
+    free, _ = optimize_log_ei(model, MixedBox(np.zeros(2, bool), [grid, grid]), -1.0, X[:1], np.random.default_rng(0))
+    assert np.any(free > 0.25)  # the control: unconfined, it goes there

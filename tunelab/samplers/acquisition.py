@@ -184,6 +184,10 @@ def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.n
     """The point of the box with the highest log EI found, and that value."""
     if box.n_points() <= n_candidates:
         X = box.enumerate()
+        lo, hi = box.bounds()
+        num = box.numeric
+        inside = np.all((X[:, num] >= lo[num] - 1e-12) & (X[:, num] <= hi[num] + 1e-12), axis=1)
+        X = X[inside] if inside.any() else X
         values = _value(model, X, best)
         i = int(values.argmax())
         return X[i], float(values[i])

@@ -200,7 +200,8 @@ class AutoSampler(BaseSampler):
         if name == "gp":
             from tunelab.samplers.gp import GPSampler
 
-            return GPSampler(seed=seed, n_startup_trials=min(10, self.n_startup),
+            # auto hands the GP a trial only after n_startup complete ones: they are its start
+            return GPSampler(seed=seed, n_startup_trials=self.n_startup,
                              trust_region_until=self.gp_trust_region_until)
         if name == "cmaes":
             from tunelab.samplers.cmaes import CMAESSampler

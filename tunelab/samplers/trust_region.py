@@ -7,7 +7,7 @@ acquisition to a box around the incumbent instead: its side starts at
 ``length0`` (on the unit scale), is stretched per dimension by the fitted
 lengthscales (wide where the loss changes slowly), doubles after
 ``TAU_SUCCESS`` improvements in a row and halves after ``max(4, d)`` failures
-in a row.  The state is recomputed from the loss history at every ask, so it
+in a row (an improvement: at least 1e-3 standard deviations of the GP's targets).  The state is recomputed from the loss history at every ask, so it
 is pure and any worker agrees on it.
 
 ``GPSampler(trust_region_until=k)`` uses it while fewer than ``k`` trials are
@@ -24,16 +24,20 @@ from tunelab.samplers.acquisition import MixedBox
 
 TAU_SUCCESS = 3
 LENGTH_BOUNDS = (0.05, 1.6)  # side lengths allowed, on the unit scale before the lengthscale stretch
-_IMPROVEMENT = 1e-3  # relative: smaller gains do not count as a success
+_IMPROVEMENT = 1e-3  # in standard deviations of the targets: smaller gains do not count as a success
 
 
-def side_length(loss: np.ndarray, n_startup: int, dim: int, length0: float = 0.5) -> float:
-    """The region's side after replaying the success / failure counters over the losses after the start."""
+def side_length(targets: np.ndarray, n_startup: int, dim: int, length0: float = 0.5) -> float:
+    """The region's side after replaying the success / failure counters over the targets after the start.
+
+    ``targets`` are the GP's standardised (warped) losses in trial order, so what
+    counts as an improvement does not depend on the loss's offset or units.
+    """
     tau_fail = max(4, dim)
-    best = float(np.min(loss[:n_startup])) if n_startup > 0 else np.inf
+    best = float(np.min(targets[:n_startup])) if n_startup > 0 else np.inf
     length, successes, failures = length0, 0, 0
-    for value in loss[n_startup:]:
-        if value < best - _IMPROVEMENT * abs(best):
+    for value in targets[n_startup:]:
+        if value < best - _IMPROVEMENT:
             successes, failures = successes + 1, 0
         else:
             successes, failures = 0, failures + 1
@@ -52,9 +56,9 @@ def region(box: MixedBox, center: np.ndarray, lengthscales: np.ndarray, length: 
     neighbouring values, so the region cannot pin a coarse parameter.
     """
     num = box.numeric
-    lower, upper = np.zeros(len(box.grids)), np.ones(len(box.grids))
     if len(num) == 0:
         return box
+    lower, upper = np.zeros(len(box.grids)), np.ones(len(box.grids))
     ls = np.asarray(lengthscales, dtype=float)[num]
     half = 0.5 * length * ls / np.exp(np.mean(np.log(ls)))
     for j, h in zip(num, half):
