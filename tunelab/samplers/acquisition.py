@@ -83,6 +83,20 @@ class MixedBox:
         hi = np.ones(d) if self.upper is None else self.upper
         return lo, hi
 
+    def clip(self, X: np.ndarray) -> np.ndarray:
+        """A copy of X with the numeric columns clipped to the box's bounds."""
+        lo, hi = self.bounds()
+        num = self.numeric
+        X = np.array(X, dtype=float, copy=True)
+        X[:, num] = np.clip(X[:, num], lo[num], hi[num])
+        return X
+
+    def contains(self, X: np.ndarray) -> np.ndarray:
+        """Per row of X: whether its numeric columns lie within the box's bounds."""
+        lo, hi = self.bounds()
+        num = self.numeric
+        return np.all((X[:, num] >= lo[num] - 1e-12) & (X[:, num] <= hi[num] + 1e-12), axis=1)
+
     @property
     def numeric(self) -> np.ndarray:
         return np.flatnonzero(~self.is_cat)
@@ -128,8 +142,8 @@ class MixedBox:
         """Gaussian moves of the numeric columns around each row; each categorical flips with prob 1/d."""
         P = np.repeat(X, n_each, axis=0)
         num = self.numeric
-        lo, hi = self.bounds()
-        P[:, num] = np.clip(P[:, num] + scale * rng.standard_normal((len(P), len(num))), lo[num], hi[num])
+        P[:, num] += scale * rng.standard_normal((len(P), len(num)))
+        P = self.clip(P)
         d = len(self.grids)
         for j in np.flatnonzero(self.is_cat):
             flip = rng.random(len(P)) < 1.0 / d
@@ -160,11 +174,11 @@ def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxi
 
     lo, hi = box.bounds()
     bounds = list(zip(np.tile(lo[num], m), np.tile(hi[num], m)))
-    x0 = np.clip(starts[:, num], lo[num], hi[num]).ravel()
-    res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter})
+    res = minimize(f, box.clip(starts)[:, num].ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": maxiter})
     out = fixed.copy()
-    out[:, num] = np.clip(res.x.reshape(m, k), lo[num], hi[num])
-    return out
+    out[:, num] = res.x.reshape(m, k)
+    return box.clip(out)
 
 
 def _sweep_categoricals(model: GPModel, box: MixedBox, X: np.ndarray, best: float) -> np.ndarray:
@@ -184,19 +198,14 @@ def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.n
     """The point of the box with the highest log EI found, and that value."""
     if box.n_points() <= n_candidates:
         X = box.enumerate()
-        lo, hi = box.bounds()
-        num = box.numeric
-        inside = np.all((X[:, num] >= lo[num] - 1e-12) & (X[:, num] <= hi[num] + 1e-12), axis=1)
+        inside = box.contains(X)
         X = X[inside] if inside.any() else X
         values = _value(model, X, best)
         i = int(values.argmax())
         return X[i], float(values[i])
     cand = [box.random(n_candidates, rng)]
     if len(incumbents):
-        lo, hi = box.bounds()
-        num = box.numeric
-        incumbents = incumbents.copy()
-        incumbents[:, num] = np.clip(incumbents[:, num], lo[num], hi[num])
+        incumbents = box.clip(incumbents)
         n_each = max(1, n_candidates // (4 * len(incumbents)))
         cand.append(box.perturb(incumbents, n_each, 0.05, rng))
         cand.append(incumbents)

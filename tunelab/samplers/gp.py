@@ -115,7 +115,7 @@ class GPSampler(BaseSampler):
         maxiter = 100 if len(y) <= 200 else 50
         if len(y) < self.trust_region_until and len(context.directions) == 1:
             length = side_length(y, self.n_startup_trials, len(names))
-            local = region(box, X[int(np.argmin(loss))], params.lengthscales, length)
+            local = region(box, X[order[0]], params.lengthscales, length)
             x, _ = optimize_log_ei(model, local, best, X[order], self._rng, n_candidates=n_cand, maxiter=maxiter)
             if not repeats_a_trial(x, X, box):
                 return decode(x, names, space)

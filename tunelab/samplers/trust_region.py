@@ -7,7 +7,8 @@ acquisition to a box around the incumbent instead: its side starts at
 ``length0`` (on the unit scale), is stretched per dimension by the fitted
 lengthscales (wide where the loss changes slowly), doubles after
 ``TAU_SUCCESS`` improvements in a row and halves after ``max(4, d)`` failures
-in a row (an improvement: at least 1e-3 standard deviations of the GP's targets).  The state is recomputed from the loss history at every ask, so it
+in a row (an improvement: a new best target lower by at least 1e-3 standard
+deviations).  The state is replayed from the GP's targets at every ask, so it
 is pure and any worker agrees on it.
 
 ``GPSampler(trust_region_until=k)`` uses it while fewer than ``k`` trials are
