@@ -117,3 +117,60 @@ def test_the_in_memory_storage_cannot_be_reopened_in_a_worker_process():
 def test_reopen_keeps_the_sql_settings(sqlite_url):
     reopened = SQLStorage(sqlite_url, heartbeat_interval=3.0, stale_after=30.0).reopen()
     assert (reopened.heartbeat_interval, reopened.stale_after) == (3.0, 30.0)
+
+
+def record_worker_process(trial: tunelab.Trial) -> float:
+    import multiprocessing
+
+    trial.set_user_attr("process", multiprocessing.current_process().name)
+    return quadratic(trial)
+
+
+def test_spawned_worker_processes_run_the_study(sqlite_url, unique_name, monkeypatch):
+    """Spawn is what macOS, Windows and a parent that already uses CUDA get: the study must travel pickled."""
+    from tunelab.execution import local
+
+    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=4, sampler="tpe", pruner="median")
+    study.optimize(record_worker_process, n_trials=6, n_jobs=2)
+    trials = study.trials
+    assert sorted(t.number for t in trials) == list(range(6))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert {t.user_attrs["process"] for t in trials} <= {"tunelab-worker-0", "tunelab-worker-1"}
+
+
+def test_spawned_workers_need_a_picklable_objective(sqlite_url, unique_name, monkeypatch):
+    from tunelab.execution import local
+
+    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=4, sampler="random")
+    with pytest.raises(ValueError, match=r"start with 'spawn'.*the objective must be picklable"):
+        study.optimize(lambda t: quadratic(t), n_trials=4, n_jobs=2)
+    assert study.trials == []  # nothing started, nothing half-stored
+
+
+class _FakeCuda:
+    def __init__(self, initialized: bool):
+        self.initialized = initialized
+
+    def is_initialized(self) -> bool:
+        return self.initialized
+
+
+class _FakeTorch:
+    def __init__(self, initialized: bool):
+        self.cuda = _FakeCuda(initialized)
+
+
+@pytest.mark.parametrize("torch_state, expected", [(None, "fork"), (False, "fork"), (True, "spawn")])
+def test_workers_are_spawned_once_this_process_uses_cuda(monkeypatch, torch_state, expected):
+    import sys
+
+    from tunelab.execution.local import start_method
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    if torch_state is None:
+        monkeypatch.delitem(sys.modules, "torch", raising=False)
+    else:
+        monkeypatch.setitem(sys.modules, "torch", _FakeTorch(torch_state))
+    assert start_method() == expected

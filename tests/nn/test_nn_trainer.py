@@ -136,6 +136,7 @@ def test_pruner_stops_trials_and_keeps_their_curve(iris):
     assert sorted(pruned.intermediate_values) == [1, 2]
     assert pruned.user_attrs["epochs_run"] == 2 and len(pruned.user_attrs["repeat_values"]) == 2
     assert pruned.intermediate_values[2] == pytest.approx(np.mean(pruned.user_attrs["repeat_values"]))
+    assert {t.user_attrs["device"] for t in study.trials} == {"cpu"}  # where each trial trained, pruned ones too
 
 
 def test_pruner_is_asked_only_at_the_budget_it_hands_out(iris):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import multiprocessing as mp
+import pickle
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tunelab.execution.worker import StopRules, TrialBudget, worker_loop
@@ -16,17 +18,33 @@ if TYPE_CHECKING:
     from tunelab.study import Study
 
 
-def _worker_study(study: "Study", worker_index: int, storage: Any = None) -> "Study":
+@dataclass
+class StudyRecipe:
+    """What a worker needs to open its own Study object of one study (picklable, unlike a Study)."""
+
+    study_name: str
+    storage: Any
+    sampler: Any
+    pruner: Any
+    seed: int | None
+    constraints: Any
+
+    @classmethod
+    def of(cls, study: "Study") -> "StudyRecipe":
+        return cls(study.study_name, study.storage, study.sampler, study.pruner, study.seed, study.constraints)
+
+
+def _worker_study(recipe: StudyRecipe, worker_index: int, storage: Any = None) -> "Study":
     """A Study object of the same study for one worker, with its own sampler stream."""
     from tunelab.study import Study
 
-    sampler = copy.deepcopy(study.sampler)
-    if study.seed is not None:
-        sampler.reseed(study.seed + 1000003 * (worker_index + 1))
+    sampler = copy.deepcopy(recipe.sampler)
+    if recipe.seed is not None:
+        sampler.reseed(recipe.seed + 1000003 * (worker_index + 1))
     else:
         sampler.reseed(None)
-    return Study(study.study_name, storage if storage is not None else study.storage, sampler=sampler,
-                 pruner=study.pruner, seed=study.seed, constraints=study.constraints)
+    return Study(recipe.study_name, storage if storage is not None else recipe.storage, sampler=sampler,
+                 pruner=recipe.pruner, seed=recipe.seed, constraints=recipe.constraints)
 
 
 def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
@@ -38,7 +56,7 @@ def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int 
 
     def run(index: int) -> None:
         try:
-            worker_loop(_worker_study(study, index), objective, rules, catch, callbacks,
+            worker_loop(_worker_study(StudyRecipe.of(study), index), objective, rules, catch, callbacks,
                         on_trial=lambda t: _locked(lock, progress.update, t))
         except BaseException as exc:  # surfaced in the caller's thread below
             errors.append(exc)
@@ -88,11 +106,11 @@ class _SharedBudget:
             return True
 
 
-def _process_main(study: "Study", index: int, objective: Callable, rules: StopRules,
+def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: StopRules,
                   catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any) -> None:
     try:
-        storage = study.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
-        worker_loop(_worker_study(study, index, storage), objective, rules, catch, callbacks)
+        storage = recipe.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
+        worker_loop(_worker_study(recipe, index, storage), objective, rules, catch, callbacks)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
@@ -101,21 +119,51 @@ def _process_main(study: "Study", index: int, objective: Callable, rules: StopRu
         sys.exit(1)
 
 
+def start_method() -> str:
+    """How worker processes start: fork on Linux, unless this process already uses CUDA.
+
+    A forked child cannot use CUDA once the parent has initialised it (a range
+    test or a model on the GPU before optimize), so then the workers are spawned.
+    """
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        return "spawn"
+    return "fork"
+
+
+def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequence[Callable], method: str) -> None:
+    why = "CUDA is already in use in this process" if sys.platform.startswith("linux") else "this platform cannot fork"
+    for name, obj in (("objective", objective), ("constraints", recipe.constraints), ("sampler", recipe.sampler),
+                      ("pruner", recipe.pruner), ("callbacks", list(callbacks))):
+        try:
+            pickle.dumps(obj)
+        except Exception as exc:
+            raise ValueError(f"optimize(n_jobs>1): worker processes start with {method!r} because {why}, so the "
+                             f"{name} must be picklable (a function defined at module top level, not a lambda or "
+                             f"closure); pickling it failed: {exc}") from exc
+
+
 def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
                   catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any) -> None:
     """n_jobs processes, each with its own connection to the study's database.
 
     On Linux the processes are forked, so the objective need not be picklable;
-    elsewhere it must be (defined at module top level).
+    where they are spawned (see :func:`start_method`) it must be.
     """
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    method = start_method()
+    recipe = StudyRecipe.of(study)
+    if method != "fork":
+        _check_picklable(objective, recipe, callbacks, method)
+    ctx = mp.get_context(method)
     stop = ctx.Event()
     errors = ctx.Queue()
     rules = StopRules(_SharedBudget(ctx, n_trials), deadline, extra_stop=stop)
     dispose = getattr(study.storage, "dispose", None)
     if dispose is not None:
         dispose()  # children must not inherit open connections
-    procs = [ctx.Process(target=_process_main, args=(study, i, objective, rules, catch, callbacks, errors),
+    procs = [ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors),
                          name=f"tunelab-worker-{i}") for i in range(n_jobs)]
     for p in procs:
         p.start()

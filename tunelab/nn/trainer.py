@@ -79,6 +79,7 @@ class _Run:
     scheduler: Any
     generator: torch.Generator
     rng_state: torch.Tensor
+    cuda_rng_state: torch.Tensor | None
     history: list[dict[str, float]] = field(default_factory=list)
     best_value: float | None = None
     best_epoch: int = 0
@@ -152,6 +153,7 @@ def train(config: dict[str, Any], data: Dataset, *, metric: str | None = None, s
         yv = torch.as_tensor((data.y_val - data.target_mean) / data.target_std, dtype=torch.float32, device=dev)
         loss_fn = nn.MSELoss()
     outer_state = torch.get_rng_state()
+    outer_cuda_state = torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None
     started = time.perf_counter()
     try:
         runs = [_start_run(config, arch, seed + r, epochs, dev) for r in range(repeats)]
@@ -180,6 +182,8 @@ def train(config: dict[str, Any], data: Dataset, *, metric: str | None = None, s
                                    f"{config.get('lr')} is probably too high")
     finally:
         torch.set_rng_state(outer_state)
+        if outer_cuda_state is not None:
+            torch.cuda.set_rng_state(outer_cuda_state, dev)
     results = []
     for run in runs:
         if run.best_state is not None:
@@ -199,18 +203,22 @@ def _start_run(config: dict[str, Any], arch: dict[str, Any], seed: int, epochs: 
     model = build_model(arch).to(dev)
     optimizer = make_optimizer(config, model.parameters())
     generator = torch.Generator().manual_seed(seed)
-    return _Run(seed, model, optimizer, make_scheduler(config, optimizer, epochs), generator, torch.get_rng_state())
+    cuda_state = torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None
+    return _Run(seed, model, optimizer, make_scheduler(config, optimizer, epochs), generator, torch.get_rng_state(),
+                cuda_state)
 
 
 def _epoch(run: _Run, config: dict[str, Any], data: Dataset, Xt: torch.Tensor, yt: torch.Tensor, Xv: torch.Tensor,
            yv: torch.Tensor, loss_fn: nn.Module, metric: str, direction: str, epoch: int,
            patience: int | None) -> None:
     torch.set_rng_state(run.rng_state)  # this seed's dropout stream, whatever the other seeds did
+    if run.cuda_rng_state is not None:
+        torch.cuda.set_rng_state(run.cuda_rng_state, Xt.device)  # on a GPU, dropout draws from the device's stream
     tic = time.perf_counter()
     run.model.train()
     n, bs = Xt.shape[0], int(config.get("batch_size", 64))
     perm = torch.randperm(n, generator=run.generator).to(Xt.device)
-    total, seen = 0.0, 0
+    losses, sizes = [], []  # kept on the device: one transfer per epoch, not one sync per batch
     for start in range(0, n, bs):
         idx = perm[start:start + bs]
         if len(idx) < 2 and n > 1:
@@ -220,16 +228,18 @@ def _epoch(run: _Run, config: dict[str, Any], data: Dataset, Xt: torch.Tensor, y
         loss = loss_fn(out.squeeze(-1) if data.task == "regression" else out, yt[idx])
         loss.backward()
         run.optimizer.step()
-        total += float(loss.detach()) * len(idx)
-        seen += len(idx)
+        losses.append(loss.detach())
+        sizes.append(len(idx))
     if run.scheduler is not None:
         run.scheduler.step()
     run.rng_state = torch.get_rng_state()
+    if run.cuda_rng_state is not None:
+        run.cuda_rng_state = torch.cuda.get_rng_state(Xt.device)
     run.model.eval()
     with torch.no_grad():
         out = run.model(Xv)
         val_loss = float(loss_fn(out.squeeze(-1) if data.task == "regression" else out, yv))
-    train_loss = total / max(seen, 1)
+    train_loss = float(np.dot(torch.stack(losses).double().cpu().numpy(), sizes)) / sum(sizes) if losses else 0.0
     if not (math.isfinite(val_loss) and math.isfinite(train_loss)):
         run.active, run.diverged = False, True
         return
