@@ -206,6 +206,23 @@ def beats_best_peer(table: dict[str, Any], b: int, method: str) -> tuple[int, in
     return wins, total
 
 
+def against_best_peer(table: dict[str, Any], b: int, method: str, z: float = 1.645) -> tuple[int, int]:
+    """(tasks where ``method`` is significantly behind the best other peer, tasks where it is significantly
+    ahead), one-sided 5 % each: the gap of the means against z times its standard error."""
+    behind = ahead = 0
+    for task_name in table["tasks"]:
+        mine = table["scores"].get((b, task_name, method))
+        peers = [table["scores"][(b, task_name, p)] for p in PEERS
+                 if p != method and (b, task_name, p) in table["scores"]]
+        if mine is None or not peers:
+            continue
+        best = max(peers, key=lambda v: v[0])
+        gap, se = mine[0] - best[0], float(np.hypot(mine[1], best[1]))
+        behind += gap < -z * se
+        ahead += gap > z * se
+    return behind, ahead
+
+
 def format_report(table: dict[str, Any]) -> str:
     lines = []
     methods, tasks = table["methods"], table["tasks"]
@@ -222,7 +239,7 @@ def format_report(table: dict[str, Any]) -> str:
                 cell = "-" if v is None else f"{v[0]:.1f}"
                 cells.append(f"**{cell}**" if v and v[0] >= top - TIE_TOLERANCE else cell)
             lines.append(f"| {t} | " + " | ".join(cells) + " |")
-        means, ses, fracs = [], [], []
+        means, ses, fracs, tests = [], [], [], []
         for m in methods:
             vals = [table["scores"][(b, t, m)][0] for t in tasks if (b, t, m) in table["scores"]]
             errs = [table["scores"][(b, t, m)][1] for t in tasks if (b, t, m) in table["scores"]]
@@ -231,9 +248,13 @@ def format_report(table: dict[str, Any]) -> str:
             ses.append(f"{np.sqrt(np.sum(np.square(errs))) / len(errs):.1f}" if errs else "-")
             w, n = beats_best_peer(table, b, m)
             fracs.append(f"{w}/{n}" if n else "-")
+            behind, ahead = against_best_peer(table, b, m)
+            tests.append(f"{behind} / {ahead}" if n else "-")
         lines.append("| **mean** | " + " | ".join(means) + " |")
         lines.append("| (standard error of the mean, over seeds) | " + " | ".join(ses) + " |")
         lines.append(f"| >= best other peer (-{TIE_TOLERANCE:g}) | " + " | ".join(fracs) + " |")
+        lines.append("| significantly behind / ahead of the best other peer (one-sided 5 %) | " + " | ".join(tests)
+                     + " |")
     lines.append("\n### Mean time per ask (ms; ask + suggest + tell, objective excluded, whole run)\n")
     lines.append("| " + " | ".join(methods) + " |")
     lines.append("|---" * len(methods) + "|")
