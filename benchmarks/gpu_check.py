@@ -11,6 +11,7 @@ others; the exit status is 1 when any check failed.  What it checks:
 - repeats stay per-seed on the GPU too: seed r of a k-seed run equals a 1-seed
   run of seed r (dropout draws from each seed's own CUDA stream), and the same
   seed twice gives the same numbers;
+- the small CNN trains on the GPU (and whether two same-seed runs agree there);
 - seconds per epoch, CPU against GPU, for a small and a wide network;
 - parallel trials on the GPU: worker threads (in-memory study) and worker
   processes (SQLite study) started after this process has already used CUDA
@@ -94,6 +95,24 @@ def repeats_per_seed(data):
     diff = max(abs(a - b) for a, b in zip(curve, alone_curve))
     assert diff < 1e-5, f"seed 1 inside a 2-seed run differs from seed 1 alone by {diff:.2e} (val loss)"
     return {"max_val_loss_diff": diff, "value_in_pair": both.values[1], "value_alone": alone.values[0]}
+
+
+CNN = {"model": "cnn", "conv_layers": 2, "channels": 32, "width": 128, "activation": "relu", "dropout": 0.2,
+       "batch_norm": True, "optimizer": "adam", "lr": 2e-3, "batch_size": 64, "epochs": 10, "schedule": "none"}
+
+
+@check("cnn_on_gpu")
+def cnn_on_gpu(data):
+    """The small CNN on the 8x8 digits: trains on the GPU; cuDNN may make repeats differ slightly."""
+    first = train(CNN, data, seed=0, device="cuda:0")
+    second = train(CNN, data, seed=0, device="cuda:0")
+    cpu = train(CNN, data, seed=0, device="cpu", threads=4)
+    where = {p.device.type for p in first.model.parameters()}
+    assert where == {"cuda"}, f"model parameters on {where}"
+    assert first.value > 0.9, f"CNN accuracy {first.value:.4f} on the GPU"
+    return {"gpu_value": first.value, "gpu_again": second.value, "same_twice": first.value == second.value,
+            "cpu_value": cpu.value, "gpu_s_per_epoch": round(first.seconds / first.epochs_run, 4),
+            "cpu_4_threads_s_per_epoch": round(cpu.seconds / cpu.epochs_run, 4)}
 
 
 def _per_epoch(config, data, device, threads=None):
@@ -252,6 +271,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         trainer_on_gpu(data)
         repeats_per_seed(data)
+        cnn_on_gpu(data)
         epoch_times(data)
         threads_on_gpu(data)
         processes_on_gpu(data, folder)
