@@ -176,3 +176,29 @@ def test_show_ranks_noise_aware_and_prints_mean_and_spread(workdir):
     assert "best trial by conservative: #1: value=0.8" in conservative.output  # the summary ranks too
     table = conservative.output.split("\n#")[1].splitlines()
     assert table[2].split()[0] == "1" and table[3].split()[0] == "0"  # header, rule, then #1 before #0
+
+
+def test_spec_run_with_spawned_worker_processes(workdir, monkeypatch):
+    """Where workers are spawned (macOS, Windows, after CUDA use) the spec's objective travels pickled."""
+    from tunelab.execution import local
+
+    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    write(workdir / "spec.toml", """
+        [study]
+        name = "spawned"
+        sampler = "random"
+        n_trials = 6
+        n_jobs = 2
+        seed = 2
+        [objective]
+        function = "myobj:from_params"
+        kwargs = {}
+        [space]
+        x = { type = "float", low = -5, high = 5 }
+    """)
+    result = CliRunner().invoke(main, ["run", "spec.toml", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    trials = tunelab.load_study("spawned", "sqlite:///tunelab.db").trials
+    assert len(trials) == 6 and all(t.state == tunelab.TrialState.COMPLETE for t in trials)
+    assert all(t.user_attrs["seen"] for t in trials)
+    assert all(t.value == pytest.approx((t.params["x"] - 1) ** 2) for t in trials)

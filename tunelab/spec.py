@@ -128,18 +128,24 @@ def _load_function(path: Path, key: str, target: Any) -> Callable:
     return func
 
 
-def _wrap_objective(func: Callable, space: Any, kwargs: dict[str, Any]) -> Callable:
-    """With a declared space the function gets the values (and the trial if it takes two arguments)."""
-    if space is None:
-        return lambda trial: func(trial, **kwargs)
-    n_positional = sum(1 for p in inspect.signature(func).parameters.values()
-                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in kwargs)
+class SpecObjective:
+    """The objective of an ``[objective]`` table: a module function, given the trial or, with a declared
+    space, the values (and the trial if it takes two arguments).  A class, not a closure, so that
+    spawned worker processes can receive it pickled."""
 
-    def objective(trial: Any) -> Any:
-        params = trial.suggest(space)
-        return func(params, trial, **kwargs) if n_positional >= 2 else func(params, **kwargs)
+    def __init__(self, func: Callable, space: Any, kwargs: dict[str, Any]):
+        self.func, self.space, self.kwargs = func, space, dict(kwargs)
+        self.n_positional = 0 if space is None else sum(
+            1 for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in kwargs)
 
-    return objective
+    def __call__(self, trial: Any) -> Any:
+        if self.space is None:
+            return self.func(trial, **self.kwargs)
+        params = trial.suggest(self.space)
+        if self.n_positional >= 2:
+            return self.func(params, trial, **self.kwargs)
+        return self.func(params, **self.kwargs)
 
 
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunSpec:
@@ -190,8 +196,8 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunS
         if extra:
             raise SpecError(f"{path}: [objective] unknown key(s) {sorted(extra)}; allowed: ['function', 'kwargs']")
         kwargs = _expect(path, "[objective] kwargs", table.get("kwargs", {}), dict, "a table")
-        objective = _wrap_objective(_load_function(path, "[objective] function", table.get("function")), space,
-                                    kwargs)
+        objective = SpecObjective(_load_function(path, "[objective] function", table.get("function")), space,
+                                  kwargs)
     else:
         raise SpecError(f"{path}: missing [objective] (function = 'module:function') or [trainer]")
 
