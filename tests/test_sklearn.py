@@ -62,3 +62,21 @@ def test_failing_configurations_get_error_score_and_a_clear_error_when_all_fail(
     assert search.best_params_ == {"alpha": 1.0}
     with pytest.raises(ValueError, match="no configuration could be scored"):
         SearchCV(Ridge(), {"alpha": [-1.0, -2.0]}, sampler="grid", cv=3).fit(X, y)
+
+
+def test_worker_processes_share_a_database_and_spawned_ones_work_too(tmp_path, monkeypatch):
+    """n_jobs=2 with a database storage runs worker processes: forked on Linux, spawned elsewhere."""
+    from tunelab.execution import local
+
+    X, y = make_regression(n_samples=90, n_features=5, noise=3.0, random_state=1)
+    space = {"alpha": tunelab.Float(1e-3, 1e3, log=True)}
+    url = f"sqlite:///{tmp_path / 'cv.db'}"
+    for method in ("fork", "spawn"):
+        monkeypatch.setattr(local, "start_method", lambda m=method: m)
+        search = SearchCV(Ridge(), space, n_trials=6, cv=3, n_jobs=2, storage=url, study_name=method,
+                          random_state=0).fit(X, y)
+        trials = search.study_.trials
+        assert len(trials) == 6 and all(t.state == tunelab.TrialState.COMPLETE for t in trials)
+        assert all(len(t.user_attrs["split_scores"]) == 3 for t in trials)
+        best = max(trials, key=lambda t: t.value)
+        assert search.best_params_ == best.params and search.best_score_ == pytest.approx(best.value)

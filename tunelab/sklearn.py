@@ -28,6 +28,34 @@ def _space_from(space: Any) -> SearchSpace:
     return SearchSpace.from_mapping(space)
 
 
+class _CVObjective:
+    """One trial of SearchCV: fit and score every fold, reporting each so a CV pruner can stop early.
+
+    A class, not a closure, so that spawned worker processes can receive it pickled."""
+
+    def __init__(self, estimator: Any, space: Any, splits: list, scorer: Any, X: Any, y: Any,
+                 fit_params: dict[str, Any]):
+        self.estimator, self.space, self.splits, self.scorer = estimator, space, splits, scorer
+        self.X, self.y, self.fit_params = X, y, fit_params
+
+    def __call__(self, trial: Trial) -> float:
+        X, y = self.X, self.y
+        params = trial.suggest(self.space)
+        scores, fit_times = [], []
+        for fold, (train, test) in enumerate(self.splits):
+            model = clone(self.estimator).set_params(**params)
+            start = time.perf_counter()
+            model.fit(_take(X, train), None if y is None else _take(y, train), **self.fit_params)
+            fit_times.append(time.perf_counter() - start)
+            scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
+            trial.set_user_attr("split_scores", scores)
+            trial.set_user_attr("fit_times", fit_times)
+            trial.report(scores[-1], fold)
+            if fold < len(self.splits) - 1 and trial.should_prune():
+                raise TrialPruned()
+        return float(np.mean(scores))
+
+
 class SearchCV(BaseEstimator):
     """Tune ``estimator``'s parameters over ``space`` by cross-validation.
 
@@ -72,22 +100,7 @@ class SearchCV(BaseEstimator):
                                           sampler=self._make_sampler(space), pruner=self.pruner,
                                           seed=self.random_state, load_if_exists=self.study_name is not None)
 
-        def objective(trial: Trial) -> float:
-            params = trial.suggest(space)
-            scores, fit_times = [], []
-            for fold, (train, test) in enumerate(splits):
-                model = clone(self.estimator).set_params(**params)
-                start = time.perf_counter()
-                model.fit(_take(X, train), None if y is None else _take(y, train), **fit_params)
-                fit_times.append(time.perf_counter() - start)
-                scores.append(float(scorer(model, _take(X, test), None if y is None else _take(y, test))))
-                trial.set_user_attr("split_scores", scores)
-                trial.set_user_attr("fit_times", fit_times)
-                trial.report(scores[-1], fold)
-                if fold < len(splits) - 1 and trial.should_prune():
-                    raise TrialPruned()
-            return float(np.mean(scores))
-
+        objective = _CVObjective(self.estimator, space, splits, scorer, X, y, fit_params)
         n_trials = None if self.n_trials is None else int(self.n_trials)
         self.study_.optimize(objective, n_trials=n_trials, timeout=self.timeout, n_jobs=self.n_jobs,
                              show_progress_bar=bool(self.verbose))
