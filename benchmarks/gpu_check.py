@@ -16,6 +16,8 @@ others; the exit status is 1 when any check failed.  What it checks:
 - parallel trials on the GPU: worker threads (in-memory study) and worker
   processes (SQLite study) started after this process has already used CUDA
   (they must be spawned: a forked child cannot use CUDA);
+- querying the GPU count the way tunelab does leaves fork usable, while
+  torch.cuda.is_available() does not (why workers are spawned wherever torch sees a GPU);
 - the `tunelab tune` command with the learning-rate range test and 2 workers;
 - Lightning on the GPU with tunelab's PruningCallback.
 """
@@ -193,6 +195,36 @@ def fork_fails(data, folder):
         local.start_method = saved
 
 
+_FORK_PROBE = """
+import multiprocessing as mp, sys, torch
+from tunelab.execution.local import start_method
+from tunelab.nn.devices import cuda_count
+def child(q):
+    try:
+        torch.zeros(1, device="cuda"); q.put("ok")
+    except Exception as exc:
+        q.put(type(exc).__name__ + ": " + str(exc)[:80])
+if sys.argv[1] == "is_available":
+    torch.cuda.is_available()
+else:
+    cuda_count()
+ctx = mp.get_context("fork"); q = ctx.Queue(); p = ctx.Process(target=child, args=(q,)); p.start(); p.join()
+print(start_method(), "|", q.get())
+"""
+
+
+@check("fork_after_device_query")
+def fork_after_device_query():
+    """tunelab's device count leaves fork usable; torch.cuda.is_available() does not; both processes spawn."""
+    out = {}
+    for how in ("cuda_count", "is_available"):
+        proc = subprocess.run([sys.executable, "-c", _FORK_PROBE, how], capture_output=True, text=True, timeout=120)
+        out[how] = (proc.stdout.strip() or proc.stderr.strip()[-300:])
+    assert out["cuda_count"] == "spawn | ok", out
+    assert out["is_available"].startswith("spawn | RuntimeError"), out
+    return out
+
+
 @check("tune_command_with_range_test")
 def tune_command(folder):
     cmd = [sys.executable, "-c", "from tunelab.cli import main; main()", "tune", "digits", "--trials", "6",
@@ -276,6 +308,7 @@ def main() -> int:
         threads_on_gpu(data)
         processes_on_gpu(data, folder)
         fork_fails(data, folder)
+        fork_after_device_query()
         tune_command(folder)
         lightning_on_gpu()
     with open(args.out, "w") as fh:

@@ -150,27 +150,72 @@ def test_spawned_workers_need_a_picklable_objective(sqlite_url, unique_name, mon
 
 
 class _FakeCuda:
-    def __init__(self, initialized: bool):
-        self.initialized = initialized
+    def __init__(self, initialized: bool, devices: int):
+        self.initialized, self.devices = initialized, devices
 
     def is_initialized(self) -> bool:
         return self.initialized
 
+    def device_count(self) -> int:
+        return self.devices
+
 
 class _FakeTorch:
-    def __init__(self, initialized: bool):
-        self.cuda = _FakeCuda(initialized)
+    def __init__(self, initialized: bool, devices: int):
+        self.cuda = _FakeCuda(initialized, devices)
 
 
-@pytest.mark.parametrize("torch_state, expected", [(None, "fork"), (False, "fork"), (True, "spawn")])
-def test_workers_are_spawned_once_this_process_uses_cuda(monkeypatch, torch_state, expected):
+@pytest.mark.parametrize("torch_state, expected", [
+    (None, "fork"),  # torch not imported
+    ((False, 0), "fork"),  # torch without a GPU
+    ((False, 1), "spawn"),  # a GPU is visible: asking is_available() alone would already break fork
+    ((True, 1), "spawn"),  # CUDA in use
+])
+def test_workers_are_spawned_where_torch_sees_a_gpu(monkeypatch, torch_state, expected):
     import sys
 
     from tunelab.execution.local import start_method
 
     monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("TUNELAB_START_METHOD", raising=False)
     if torch_state is None:
         monkeypatch.delitem(sys.modules, "torch", raising=False)
     else:
-        monkeypatch.setitem(sys.modules, "torch", _FakeTorch(torch_state))
+        monkeypatch.setitem(sys.modules, "torch", _FakeTorch(*torch_state))
     assert start_method() == expected
+
+
+def test_start_method_can_be_forced_and_a_bad_value_is_named(monkeypatch):
+    import sys
+
+    from tunelab.execution.local import start_method
+
+    monkeypatch.setitem(sys.modules, "torch", _FakeTorch(True, 1))
+    monkeypatch.setenv("TUNELAB_START_METHOD", "fork")
+    assert start_method() == "fork"
+    monkeypatch.setenv("TUNELAB_START_METHOD", "thread")
+    with pytest.raises(ValueError, match="TUNELAB_START_METHOD must be one of fork, spawn, forkserver; got 'thread'"):
+        start_method()
+
+
+def test_a_spawned_worker_that_dies_before_it_starts_is_an_error(sqlite_url, unique_name, monkeypatch):
+    """An objective the parent can pickle but a fresh process cannot import (a notebook's function, say)."""
+    import sys
+    import types
+
+    from tunelab.execution import local
+
+    module = types.ModuleType("tunelab_module_only_in_this_process")
+
+    def objective(trial):
+        return quadratic(trial)
+
+    objective.__module__ = module.__name__
+    objective.__qualname__ = "objective"
+    module.objective = objective
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=4, sampler="random")
+    with pytest.raises(RuntimeError, match=r"worker process tunelab-worker-\d exited with code 1 .*__main__"):
+        study.optimize(objective, n_trials=4, n_jobs=2)
+    assert study.trials == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import multiprocessing as mp
+import os
 import pickle
 import sys
 import threading
@@ -119,24 +120,40 @@ def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: S
         sys.exit(1)
 
 
-def start_method() -> str:
-    """How worker processes start: fork on Linux, unless this process already uses CUDA.
+_START_METHODS = ("fork", "spawn", "forkserver")
 
-    A forked child cannot use CUDA once the parent has initialised it (a range
-    test or a model on the GPU before optimize), so then the workers are spawned.
+
+def start_method() -> str:
+    """How worker processes start: fork on Linux, spawn elsewhere and wherever torch sees a GPU.
+
+    A forked child cannot use CUDA once its parent has initialised the driver,
+    and merely asking ``torch.cuda.is_available()`` does that; so a process that
+    has torch and a visible GPU spawns its workers (``device_count`` asks NVML
+    and leaves fork usable).  ``TUNELAB_START_METHOD`` (fork, spawn or
+    forkserver) overrides the rule.
     """
+    forced = os.environ.get("TUNELAB_START_METHOD")
+    if forced:
+        if forced not in _START_METHODS:
+            raise ValueError(f"TUNELAB_START_METHOD must be one of {', '.join(_START_METHODS)}; got {forced!r}")
+        return forced
     if not sys.platform.startswith("linux"):
         return "spawn"
     torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_initialized():
+    if torch is not None and (torch.cuda.is_initialized() or torch.cuda.device_count() > 0):
         return "spawn"
     return "fork"
 
 
 def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequence[Callable], method: str) -> None:
-    why = "CUDA is already in use in this process" if sys.platform.startswith("linux") else "this platform cannot fork"
+    if os.environ.get("TUNELAB_START_METHOD"):
+        why = "TUNELAB_START_METHOD says so"
+    elif sys.platform.startswith("linux"):
+        why = "torch sees a GPU here (a forked child cannot use CUDA)"
+    else:
+        why = "this platform cannot fork"
     for name, obj in (("objective", objective), ("constraints", recipe.constraints), ("sampler", recipe.sampler),
-                      ("pruner", recipe.pruner), ("callbacks", list(callbacks))):
+                      ("pruner", recipe.pruner), ("storage", recipe.storage), ("callbacks", list(callbacks))):
         try:
             pickle.dumps(obj)
         except Exception as exc:
@@ -185,3 +202,10 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
     progress.poll()
     if not errors.empty():
         raise RuntimeError(f"a worker process stopped with an error: {errors.get()}")
+    died = [p for p in procs if p.exitcode not in (0, None)]
+    if died:
+        hint = ("; spawned workers re-import the main module and unpickle the objective, so the script needs an "
+                "`if __name__ == '__main__':` guard and the objective must be importable (not defined in a "
+                "notebook)") if method != "fork" else ""
+        raise RuntimeError(f"worker process {died[0].name} exited with code {died[0].exitcode} before it could "
+                           f"report an error (its traceback is above){hint}")

@@ -17,10 +17,14 @@ _WORKER_NAME = re.compile(r"tunelab-worker-(\d+)$")
 
 
 def cuda_count() -> int:
-    """How many CUDA devices torch can use here (0 without CUDA)."""
+    """How many CUDA devices torch sees here (0 without CUDA).
+
+    ``device_count`` asks NVML and, unlike ``is_available``, does not initialise
+    the CUDA driver, so the process can still fork workers that use the GPU.
+    """
     import torch
 
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return torch.cuda.device_count()
 
 
 def worker_index() -> int | None:
