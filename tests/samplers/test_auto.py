@@ -286,10 +286,39 @@ def test_beats_random_search_on_a_quadratic_over_fixed_seeds():
     ({"n_startup": 0}, "n_startup"),
     ({"gp_until": -5}, "gp_until"),
     ({"gp_trust_region_until": -1}, "gp_trust_region_until"),
+    ({"categorical_share": 1.5}, "categorical_share"),
+    ({"categorical_gp_from": -1}, "categorical_gp_from"),
 ])
 def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises((ValueError, TypeError), match=f"AutoSampler: argument '{field}'"):
         AutoSampler(**kwargs)
+
+
+def test_the_categorical_rule_is_set_on_the_sampler():
+    """A mostly categorical space goes to TPE below categorical_gp_from complete trials, to the GP from there."""
+    def objective(trial):
+        a = trial.suggest_categorical("a", ["x", "y", "z"])
+        b = trial.suggest_categorical("b", [0, 1])
+        return trial.suggest_float("c", 0, 1) + (a == "y") + b
+
+    picked = {}
+    for gp_from in (30, 12):
+        sampler = AutoSampler(seed=0, n_startup=4, categorical_gp_from=gp_from)
+        study = tunelab.create_study(sampler=sampler, seed=0)
+        study.optimize(objective, n_trials=15)
+        picked[gp_from] = [sampler.decide(_context_at(study, n)).sampler for n in (4, 11, 12, 14)]
+    assert picked[30] == ["tpe", "tpe", "tpe", "tpe"]
+    assert picked[12] == ["tpe", "tpe", "gp", "gp"]
+    everything_gp = AutoSampler(seed=0, n_startup=4, categorical_share=1.0)  # above this space's 2/3 share
+    study = tunelab.create_study(sampler=everything_gp, seed=0)
+    study.optimize(objective, n_trials=6)
+    assert everything_gp.decide(_context_at(study, 5)).sampler == "gp"
+
+
+def _context_at(study, n_complete):
+    """The sampling context a sampler would see with the study's first n_complete trials."""
+    trials = study.trials[:n_complete]
+    return SamplingContext(load_trials=lambda: trials, directions=study.directions)
 
 
 def test_direct_use_without_a_trial_number_is_consistent():

@@ -112,6 +112,8 @@ _CONSTRAINTS = {
     "n_startup": [Interval(int, 1, None)],
     "gp_until": [Interval(int, 0, None)],
     "gp_trust_region_until": [Interval(int, 0, None)],
+    "categorical_share": [Interval(float, 0, 1)],
+    "categorical_gp_from": [Interval(int, 0, None)],
 }
 
 _MAX_REMEMBERED = 10_000  # trial -> inner sampler entries kept for after_trial (asks never told are dropped)
@@ -124,16 +126,21 @@ class AutoSampler(BaseSampler):
     """
 
     def __init__(self, seed: int | None = None, n_objectives: int = 1, pruner: Any = None, *,
-                 n_startup: int = 10, gp_until: int = 100, gp_trust_region_until: int = 30):
+                 n_startup: int = 10, gp_until: int = 100, gp_trust_region_until: int = 30,
+                 categorical_share: float = 0.5, categorical_gp_from: int = 30):
         validate(_CONSTRAINTS, {"seed": seed, "n_objectives": n_objectives, "pruner": pruner,
                                 "n_startup": n_startup, "gp_until": gp_until,
-                                "gp_trust_region_until": gp_trust_region_until}, "AutoSampler")
+                                "gp_trust_region_until": gp_trust_region_until,
+                                "categorical_share": categorical_share,
+                                "categorical_gp_from": categorical_gp_from}, "AutoSampler")
         super().__init__(seed)
         self.n_objectives = n_objectives
         self.pruner = pruner
         self.n_startup = n_startup
         self.gp_until = gp_until
         self.gp_trust_region_until = gp_trust_region_until
+        self.categorical_share = float(categorical_share)
+        self.categorical_gp_from = categorical_gp_from
         self._inners: dict[str, BaseSampler] = {}
         self._choices: OrderedDict[Any, Choice] = OrderedDict()
         self._lock = threading.RLock()
@@ -151,7 +158,8 @@ class AutoSampler(BaseSampler):
         trials = context.trials
         n_complete = sum(1 for t in trials if t.state == TrialState.COMPLETE)
         return choose(n_complete, profile(trials), len(context.directions), self._prunes(),
-                      n_startup=self.n_startup, gp_until=self.gp_until)
+                      n_startup=self.n_startup, gp_until=self.gp_until, categorical_share=self.categorical_share,
+                      categorical_gp_from=self.categorical_gp_from)
 
     def choice_for(self, trial_number: int) -> Choice | None:
         """The choice made for a trial this sampler is still tracking (until its after_trial)."""
