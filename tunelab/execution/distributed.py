@@ -1,4 +1,4 @@
-"""Workers on any concurrent.futures-style executor: Dask's Client, Ray's executor, a process pool.
+"""Workers on any concurrent.futures-style executor: Dask's Client, a process pool, Ray through RayExecutor.
 
 Each task opens the study from its storage URL and runs the ordinary worker loop,
 so the storage must be a database every task can reach (PostgreSQL for many machines).
@@ -52,3 +52,23 @@ def run_on_executor(study: "Study", objective: Callable, executor: Any, n_jobs: 
         time.sleep(0.2)
     for f in futures:
         f.result()  # re-raise a worker's error here
+
+
+class RayExecutor:
+    """``optimize(executor=RayExecutor(), n_jobs=k)``: each worker is a Ray task on the cluster.
+
+    Ray has no concurrent.futures executor of its own; this adapter turns
+    ``submit`` into a remote task and hands back its future.  Connect first
+    (``ray.init(address=...)``), or let the first ``submit`` start a local Ray.
+    ``task_options`` go to ``ray.remote`` (for example ``num_gpus=1`` to give
+    each worker a GPU, or ``num_cpus=2``).
+    """
+
+    def __init__(self, **task_options: Any):
+        self.task_options = task_options
+
+    def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        import ray
+
+        remote = ray.remote(**self.task_options)(fn) if self.task_options else ray.remote(fn)
+        return remote.remote(*args, **kwargs).future()
