@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import os
 
-import pytest
 
 import tunelab
+from executor_helpers import objective, require
 from tunelab.storage.sql import SQLStorage
 from tunelab.trial import TrialState
 
-try:
-    from distributed import Client, LocalCluster
-except ImportError:
-    if os.environ.get("CI", "").lower() == "true":  # as tests/conftest.py's in_ci
-        raise RuntimeError("CI=true but dask.distributed is not installed (extra 'dask')")
-    pytest.skip("dask.distributed is not installed (pip install -e '.[dask]')", allow_module_level=True)
-
-
-def objective(trial: tunelab.Trial) -> float:
-    x = trial.suggest_float("x", -5, 5)
-    trial.set_user_attr("pid", os.getpid())
-    return (x - 1.0) ** 2
+require("distributed", "dask")
+from distributed import Client, LocalCluster  # noqa: E402
 
 
 def test_dask_workers_share_one_study(sqlite_url, unique_name):

@@ -7,21 +7,11 @@ import os
 import pytest
 
 import tunelab
+from executor_helpers import objective, require
 from tunelab.execution.distributed import RayExecutor
 from tunelab.trial import TrialState
 
-try:
-    import ray
-except ImportError:
-    if os.environ.get("CI", "").lower() == "true":  # as tests/conftest.py's in_ci
-        raise RuntimeError("CI=true but ray is not installed (extra 'ray')")
-    pytest.skip("ray is not installed (pip install -e '.[ray]')", allow_module_level=True)
-
-
-def objective(trial: tunelab.Trial) -> float:
-    x = trial.suggest_float("x", -5, 5)
-    trial.set_user_attr("pid", os.getpid())
-    return (x - 1.0) ** 2
+ray = require("ray", "ray")
 
 
 @pytest.fixture(scope="module")
