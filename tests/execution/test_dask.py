@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-
 import tunelab
 from executor_helpers import objective, require
 from tunelab.storage.sql import SQLStorage
