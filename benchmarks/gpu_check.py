@@ -179,10 +179,7 @@ def processes_on_gpu(data, folder):
 @check("forked_workers_after_cuda_use_fail")
 def fork_fails(data, folder):
     """The failure the spawn rule avoids, shown once: fork after CUDA use."""
-    from tunelab.execution import local
-
-    saved = local.start_method
-    local.start_method = lambda: "fork"
+    os.environ["TUNELAB_START_METHOD"] = "fork"
     try:
         objective = NNObjective(data, space=_small_space, device="auto")
         study = tunelab.create_study("fork", f"sqlite:///{folder}/fork.db", direction="maximize", seed=0)
@@ -192,7 +189,7 @@ def fork_fails(data, folder):
             return {"forked_error": str(exc)[:300]}
         return {"forked_error": None, "note": "fork worked here", **_study_states(study)}
     finally:
-        local.start_method = saved
+        del os.environ["TUNELAB_START_METHOD"]
 
 
 _FORK_PROBE = """

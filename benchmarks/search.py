@@ -192,18 +192,22 @@ def _method_order(method: str) -> tuple[int, str]:
     return (names.index(base) if base in names else len(names), method)
 
 
-def beats_best_peer(table: dict[str, Any], b: int, method: str) -> tuple[int, int]:
-    """(tasks where ``method`` scores >= the best other peer - TIE_TOLERANCE, tasks compared)."""
-    wins = total = 0
+def _with_best_peer(table: dict[str, Any], b: int, method: str) -> list[tuple[tuple, tuple]]:
+    """Per task scored for ``method`` and some other peer: (its (mean, se, n), the best other peer's)."""
+    pairs = []
     for task_name in table["tasks"]:
         mine = table["scores"].get((b, task_name, method))
-        peers = [table["scores"][(b, task_name, p)][0] for p in PEERS
+        peers = [table["scores"][(b, task_name, p)] for p in PEERS
                  if p != method and (b, task_name, p) in table["scores"]]
-        if mine is None or not peers:
-            continue
-        total += 1
-        wins += mine[0] >= max(peers) - TIE_TOLERANCE
-    return wins, total
+        if mine is not None and peers:
+            pairs.append((mine, max(peers, key=lambda v: v[0])))
+    return pairs
+
+
+def beats_best_peer(table: dict[str, Any], b: int, method: str) -> tuple[int, int]:
+    """(tasks where ``method`` scores >= the best other peer - TIE_TOLERANCE, tasks compared)."""
+    pairs = _with_best_peer(table, b, method)
+    return sum(mine[0] >= best[0] - TIE_TOLERANCE for mine, best in pairs), len(pairs)
 
 
 def against_best_peer(table: dict[str, Any], b: int, method: str, level: float = 0.95) -> tuple[int, int]:
@@ -213,13 +217,7 @@ def against_best_peer(table: dict[str, Any], b: int, method: str, level: float =
     from scipy.stats import t as student_t
 
     behind = ahead = 0
-    for task_name in table["tasks"]:
-        mine = table["scores"].get((b, task_name, method))
-        peers = [table["scores"][(b, task_name, p)] for p in PEERS
-                 if p != method and (b, task_name, p) in table["scores"]]
-        if mine is None or not peers:
-            continue
-        best = max(peers, key=lambda v: v[0])
+    for mine, best in _with_best_peer(table, b, method):
         gap, se = mine[0] - best[0], float(np.hypot(mine[1], best[1]))
         z = float(student_t.ppf(level, max(1, min(mine[2], best[2]) - 1)))
         behind += gap < -z * se

@@ -180,9 +180,7 @@ def test_show_ranks_noise_aware_and_prints_mean_and_spread(workdir):
 
 def test_spec_run_with_spawned_worker_processes(workdir, monkeypatch):
     """Where workers are spawned (macOS, Windows, after CUDA use) the spec's objective travels pickled."""
-    from tunelab.execution import local
-
-    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    monkeypatch.setenv("TUNELAB_START_METHOD", "spawn")
     write(workdir / "spec.toml", """
         [study]
         name = "spawned"

@@ -66,13 +66,11 @@ def test_failing_configurations_get_error_score_and_a_clear_error_when_all_fail(
 
 def test_worker_processes_share_a_database_and_spawned_ones_work_too(tmp_path, monkeypatch):
     """n_jobs=2 with a database storage runs worker processes: forked on Linux, spawned elsewhere."""
-    from tunelab.execution import local
-
     X, y = make_regression(n_samples=90, n_features=5, noise=3.0, random_state=1)
     space = {"alpha": tunelab.Float(1e-3, 1e3, log=True)}
     url = f"sqlite:///{tmp_path / 'cv.db'}"
     for method in ("fork", "spawn"):
-        monkeypatch.setattr(local, "start_method", lambda m=method: m)
+        monkeypatch.setenv("TUNELAB_START_METHOD", method)
         search = SearchCV(Ridge(), space, n_trials=6, cv=3, n_jobs=2, storage=url, study_name=method,
                           random_state=0).fit(X, y)
         trials = search.study_.trials

@@ -128,9 +128,7 @@ def record_worker_process(trial: tunelab.Trial) -> float:
 
 def test_spawned_worker_processes_run_the_study(sqlite_url, unique_name, monkeypatch):
     """Spawn is what macOS, Windows and a parent that already uses CUDA get: the study must travel pickled."""
-    from tunelab.execution import local
-
-    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    monkeypatch.setenv("TUNELAB_START_METHOD", "spawn")
     study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=4, sampler="tpe", pruner="median")
     study.optimize(record_worker_process, n_trials=6, n_jobs=2)
     trials = study.trials
@@ -140,11 +138,9 @@ def test_spawned_worker_processes_run_the_study(sqlite_url, unique_name, monkeyp
 
 
 def test_spawned_workers_need_a_picklable_objective(sqlite_url, unique_name, monkeypatch):
-    from tunelab.execution import local
-
-    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    monkeypatch.setenv("TUNELAB_START_METHOD", "spawn")
     study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=4, sampler="random")
-    with pytest.raises(ValueError, match=r"start with 'spawn'.*the objective must be picklable"):
+    with pytest.raises(ValueError, match=r"start with 'spawn' because TUNELAB_START_METHOD says so, so the objective must be picklable"):
         study.optimize(lambda t: quadratic(t), n_trials=4, n_jobs=2)
     assert study.trials == []  # nothing started, nothing half-stored
 
@@ -203,8 +199,6 @@ def test_a_spawned_worker_that_dies_before_it_starts_is_an_error(sqlite_url, uni
     import sys
     import types
 
-    from tunelab.execution import local
-
     module = types.ModuleType("tunelab_module_only_in_this_process")
 
     def objective(trial):
@@ -214,7 +208,7 @@ def test_a_spawned_worker_that_dies_before_it_starts_is_an_error(sqlite_url, uni
     objective.__qualname__ = "objective"
     module.objective = objective
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(local, "start_method", lambda: "spawn")
+    monkeypatch.setenv("TUNELAB_START_METHOD", "spawn")
     study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=4, sampler="random")
     with pytest.raises(RuntimeError, match=r"worker process tunelab-worker-\d exited with code 1 .*__main__"):
         study.optimize(objective, n_trials=4, n_jobs=2)

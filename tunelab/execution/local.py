@@ -132,26 +132,26 @@ def start_method() -> str:
     and leaves fork usable).  ``TUNELAB_START_METHOD`` (fork, spawn or
     forkserver) overrides the rule.
     """
+    return _start_rule()[0]
+
+
+def _start_rule() -> tuple[str, str]:
+    """(start method, why), for :func:`start_method` and for the error when spawning needs pickling."""
     forced = os.environ.get("TUNELAB_START_METHOD")
     if forced:
         if forced not in _START_METHODS:
             raise ValueError(f"TUNELAB_START_METHOD must be one of {', '.join(_START_METHODS)}; got {forced!r}")
-        return forced
+        return forced, "TUNELAB_START_METHOD says so"
     if not sys.platform.startswith("linux"):
-        return "spawn"
+        return "spawn", "this platform cannot fork"
     torch = sys.modules.get("torch")
     if torch is not None and (torch.cuda.is_initialized() or torch.cuda.device_count() > 0):
-        return "spawn"
-    return "fork"
+        return "spawn", "torch sees a GPU here (a forked child cannot use CUDA)"
+    return "fork", "Linux forks"
 
 
-def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequence[Callable], method: str) -> None:
-    if os.environ.get("TUNELAB_START_METHOD"):
-        why = "TUNELAB_START_METHOD says so"
-    elif sys.platform.startswith("linux"):
-        why = "torch sees a GPU here (a forked child cannot use CUDA)"
-    else:
-        why = "this platform cannot fork"
+def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequence[Callable], method: str,
+                     why: str) -> None:
     for name, obj in (("objective", objective), ("constraints", recipe.constraints), ("sampler", recipe.sampler),
                       ("pruner", recipe.pruner), ("storage", recipe.storage), ("callbacks", list(callbacks))):
         try:
@@ -169,10 +169,10 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
     On Linux the processes are forked, so the objective need not be picklable;
     where they are spawned (see :func:`start_method`) it must be.
     """
-    method = start_method()
+    method, why = _start_rule()
     recipe = StudyRecipe.of(study)
     if method != "fork":
-        _check_picklable(objective, recipe, callbacks, method)
+        _check_picklable(objective, recipe, callbacks, method, why)
     ctx = mp.get_context(method)
     stop = ctx.Event()
     errors = ctx.Queue()
@@ -207,5 +207,5 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
         hint = ("; spawned workers re-import the main module and unpickle the objective, so the script needs an "
                 "`if __name__ == '__main__':` guard and the objective must be importable (not defined in a "
                 "notebook)") if method != "fork" else ""
-        raise RuntimeError(f"worker process {died[0].name} exited with code {died[0].exitcode} before it could "
-                           f"report an error (its traceback is above){hint}")
+        raise RuntimeError(f"worker process {died[0].name} exited with code {died[0].exitcode} without reporting "
+                           f"an error (killed by a signal if negative; otherwise see its output above){hint}")

@@ -53,8 +53,7 @@ class NNObjective:
 
         cfg = self.config(trial)
         device = pick_device(self.device, trial_number=getattr(trial, "number", None))
-        if hasattr(trial, "set_user_attr"):
-            trial.set_user_attr("device", device)  # shows which GPU each parallel trial used
+        trial.set_user_attr("device", device)  # shows which GPU each parallel trial used
         result = train(cfg, self.data, metric=self.metric, seed=self.seed, repeats=self.repeats, device=device,
                        patience=self.patience, threads=self.threads, trial=trial)
         return result.value

@@ -239,7 +239,7 @@ def _epoch(run: _Run, config: dict[str, Any], data: Dataset, Xt: torch.Tensor, y
     with torch.no_grad():
         out = run.model(Xv)
         val_loss = float(loss_fn(out.squeeze(-1) if data.task == "regression" else out, yv))
-    train_loss = float(np.dot(torch.stack(losses).double().cpu().numpy(), sizes)) / sum(sizes) if losses else 0.0
+    train_loss = float(np.dot(torch.stack(losses).cpu().numpy(), sizes)) / sum(sizes) if losses else 0.0
     if not (math.isfinite(val_loss) and math.isfinite(train_loss)):
         run.active, run.diverged = False, True
         return
