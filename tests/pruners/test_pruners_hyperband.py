@@ -85,3 +85,13 @@ def test_auto_max_resource_waits_for_a_complete_trial():
         HyperbandPruner(max_resource=0)
     with pytest.raises(ValueError, match="'max_resource' \\(2\\) must be >= 'min_resource' \\(3\\)"):
         HyperbandPruner(min_resource=3, max_resource=2)
+
+
+def test_auto_max_resource_below_min_resource_prunes_nothing():
+    # steps counted from 0: a trial that completed after one report (step 0) gives "auto" a max resource of 0,
+    # which once crashed building the brackets; with no rung to decide at, nothing is pruned or handed out
+    hb = HyperbandPruner(min_resource=2)
+    for last in (0, 1):
+        done = make_trial(7, {s: 0.9 for s in range(last + 1)})
+        assert hb.prune(context({0: 0.0, 1: 0.0, 2: 0.0}, [done])) is False
+        assert hb.budget(context({0: 0.0}, [done])) is None

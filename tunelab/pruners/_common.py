@@ -15,14 +15,6 @@ from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 COMPARABLE = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 
 
-class ReprMixin:
-    """``Name(arg=value, ...)`` from the public attributes, so a study's pruner prints readably."""
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-        return f"{type(self).__name__}({args})"
-
-
 def loss(value: float, direction: StudyDirection) -> float:
     """The value on a lower-is-better scale; NaN becomes +inf (worse than anything)."""
     if value is None or math.isnan(value):

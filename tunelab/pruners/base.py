@@ -23,6 +23,11 @@ class PruningContext:
 class BasePruner:
     """Never prunes and hands out no budget; subclasses override one or both."""
 
+    def __repr__(self) -> str:
+        """``Name(arg=value, ...)`` from the public attributes, so a study's pruner prints readably."""
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({args})"
+
     def prune(self, context: PruningContext) -> bool:
         return False
 

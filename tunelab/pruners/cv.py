@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from tunelab._validation import Interval, validate
-from tunelab.pruners._common import ReprMixin, loss
+from tunelab.pruners._common import loss
 from tunelab.pruners.base import BasePruner, PruningContext
 from tunelab.trial import FrozenTrial, TrialState
 
@@ -26,7 +26,7 @@ _CONSTRAINTS = {
 }
 
 
-class CVPruner(ReprMixin, BasePruner):
+class CVPruner(BasePruner):
     """Prune a cross-validated trial that is significantly worse than the best complete trial on shared folds.
 
     ``margin`` (>= 0, in score units) makes pruning more cautious: the trial must

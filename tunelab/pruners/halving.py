@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from tunelab._validation import Interval, Options, validate
-from tunelab.pruners._common import ReprMixin, comparable, first_step_at_or_after, loss
+from tunelab.pruners._common import comparable, first_step_at_or_after, loss
 from tunelab.pruners.base import BasePruner, PruningContext
 from tunelab.trial import FrozenTrial, TrialState
 
@@ -34,7 +34,7 @@ def auto_resource(trials: Sequence[FrozenTrial]) -> int | None:
     return max(steps) if steps else None
 
 
-class SuccessiveHalvingPruner(ReprMixin, BasePruner):
+class SuccessiveHalvingPruner(BasePruner):
     """ASHA over the rungs ``min_resource * eta**(s + k)``; ``max_resource`` (if set) ends the last rung.
 
     ``min_resource="auto"`` takes 1/eta**3 of the longest complete trial (about

@@ -16,7 +16,6 @@ import hashlib
 import math
 
 from tunelab._validation import Interval, Options, validate
-from tunelab.pruners._common import ReprMixin
 from tunelab.pruners.base import BasePruner, PruningContext
 from tunelab.pruners.halving import SuccessiveHalvingPruner, auto_resource
 
@@ -34,11 +33,12 @@ def _unit_hash(number: int) -> float:
     return int.from_bytes(digest, "big") / 2.0**64
 
 
-class HyperbandPruner(ReprMixin, BasePruner):
+class HyperbandPruner(BasePruner):
     """Hyperband over ASHA brackets between ``min_resource`` and ``max_resource``.
 
     ``max_resource="auto"`` takes the longest complete trial's last step and
-    prunes nothing before a trial has completed.
+    prunes nothing before a trial has completed (nor while that step is below
+    ``min_resource``).
     """
 
     def __init__(self, min_resource: int = 1, max_resource: int | str = "auto", reduction_factor: int = 3):
@@ -52,7 +52,11 @@ class HyperbandPruner(ReprMixin, BasePruner):
         self.reduction_factor = reduction_factor
 
     def _max_resource(self, context: PruningContext) -> int | None:
-        return self.max_resource if self.max_resource != "auto" else auto_resource(context.trials)
+        """The max resource; None while "auto" is unknown or below ``min_resource`` (no rung to decide at)."""
+        if self.max_resource != "auto":
+            return self.max_resource
+        longest = auto_resource(context.trials)
+        return longest if longest is not None and longest >= self.min_resource else None
 
     def n_brackets(self, max_resource: int) -> int:
         ratio = max_resource / self.min_resource

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from tunelab._validation import Check, Interval, validate
-from tunelab.pruners._common import ReprMixin, loss
+from tunelab.pruners._common import loss
 from tunelab.pruners.base import BasePruner, PruningContext
 
 _CONSTRAINTS = {
@@ -15,7 +15,7 @@ _CONSTRAINTS = {
 }
 
 
-class PatiencePruner(ReprMixin, BasePruner):
+class PatiencePruner(BasePruner):
     """Prune once the last ``patience`` reports improved on the best earlier value by no more than ``min_delta``.
 
     With a ``wrapped`` pruner the stall only *allows* pruning: the trial is

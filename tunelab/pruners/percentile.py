@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from tunelab._validation import Interval, validate
-from tunelab.pruners._common import ReprMixin, best_loss, comparable, n_complete
+from tunelab.pruners._common import best_loss, comparable, n_complete
 from tunelab.pruners.base import BasePruner, PruningContext
 
 _CONSTRAINTS = {
@@ -19,7 +19,7 @@ _CONSTRAINTS = {
 }
 
 
-class PercentilePruner(ReprMixin, BasePruner):
+class PercentilePruner(BasePruner):
     """Keep the best ``percentile`` percent of trials at each step; prune the rest.
 
     At the trial's latest step ``s``, its best value so far is compared with the

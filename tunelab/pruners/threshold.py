@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from tunelab._validation import Interval, validate
-from tunelab.pruners._common import ReprMixin
 from tunelab.pruners.base import BasePruner, PruningContext
 
 _CONSTRAINTS = {
@@ -16,7 +15,7 @@ _CONSTRAINTS = {
 }
 
 
-class ThresholdPruner(ReprMixin, BasePruner):
+class ThresholdPruner(BasePruner):
     """Prune when the latest value is below ``lower`` or above ``upper`` (absolute bounds, any direction).
 
     NaN and +/-inf prune at once, even during warm-up: a diverged run never
