@@ -169,3 +169,17 @@ def test_objective_validates_its_arguments(iris):
     with pytest.raises(ValueError, match="argument 'device'"):
         NNObjective(iris, device="tpu")
     assert NNObjective(iris).direction == "maximize"
+
+
+def test_train_loss_is_the_row_weighted_mean_of_the_batch_losses(iris):
+    # with lr 0 and no dropout the weights never move, so the epoch's training loss (the size-weighted mean of
+    # its batch losses, summed on the device) must equal the loss over all training rows at once
+    config = {**SMALL_CONFIG, "optimizer": "sgd", "lr": 0.0, "dropout": 0.0, "batch_size": 32, "epochs": 2}
+    assert len(iris.y_train) % 32 not in (0, 1)  # a short last batch, so the weighting matters
+    result = train(config, iris, seed=3, patience=None)
+    model = result.runs[0].model
+    with torch.no_grad():
+        logits = model(torch.as_tensor(iris.X_train))
+        expected = float(torch.nn.functional.cross_entropy(logits, torch.as_tensor(iris.y_train, dtype=torch.long)))
+    history = result.runs[0].history
+    assert [h["train_loss"] for h in history] == pytest.approx([expected, expected], rel=1e-5)
