@@ -26,7 +26,9 @@ def local_ray():
 def test_ray_workers_share_one_study(local_ray, sqlite_url, unique_name):
     study = tunelab.create_study(name=unique_name, storage=sqlite_url, seed=0, sampler="tpe")
     study.enqueue_trial({"x": 1.0})
-    study.optimize(objective, n_trials=10, n_jobs=2, executor=RayExecutor(num_cpus=1))
+    executor = RayExecutor(num_cpus=1)
+    study.optimize(objective, n_trials=10, n_jobs=2, executor=executor)
+    assert len(executor._remotes) == 1  # both workers' submits reuse one remote function
     trials = study.trials
     assert sorted(t.number for t in trials) == list(range(10))
     assert all(t.state == TrialState.COMPLETE for t in trials)

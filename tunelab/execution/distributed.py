@@ -66,9 +66,13 @@ class RayExecutor:
 
     def __init__(self, **task_options: Any):
         self.task_options = task_options
+        self._remotes: dict[Callable, Any] = {}  # one remote function per callable, not one per submit
 
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         import ray
 
-        remote = ray.remote(**self.task_options)(fn) if self.task_options else ray.remote(fn)
+        remote = self._remotes.get(fn)
+        if remote is None:
+            remote = ray.remote(**self.task_options)(fn) if self.task_options else ray.remote(fn)
+            self._remotes[fn] = remote
         return remote.remote(*args, **kwargs).future()
