@@ -200,3 +200,31 @@ def test_spec_run_with_spawned_worker_processes(workdir, monkeypatch):
     assert len(trials) == 6 and all(t.state == tunelab.TrialState.COMPLETE for t in trials)
     assert all(t.user_attrs["seen"] for t in trials)
     assert all(t.value == pytest.approx((t.params["x"] - 1) ** 2) for t in trials)
+
+
+def curve_objective(trial):
+    level = trial.suggest_float("level", 0, 1)
+    for step in range(10):
+        trial.report(level * step / 9, step)
+        if trial.should_prune():
+            raise tunelab.TrialPruned()
+    return level
+
+
+def test_show_marks_pruned_trials_and_how_far_they_got(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'p.db'}"
+    study = tunelab.create_study(name="pruned", storage=storage, direction="maximize", sampler="random",
+                                 pruner=tunelab.pruners.MedianPruner(n_startup_trials=2))
+    for level in (0.5, 0.6, 0.1, 0.9):
+        study.enqueue_trial({"level": level})
+    study.optimize(curve_objective, n_trials=4)
+    result = CliRunner().invoke(main, ["show", "pruned", "--storage", storage])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "trials: 3 complete, 1 pruned" in result.output
+    assert "best trial #3: value=0.9" in result.output
+    start = next(i for i, line in enumerate(lines) if line.startswith("#"))
+    assert lines[start].split() == ["#", "state", "value", "steps", "level"]
+    rows = {line.split()[0]: line.split() for line in lines[start + 2:]}
+    assert rows["2"][1:4] == ["pruned", "0.0111111", "2"]  # its last report, at its second step
+    assert rows["3"][1:4] == ["complete", "0.9", "10"]

@@ -186,7 +186,8 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
     elif len(study.directions) == 1:
         complete.sort(key=lambda t: study.direction.sign() * t.values[0])
     shown = (complete + others)[:top]
-    rows = [("#", "state", "value", *names)]
+    curves = any(t.intermediate_values for t in shown)  # a "steps" column: how far each trial got
+    rows = [("#", "state", "value", *(["steps"] if curves else []), *names)]
     for t in shown:
         if t.values is None:
             value = "-"
@@ -194,7 +195,8 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
             value = value_stats(t).text()  # mean ± spread over the seeds
         else:
             value = ",".join(_format_value(v) for v in t.values)
-        rows.append((str(t.number), t.state.name.lower(), value,
+        steps = [str(len(t.intermediate_values))] if curves else []
+        rows.append((str(t.number), t.state.name.lower(), value, *steps,
                      *(_format_value(t.params[n]) if n in t.params else "" for n in names)))
     _print_table(rows)
     if len(trials) > top:
