@@ -2,8 +2,11 @@
 
 Each trial cross-validates one configuration and reports the score of every fold
 (step = fold index), so a pruner (e.g. the CV pruner) can stop a configuration
-that cannot catch up after a few folds.  Splits come from scikit-learn's
-``check_cv``: stratified for classifiers, as in GridSearchCV.
+that cannot catch up after a few folds.  With ``resource=`` it works like
+HalvingRandomSearchCV instead (see tunelab.sklearn_resource): each report is the
+mean fold score at a budget of training samples or of an estimator parameter.
+Splits come from scikit-learn's ``check_cv``: stratified for classifiers, as in
+GridSearchCV.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
+from tunelab.sklearn_resource import ResourcePlan, halving_pruner, plan
 from tunelab.space import SearchSpace
 from tunelab.study import Study, create_study
 from tunelab.trial import Trial, TrialPruned, TrialState
@@ -29,31 +33,63 @@ def _space_from(space: Any) -> SearchSpace:
 
 
 class _CVObjective:
-    """One trial of SearchCV: fit and score every fold, reporting each so a CV pruner can stop early.
+    """One trial of SearchCV: fit and score every fold, reporting each so a CV pruner can stop early;
+    or, with a resource plan, cross-validate at growing budgets, reporting each mean so ASHA can stop early.
 
     A class, not a closure, so that spawned worker processes can receive it pickled."""
 
     def __init__(self, estimator: Any, space: Any, splits: list, scorer: Any, X: Any, y: Any,
-                 fit_params: dict[str, Any]):
+                 fit_params: dict[str, Any], resource_plan: ResourcePlan | None = None):
         self.estimator, self.space, self.splits, self.scorer = estimator, space, splits, scorer
-        self.X, self.y, self.fit_params = X, y, fit_params
+        self.X, self.y, self.fit_params, self.plan = X, y, fit_params, resource_plan
 
     def __call__(self, trial: Trial) -> float:
-        X, y = self.X, self.y
         params = trial.suggest(self.space)
-        scores, fit_times = [], []
-        for fold, (train, test) in enumerate(self.splits):
-            model = clone(self.estimator).set_params(**params)
-            start = time.perf_counter()
-            model.fit(_take(X, train), None if y is None else _take(y, train), **self.fit_params)
-            fit_times.append(time.perf_counter() - start)
-            scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
-            trial.set_user_attr("split_scores", scores)
-            trial.set_user_attr("fit_times", fit_times)
+        if self.plan is None:
+            return self._by_fold(trial, params)
+        n = None
+        while True:
+            n = self.plan.budget_for(trial, n)
+            value = float(np.mean(self._cross_validate(trial, params, n)))
+            trial.report(value, n)
+            if n >= self.plan.max_resources:
+                return value
+            if trial.should_prune():
+                raise TrialPruned()
+
+    def _by_fold(self, trial: Trial, params: dict[str, Any]) -> float:
+        scores: list[float] = []
+        fit_times: list[float] = []
+        for fold in range(len(self.splits)):
+            self._fit_and_score(trial, params, fold, None, scores, fit_times)
             trial.report(scores[-1], fold)
             if fold < len(self.splits) - 1 and trial.should_prune():
                 raise TrialPruned()
         return float(np.mean(scores))
+
+    def _cross_validate(self, trial: Trial, params: dict[str, Any], n: int) -> list[float]:
+        scores: list[float] = []
+        fit_times: list[float] = []
+        for fold in range(len(self.splits)):
+            self._fit_and_score(trial, params, fold, n, scores, fit_times)
+        return scores
+
+    def _fit_and_score(self, trial: Trial, params: dict[str, Any], fold: int, n: int | None, scores: list[float],
+                       fit_times: list[float]) -> None:
+        """Fit one fold (at budget ``n`` under a resource plan), append its score and time, record both lists."""
+        X, y = self.X, self.y
+        train, test = self.splits[fold]
+        model = clone(self.estimator).set_params(**params)
+        if self.plan is not None and self.plan.resource == "n_samples":
+            train = self.plan.train_rows(fold, train, n)
+        elif self.plan is not None:
+            model.set_params(**{self.plan.resource: n})
+        start = time.perf_counter()
+        model.fit(_take(X, train), None if y is None else _take(y, train), **self.fit_params)
+        fit_times.append(time.perf_counter() - start)
+        scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
+        trial.set_user_attr("split_scores", scores)
+        trial.set_user_attr("fit_times", fit_times)
 
 
 class SearchCV(BaseEstimator):
@@ -62,12 +98,21 @@ class SearchCV(BaseEstimator):
     ``space`` maps parameter names to tunelab.Float/Int/Categorical (with ``when=``
     conditions) or to lists of values.  ``sampler="grid"`` searches exhaustively
     like GridSearchCV; the default ``"auto"`` searches adaptively for ``n_trials``.
+
+    ``resource="n_samples"`` (or an estimator parameter such as ``"n_estimators"``)
+    halves like HalvingRandomSearchCV, asynchronously: ASHA (or ``pruner="hyperband"``)
+    over budgets from ``min_resources`` to ``max_resources`` with reduction ``factor``
+    ("auto": the largest training fold for n_samples, and max / factor**3 rounded
+    up, but at least two samples per class); only configurations that reach ``max_resources``
+    can be best.
     """
 
     def __init__(self, estimator: Any, space: Any, *, n_trials: int = 50, timeout: float | None = None,
                  cv: Any = 5, scoring: Any = None, refit: bool = True, sampler: Any = "auto", pruner: Any = None,
                  n_jobs: int = 1, storage: Any = None, study_name: str | None = None,
-                 random_state: int | None = None, error_score: float = np.nan, verbose: int = 0):
+                 random_state: int | None = None, error_score: float = np.nan, verbose: int = 0,
+                 resource: str | None = None, min_resources: int | str = "auto", max_resources: int | str = "auto",
+                 factor: int = 3):
         self.estimator = estimator
         self.space = space
         self.n_trials = n_trials
@@ -83,6 +128,10 @@ class SearchCV(BaseEstimator):
         self.random_state = random_state
         self.error_score = error_score
         self.verbose = verbose
+        self.resource = resource
+        self.min_resources = min_resources
+        self.max_resources = max_resources
+        self.factor = factor
 
     def _make_sampler(self, space: SearchSpace) -> Any:
         if isinstance(self.sampler, str) and self.sampler.lower() == "grid":
@@ -96,11 +145,16 @@ class SearchCV(BaseEstimator):
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y))
         scorer = check_scoring(self.estimator, scoring=self.scoring)
+        resource_plan, pruner = None, self.pruner
+        if self.resource is not None:
+            resource_plan = plan(self.estimator, splits, y, is_classifier(self.estimator), self.resource,
+                                 self.min_resources, self.max_resources, self.factor, self.random_state)
+            pruner = halving_pruner(self.pruner, resource_plan, self.factor)
         self.study_: Study = create_study(self.study_name, self.storage, direction="maximize",
-                                          sampler=self._make_sampler(space), pruner=self.pruner,
+                                          sampler=self._make_sampler(space), pruner=pruner,
                                           seed=self.random_state, load_if_exists=self.study_name is not None)
 
-        objective = _CVObjective(self.estimator, space, splits, scorer, X, y, fit_params)
+        objective = _CVObjective(self.estimator, space, splits, scorer, X, y, fit_params, resource_plan)
         n_trials = None if self.n_trials is None else int(self.n_trials)
         self.study_.optimize(objective, n_trials=n_trials, timeout=self.timeout, n_jobs=self.n_jobs,
                              show_progress_bar=bool(self.verbose))
@@ -114,6 +168,9 @@ class SearchCV(BaseEstimator):
         self.best_index_ = best.number
         self.n_splits_ = len(splits)
         self.cv_results_ = _cv_results(self.study_.trials, self.n_splits_, self.error_score)
+        if resource_plan is not None:  # as in HalvingRandomSearchCV: the budget each trial got to
+            self.cv_results_["n_resources"] = np.array([t.last_step or 0 for t in self.study_.trials])
+            self.max_resources_, self.min_resources_ = resource_plan.max_resources, resource_plan.min_resources
         self.scorer_ = scorer
         if self.refit:
             self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)

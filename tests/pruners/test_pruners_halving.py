@@ -92,6 +92,11 @@ def test_auto_min_resource_waits_for_a_complete_trial():
     assert sha.resolve([done]) == (3, None)
     assert sha.budget(context({}, [done])) == 3
     assert sha.prune(context({3: 0.0}, [done])) is True
+    # rounded up: 30 steps give 2 (rungs 2, 6, 18), not 1 (rungs 1, 3, 9, 27, one step short of the end)
+    longer = make_trial(0, {s: 0.9 for s in range(1, 31)})
+    both_auto = SuccessiveHalvingPruner(min_resource="auto", max_resource="auto")
+    assert both_auto.resolve([longer]) == (2, 30)
+    assert both_auto.rung_resources(2, 30, up_to=30) == [2, 6, 18]
 
 
 @pytest.mark.parametrize("kwargs, field", [

@@ -37,8 +37,9 @@ def auto_resource(trials: Sequence[FrozenTrial]) -> int | None:
 class SuccessiveHalvingPruner(BasePruner):
     """ASHA over the rungs ``min_resource * eta**(s + k)``; ``max_resource`` (if set) ends the last rung.
 
-    ``min_resource="auto"`` takes 1/eta**3 of the longest complete trial (about
-    four rungs) and prunes nothing until a trial has completed.  The best trial
+    ``min_resource="auto"`` takes 1/eta**3 of the longest complete trial, rounded
+    up (about four rungs, none just below the end), and prunes nothing until a
+    trial has completed.  The best trial
     at a rung always continues, so the first trials are never pruned for want of
     company.  Ties favour the trial being judged.
     """
@@ -64,7 +65,7 @@ class SuccessiveHalvingPruner(BasePruner):
             longest = auto_resource(trials)
             if longest is None:
                 return None
-        r_min = self.min_resource if self.min_resource != "auto" else max(1, longest // self.reduction_factor ** 3)
+        r_min = self.min_resource if self.min_resource != "auto" else max(1, -(-longest // self.reduction_factor ** 3))
         r_max = self.max_resource if self.max_resource != "auto" else longest
         return r_min, r_max
 

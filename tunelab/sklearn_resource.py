@@ -1,0 +1,107 @@
+"""SearchCV's successive-halving mode: cross-validate each configuration on a growing resource.
+
+Like scikit-learn's HalvingRandomSearchCV, but asynchronous (ASHA): a trial is
+scored on ``trial.budget`` of the resource (training samples, or an estimator
+parameter such as ``n_estimators``), reports the mean fold score at that
+budget, and goes on to the next rung only if the pruner keeps it.  With
+``resource="n_samples"`` each training fold is cut to a fixed, nested,
+class-balanced prefix, so a larger budget adds samples to the ones already used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tunelab._validation import Check, Interval, Options, validate
+from tunelab.pruners import BasePruner
+
+_CONSTRAINTS = {
+    "resource": [Check(lambda r: isinstance(r, str) and r != "", "'n_samples' or an estimator parameter name"),
+                 None],
+    "min_resources": [Interval(int, 1, None), Options(["auto"])],
+    "max_resources": [Interval(int, 1, None), Options(["auto"])],
+    "factor": [Interval(int, 2, None)],
+}
+
+
+@dataclass
+class ResourcePlan:
+    """What one trial may spend: the resource's name, its smallest and largest budget, and the prefix orders."""
+
+    resource: str
+    min_resources: int
+    max_resources: int
+    orders: list[np.ndarray] | None  # per training fold, the order in which its samples join (n_samples only)
+
+    def budget_for(self, trial: Any, previous: int | None) -> int:
+        """The next budget: the pruner's hand-out, at most the maximum; the maximum if none or no progress."""
+        handed = trial.budget
+        n = self.max_resources if handed is None else min(int(handed), self.max_resources)
+        return self.max_resources if previous is not None and n <= previous else max(n, 1)
+
+    def train_rows(self, fold: int, train: np.ndarray, n: int) -> np.ndarray:
+        """The first ``n`` training rows of the fold in the plan's order (all of them for other resources)."""
+        if self.orders is None or n >= len(train):
+            return train
+        return train[self.orders[fold][:n]]
+
+
+def plan(estimator: Any, splits: list, y: Any, classifier: bool, resource: str, min_resources: int | str,
+         max_resources: int | str, factor: int, seed: int | None) -> ResourcePlan:
+    """Check the halving arguments against the estimator and the data, and resolve "auto"."""
+    validate(_CONSTRAINTS, {"resource": resource, "min_resources": min_resources, "max_resources": max_resources,
+                            "factor": factor}, "SearchCV")
+    orders = None
+    if resource == "n_samples":
+        largest = max(len(train) for train, _ in splits)
+        if max_resources == "auto":
+            max_resources = largest
+        rng = np.random.default_rng(seed)
+        labels = None if y is None or not classifier else np.asarray(y)
+        orders = [_balanced_order(rng, None if labels is None else labels[train]) if labels is not None
+                  else rng.permutation(len(train)) for train, _ in splits]
+        n_classes = 1 if labels is None else len(np.unique(labels))
+        floor = 2 * n_classes
+    else:
+        if resource not in estimator.get_params():
+            raise ValueError(f"SearchCV: argument 'resource' must be 'n_samples' or a parameter of "
+                             f"{type(estimator).__name__}; got {resource!r}.")
+        if max_resources == "auto":
+            raise ValueError(f"SearchCV: argument 'max_resources' must be an int >= 1 when resource is the "
+                             f"estimator parameter {resource!r}; got 'auto'.")
+        floor = 1
+    if min_resources == "auto":
+        min_resources = max(floor, -(-max_resources // factor ** 3))  # rounded up: no rung just below the end
+    if min_resources > max_resources:
+        raise ValueError(f"SearchCV: argument 'min_resources' ({min_resources}) must be <= 'max_resources' "
+                         f"({max_resources}).")
+    return ResourcePlan(resource, int(min_resources), int(max_resources), orders)
+
+
+def halving_pruner(pruner: Any, plan_: ResourcePlan, factor: int) -> BasePruner:
+    """The pruner for halving: ASHA (None or an ASHA name) or Hyperband (its name) over the plan's budgets."""
+    from tunelab.pruners.halving import SuccessiveHalvingPruner
+    from tunelab.pruners.hyperband import HyperbandPruner
+
+    name = pruner.lower() if isinstance(pruner, str) else None
+    if pruner is None or name in ("asha", "sha", "successive_halving"):
+        return SuccessiveHalvingPruner(plan_.min_resources, factor, max_resource=plan_.max_resources)
+    if name == "hyperband":
+        return HyperbandPruner(plan_.min_resources, plan_.max_resources, factor)
+    if isinstance(pruner, BasePruner):
+        return pruner  # the caller's own resources
+    raise ValueError(f"SearchCV: argument 'pruner' must be None, 'asha', 'hyperband' or a pruner object when "
+                     f"'resource' is set; got {pruner!r}.")
+
+
+def _balanced_order(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
+    """A random order of the rows in which every prefix holds each class in about its overall share."""
+    order = rng.permutation(len(labels))
+    key = np.empty(len(labels))
+    for label in np.unique(labels):
+        rows = order[labels[order] == label]  # this class's rows, in the random order
+        key[rows] = (np.arange(len(rows)) + 0.5) / len(rows)
+    return order[np.argsort(key[order], kind="stable")]
