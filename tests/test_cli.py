@@ -224,7 +224,7 @@ def test_show_marks_pruned_trials_and_how_far_they_got(tmp_path):
     assert "trials: 3 complete, 1 pruned" in result.output
     assert "best trial #3: value=0.9" in result.output
     start = next(i for i, line in enumerate(lines) if line.startswith("#"))
-    assert lines[start].split() == ["#", "state", "value", "steps", "level"]
+    assert lines[start].split() == ["#", "state", "value", "last", "step", "level"]
     rows = {line.split()[0]: line.split() for line in lines[start + 2:]}
-    assert rows["2"][1:4] == ["pruned", "0.0111111", "2"]  # its last report, at its second step
-    assert rows["3"][1:4] == ["complete", "0.9", "10"]
+    assert rows["2"][1:4] == ["pruned", "0.0111111", "1"]  # its last report, at step 1
+    assert rows["3"][1:4] == ["complete", "0.9", "9"]

@@ -186,8 +186,8 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
     elif len(study.directions) == 1:
         complete.sort(key=lambda t: study.direction.sign() * t.values[0])
     shown = (complete + others)[:top]
-    curves = any(t.intermediate_values for t in shown)  # a "steps" column: how far each trial got
-    rows = [("#", "state", "value", *(["steps"] if curves else []), *names)]
+    curves = any(t.intermediate_values for t in shown)  # a "last step" column: how far each trial got
+    rows = [("#", "state", "value", *(["last step"] if curves else []), *names)]
     for t in shown:
         if t.values is None:
             value = "-"
@@ -195,7 +195,7 @@ def show(study_name: str, storage: str, top: int, by: str) -> None:
             value = value_stats(t).text()  # mean ± spread over the seeds
         else:
             value = ",".join(_format_value(v) for v in t.values)
-        steps = [str(len(t.intermediate_values))] if curves else []
+        steps = [_format_value(t.last_step) if t.last_step is not None else "-"] if curves else []
         rows.append((str(t.number), t.state.name.lower(), value, *steps,
                      *(_format_value(t.params[n]) if n in t.params else "" for n in names)))
     _print_table(rows)

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
-from tunelab.sklearn_resource import ResourcePlan, halving_pruner, plan
+from tunelab.sklearn_resource import ResourcePlan, halving_pruner, plan, validate_arguments
 from tunelab.space import SearchSpace
 from tunelab.study import Study, create_study
 from tunelab.trial import Trial, TrialPruned, TrialState
@@ -85,7 +85,7 @@ class _CVObjective:
         elif self.plan is not None:
             model.set_params(**{self.plan.resource: n})
         start = time.perf_counter()
-        model.fit(_take(X, train), None if y is None else _take(y, train), **self.fit_params)
+        model.fit(_take(X, train), None if y is None else _take(y, train), **_rows_of(self.fit_params, train, len(X)))
         fit_times.append(time.perf_counter() - start)
         scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
         trial.set_user_attr("split_scores", scores)
@@ -103,8 +103,10 @@ class SearchCV(BaseEstimator):
     halves like HalvingRandomSearchCV, asynchronously: ASHA (or ``pruner="hyperband"``)
     over budgets from ``min_resources`` to ``max_resources`` with reduction ``factor``
     ("auto": the largest training fold for n_samples, and max / factor**3 rounded
-    up, but at least two samples per class); only configurations that reach ``max_resources``
-    can be best.
+    up, but at least 2 x the number of classes); every budget holds every class.
+    Only configurations that reach ``max_resources`` can be best; an estimator
+    parameter used as the resource is set to ``max_resources`` in ``best_params_``
+    and in the refit, as in scikit-learn.
     """
 
     def __init__(self, estimator: Any, space: Any, *, n_trials: int = 50, timeout: float | None = None,
@@ -145,10 +147,12 @@ class SearchCV(BaseEstimator):
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y))
         scorer = check_scoring(self.estimator, scoring=self.scoring)
+        validate_arguments(self.resource, self.min_resources, self.max_resources, self.factor)
         resource_plan, pruner = None, self.pruner
         if self.resource is not None:
-            resource_plan = plan(self.estimator, splits, y, is_classifier(self.estimator), self.resource,
-                                 self.min_resources, self.max_resources, self.factor, self.random_state)
+            resource_plan = plan(self.estimator, set(space.params), splits, y, is_classifier(self.estimator),
+                                 self.resource, self.min_resources, self.max_resources, self.factor,
+                                 self.random_state)
             pruner = halving_pruner(self.pruner, resource_plan, self.factor)
         self.study_: Study = create_study(self.study_name, self.storage, direction="maximize",
                                           sampler=self._make_sampler(space), pruner=pruner,
@@ -164,12 +168,17 @@ class SearchCV(BaseEstimator):
             raise ValueError(f"SearchCV: no configuration could be scored; reasons: {sorted(reasons)[:3]}")
         best = self.study_.best_trial
         self.best_params_ = dict(best.params)
+        if resource_plan is not None and resource_plan.resource != "n_samples":
+            self.best_params_[resource_plan.resource] = resource_plan.max_resources  # scored there; refit there too
         self.best_score_ = float(best.value)
         self.best_index_ = best.number
         self.n_splits_ = len(splits)
         self.cv_results_ = _cv_results(self.study_.trials, self.n_splits_, self.error_score)
         if resource_plan is not None:  # as in HalvingRandomSearchCV: the budget each trial got to
-            self.cv_results_["n_resources"] = np.array([t.last_step or 0 for t in self.study_.trials])
+            reached = np.array([t.last_step or 0 for t in self.study_.trials])
+            self.cv_results_["n_resources"] = reached
+            for k in range(self.n_splits_):  # only scores on the full budget are comparable; the rest are NaN
+                self.cv_results_[f"split{k}_test_score"][reached < resource_plan.max_resources] = np.nan
             self.max_resources_, self.min_resources_ = resource_plan.max_resources, resource_plan.min_resources
         self.scorer_ = scorer
         if self.refit:
@@ -203,6 +212,13 @@ class SearchCV(BaseEstimator):
 
 def _take(data: Any, index: np.ndarray) -> Any:
     return data.iloc[index] if hasattr(data, "iloc") else data[index]
+
+
+def _rows_of(fit_params: dict[str, Any], rows: np.ndarray, n_samples: int) -> dict[str, Any]:
+    """Fit parameters with one entry per sample (sample_weight...) cut to ``rows``; the others as they are."""
+    return {k: _take(np.asarray(v) if isinstance(v, list) else v, rows)
+            if hasattr(v, "__len__") and not isinstance(v, (str, dict)) and len(v) == n_samples else v
+            for k, v in fit_params.items()}
 
 
 def _cv_results(trials: list, n_splits: int, error_score: float) -> dict[str, Any]:

@@ -66,13 +66,13 @@ class RayExecutor:
 
     def __init__(self, **task_options: Any):
         self.task_options = task_options
-        self._remotes: dict[Callable, Any] = {}  # one remote function per callable, not one per submit
+        self._remotes: dict[int, Any] = {}  # one remote function per callable (by id), not one per submit
 
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         import ray
 
-        remote = self._remotes.get(fn)
+        remote = self._remotes.get(id(fn))
         if remote is None:
             remote = ray.remote(**self.task_options)(fn) if self.task_options else ray.remote(fn)
-            self._remotes[fn] = remote
+            self._remotes[id(fn)] = remote
         return remote.remote(*args, **kwargs).future()

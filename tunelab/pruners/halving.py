@@ -38,8 +38,8 @@ class SuccessiveHalvingPruner(BasePruner):
     """ASHA over the rungs ``min_resource * eta**(s + k)``; ``max_resource`` (if set) ends the last rung.
 
     ``min_resource="auto"`` takes 1/eta**3 of the longest complete trial, rounded
-    up (about four rungs, none just below the end), and prunes nothing until a
-    trial has completed.  The best trial
+    up (three rungs that decide, then the end: 100 steps give 4, 12, 36; none
+    sits just below the end), and prunes nothing until a trial has completed.  The best trial
     at a rung always continues, so the first trials are never pruned for want of
     company.  Ties favour the trial being judged.
     """
