@@ -1,6 +1,7 @@
 """The contract every pruner keeps.  To put a new pruner through it, add one line to CASES.
 
-Properties checked on random curves (hypothesis), for each pruner as built by
+Properties checked on random curves (hypothesis; the other trials are complete,
+pruned or running, with curves that skip steps and hold NaN), for each pruner as built by
 its line: it is a pure, deterministic verdict (same answer twice and from a
 fresh object, nothing in the context changed); it is direction-symmetric
 (maximizing v decides like minimizing -v); a curve that beats every other one
@@ -67,16 +68,18 @@ CASES = [
 IDS = [c.id for c in CASES]
 
 values = st.floats(0.0, 1.0, allow_nan=False)
-curves = st.lists(values, min_size=1, max_size=6)
-# other trials: (curve, finished state); numbers are their positions, the judged trial comes last
-others_strategy = st.lists(st.tuples(curves, st.sampled_from([TrialState.COMPLETE, TrialState.PRUNED])),
-                           min_size=0, max_size=8)
+curves = st.lists(values, min_size=1, max_size=6)  # the judged trial: reports at steps 0, 1, ...
+# other trials: (curve, state); their curves may skip steps (halving reports only at rungs) and hold NaN;
+# numbers are their positions, the judged trial comes last
+other_curves = st.dictionaries(st.integers(0, 8), st.one_of(values, st.just(math.nan)), min_size=1, max_size=6)
+others_strategy = st.lists(st.tuples(other_curves, st.sampled_from([TrialState.COMPLETE, TrialState.PRUNED,
+                                                                     TrialState.RUNNING])), min_size=0, max_size=8)
 directions = st.sampled_from(["maximize", "minimize"])
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def build_others(others, sign: float = 1.0):
-    return [make_trial(i, [sign * v for v in curve], state) for i, (curve, state) in enumerate(others)]
+    return [make_trial(i, {s: sign * v for s, v in dict(curve).items()}, state) for i, (curve, state) in enumerate(others)]
 
 
 def verdict(case: Case, curve, others, direction: str, sign: float = 1.0) -> bool:
@@ -91,7 +94,7 @@ def test_every_registered_pruner_is_listed():
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_no_report_is_never_pruned(case):
-    ctx = context([], build_others([([0.5, 0.6], TrialState.COMPLETE)] * 4))
+    ctx = context([], build_others([({0: 0.5, 1: 0.6}, TrialState.COMPLETE)] * 4))
     pruner = case.build()
     assert pruner.prune(ctx) is False
     assert pruner.budget(ctx) is None or pruner.budget(ctx) >= 0
@@ -168,5 +171,5 @@ def test_pickles_and_prints_its_class(case):
     copy_ = pickle.loads(pickle.dumps(pruner))
     assert type(copy_) is type(pruner) and vars(copy_).keys() == vars(pruner).keys()
     assert repr(pruner).startswith(type(pruner).__name__)
-    ctx = context([0.2, 0.1], build_others([([0.5, 0.9], TrialState.COMPLETE)] * 5))
+    ctx = context([0.2, 0.1], build_others([({0: 0.5, 1: 0.9}, TrialState.COMPLETE)] * 5))
     assert copy_.prune(ctx) is pruner.prune(ctx)
