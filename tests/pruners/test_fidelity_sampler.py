@@ -179,3 +179,12 @@ def test_auto_with_a_pruner_keeps_the_model_off_the_first_rungs():
     inner = study.sampler._inners["fidelity"]
     assert isinstance(inner, FidelitySampler)
     assert inner.random_fraction == 0.5 and inner.min_level_share == pytest.approx(1 / 3)
+
+
+def test_multi_objective_studies_with_a_pruner_use_the_base_sampler_on_the_study_itself():
+    # reports are one number per step, so budget levels exist for one objective only; with two objectives
+    # the default sampler + a pruner once built single-valued levels and crashed after ten trials
+    study = tunelab.create_study(directions=["minimize", "minimize"], sampler="auto", pruner="asha", seed=0)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1) ** 2, (1 - t.suggest_float("y", 0, 1)) ** 2), n_trials=30)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert len(study.best_trials) >= 3
