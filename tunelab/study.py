@@ -241,6 +241,7 @@ class Study:
                              params=dict(trial.params), distributions=dict(trial.distributions),
                              intermediate_values=dict(trial.intermediate_values), user_attrs=dict(trial.user_attrs))
         others = [t for t in self._storage.get_all_trials(self._study_id) if t.trial_id != trial._trial_id]
+        # with several objectives, reports are read in the first one's direction (docs/pruning.md)
         return PruningContext(trial=frozen, trials=others, direction=self.directions[0])
 
     # ------------------------------------------------------------------ distributions seen

@@ -61,3 +61,17 @@ def test_ask_tell_pruned_keeps_the_curve():
     assert frozen.state == TrialState.PRUNED
     assert frozen.intermediate_values == {0: 3.0, 1: 2.5}
     assert frozen.values == [2.5]
+
+
+def test_multi_objective_reports_are_read_in_the_first_objectives_direction():
+    # objective 0 is maximized: low reports are the bad ones, whatever objective 1's direction
+    study = tunelab.create_study(directions=["maximize", "minimize"], sampler="random", seed=0,
+                                 pruner=tunelab.pruners.MedianPruner(n_startup_trials=3))
+    for level in (0.5, 0.6, 0.7, 0.1, 0.95):
+        study.enqueue_trial({"level": level})
+
+    def objective(trial):
+        return curve_objective(trial), 1.0
+
+    study.optimize(objective, n_trials=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3 + [TrialState.PRUNED, TrialState.COMPLETE]
