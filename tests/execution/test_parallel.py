@@ -181,6 +181,23 @@ def test_workers_are_spawned_where_torch_sees_a_gpu(monkeypatch, torch_state, ex
     assert start_method() == expected
 
 
+@pytest.mark.parametrize("library", ["jax", "cupy"])
+def test_workers_are_spawned_where_jax_or_cupy_is_loaded(monkeypatch, library):
+    import sys
+    import types
+
+    from tunelab.execution.local import _start_rule
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("TUNELAB_START_METHOD", raising=False)
+    monkeypatch.setitem(sys.modules, "torch", _FakeTorch(False, 0))
+    for other in ("jax", "cupy"):
+        monkeypatch.delitem(sys.modules, other, raising=False)
+    assert _start_rule()[0] == "fork"
+    monkeypatch.setitem(sys.modules, library, types.ModuleType(library))
+    assert _start_rule() == ("spawn", f"{library} is loaded (its runtime does not survive a fork)")
+
+
 def test_start_method_can_be_forced_and_a_bad_value_is_named(monkeypatch):
     import sys
 

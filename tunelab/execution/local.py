@@ -147,6 +147,9 @@ def _start_rule() -> tuple[str, str]:
     torch = sys.modules.get("torch")
     if torch is not None and (torch.cuda.is_initialized() or torch.cuda.device_count() > 0):
         return "spawn", "torch sees a GPU here (a forked child cannot use CUDA)"
+    loaded = [name for name in ("jax", "cupy") if name in sys.modules]
+    if loaded:  # JAX's runtime threads do not survive a fork; CuPy is there for a GPU, which a child cannot reuse
+        return "spawn", f"{loaded[0]} is loaded (its runtime does not survive a fork)"
     return "fork", "Linux forks"
 
 
