@@ -259,6 +259,24 @@ def noise_floor(table: Table, draws: int = 500) -> float:
     return float(np.mean(true.max() - true[picks]))
 
 
+def oracle_pool(table: Table, budget_units: float, share: float, draws: int = 6000) -> tuple[int, float]:
+    """(k, mean regret) of completing k configurations drawn from the table's best ``share``, picked by validation.
+
+    k is as many as ``budget_units`` full trainings pay for at that pool's mean cost, with nothing spent on
+    finding the pool: what a method whose every complete trial came from it could at best expect.
+    """
+    rng = np.random.default_rng(0)
+    true, final = table.true_score, table.val[:, :, -1]
+    pool = np.flatnonzero(true >= np.quantile(true, 1 - share))
+    k = int(budget_units // (table.cost[pool].sum(axis=1).mean() / table.full_cost))
+    regrets = []
+    for _ in range(draws):
+        configs = rng.choice(pool, k, replace=False)
+        picked = configs[np.argmax(final[configs, rng.integers(final.shape[1], size=k)])]
+        regrets.append(true.max() - true[picked])
+    return k, float(np.mean(regrets))
+
+
 def compute_to_match(result: dict, target: float) -> float:
     """The smallest checkpoint at which the mean regret is <= target (inf if none)."""
     for c, r in zip(result["checkpoints"], result["regret_mean"]):
@@ -308,7 +326,16 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help=f"comma-separated; default all but the ASHA settings sweep; any of {list(METHODS)}")
     parser.add_argument("--out", default=None, help="write the raw results as JSON here")
+    parser.add_argument("--oracle-pools", type=float, default=None, metavar="BUDGET",
+                        help="only print the oracle-pool simulation (docs/pruning.md) at this many full trainings")
     args = parser.parse_args()
+    if args.oracle_pools is not None:
+        for name in args.datasets.split(","):
+            table = Table.load(name.strip())
+            for share in (0.3, 0.25, 0.2, 0.15, 0.1):
+                k, regret = oracle_pool(table, args.oracle_pools, share)
+                print(f"{name}: best {share:.0%} pool, {k} complete trials, regret {regret * 100:.2f}")
+        return
     logging.getLogger("tunelab").setLevel(logging.WARNING)
     methods = [m.strip() for m in args.methods.split(",")]
     unknown = [m for m in methods if m not in METHODS]

@@ -88,6 +88,8 @@ def test_an_estimator_parameter_as_the_resource(digits):
         assert set(t.intermediate_values) <= {1, 3, 9, 27}
     # as in scikit-learn, the resource joins the best parameters at its maximum, and the refit uses it
     assert search.best_params_["n_estimators"] == 27 and search.best_estimator_.n_estimators == 27
+    assert search.cv_results_["params"][search.best_index_] == search.best_params_
+    assert [p["n_estimators"] for p in search.cv_results_["params"]] == list(search.cv_results_["n_resources"])
     expected = cross_val_score(RandomForestClassifier(random_state=0, **search.best_params_),
                                X, y, cv=StratifiedKFold(3)).mean()
     assert search.best_score_ == pytest.approx(expected)
@@ -126,6 +128,20 @@ def test_regression_pandas_unsupervised_multilabel_and_sample_weight():
         Xc, yc, sample_weight=weights)
 
 
+def test_sparse_input_and_failed_trials_keep_their_error_score():
+    from scipy import sparse
+
+    X, y = load_iris(return_X_y=True)
+    for resource in (None, "n_samples"):
+        search = SearchCV(LogisticRegression(max_iter=500), {"C": [1.0]}, sampler="grid", cv=3,
+                          resource=resource).fit(sparse.csr_matrix(X), y, sample_weight=np.ones(len(y)))
+        assert search.best_score_ > 0.9
+        failing = SearchCV(LogisticRegression(max_iter=500), {"C": [1.0, -1.0]}, sampler="grid", cv=3,
+                           resource=resource, error_score=0.0).fit(X, y)
+        failed = list(failing.cv_results_["state"]).index("fail")
+        assert failing.cv_results_["split0_test_score"][failed] == 0.0
+
+
 
 def test_hyperband_brackets_start_trials_at_later_rungs(digits):
     X, y = digits
@@ -149,6 +165,8 @@ def test_hyperband_brackets_start_trials_at_later_rungs(digits):
     ({"resource": "C", "max_resources": 10}, "argument 'resource' \\('C'\\) is also a parameter of the search space"),
     ({"resource": "n_samples", "max_resources": 5}, "'max_resources' \\(5\\) must be >= the smallest automatic budget, "
                                                     "2 x the number of classes \\(6\\)"),
+    ({"resource": "n_samples", "max_resources": 5000}, "'max_resources' \\(5000\\) must be <= the largest training "
+                                                       "fold \\(100 samples\\)"),
     ({"min_resources": -4}, "argument 'min_resources' must be an int in \\[1, inf\\] or one of 'auto'; got -4"),
 ])
 def test_bad_halving_arguments_are_named(kwargs, message):

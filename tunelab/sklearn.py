@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
+from sklearn.utils.validation import _check_method_params
 
 from tunelab.sklearn_resource import ResourcePlan, halving_pruner, plan, validate_arguments
 from tunelab.space import SearchSpace
@@ -85,7 +86,9 @@ class _CVObjective:
         elif self.plan is not None:
             model.set_params(**{self.plan.resource: n})
         start = time.perf_counter()
-        model.fit(_take(X, train), None if y is None else _take(y, train), **_rows_of(self.fit_params, train, len(X)))
+        # per-sample fit parameters (sample_weight...) follow the rows, as in scikit-learn's own searches
+        model.fit(_take(X, train), None if y is None else _take(y, train),
+                  **_check_method_params(X, self.fit_params, train))
         fit_times.append(time.perf_counter() - start)
         scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
         trial.set_user_attr("split_scores", scores)
@@ -175,10 +178,16 @@ class SearchCV(BaseEstimator):
         self.n_splits_ = len(splits)
         self.cv_results_ = _cv_results(self.study_.trials, self.n_splits_, self.error_score)
         if resource_plan is not None:  # as in HalvingRandomSearchCV: the budget each trial got to
-            reached = np.array([t.last_step or 0 for t in self.study_.trials])
+            trials = self.study_.trials
+            reached = np.array([t.last_step or 0 for t in trials])
             self.cv_results_["n_resources"] = reached
+            partial = (reached < resource_plan.max_resources) & (self.cv_results_["state"] != "fail")
             for k in range(self.n_splits_):  # only scores on the full budget are comparable; the rest are NaN
-                self.cv_results_[f"split{k}_test_score"][reached < resource_plan.max_resources] = np.nan
+                self.cv_results_[f"split{k}_test_score"][partial] = np.nan
+            if resource_plan.resource != "n_samples":  # as in scikit-learn, each row's params hold its budget
+                for row, n in zip(self.cv_results_["params"], reached):
+                    if n:  # a trial that failed before its first report has no budget to show
+                        row[resource_plan.resource] = int(n)
             self.max_resources_, self.min_resources_ = resource_plan.max_resources, resource_plan.min_resources
         self.scorer_ = scorer
         if self.refit:
@@ -213,12 +222,6 @@ class SearchCV(BaseEstimator):
 def _take(data: Any, index: np.ndarray) -> Any:
     return data.iloc[index] if hasattr(data, "iloc") else data[index]
 
-
-def _rows_of(fit_params: dict[str, Any], rows: np.ndarray, n_samples: int) -> dict[str, Any]:
-    """Fit parameters with one entry per sample (sample_weight...) cut to ``rows``; the others as they are."""
-    return {k: _take(np.asarray(v) if isinstance(v, list) else v, rows)
-            if hasattr(v, "__len__") and not isinstance(v, (str, dict)) and len(v) == n_samples else v
-            for k, v in fit_params.items()}
 
 
 def _cv_results(trials: list, n_splits: int, error_score: float) -> dict[str, Any]:

@@ -64,6 +64,9 @@ def plan(estimator: Any, space_names: set[str], splits: list, y: Any, classifier
         largest = max(len(train) for train, _ in splits)
         if max_resources == "auto":
             max_resources = largest
+        elif max_resources > largest:
+            raise ValueError(f"SearchCV: argument 'max_resources' ({max_resources}) must be <= the largest training "
+                             f"fold ({largest} samples) when resource is 'n_samples'.")
         rng = np.random.default_rng(seed)
         labels = np.asarray(y) if y is not None and classifier and np.ndim(y) == 1 else None  # not multi-output
         orders = [rng.permutation(len(train)) if labels is None else _balanced_order(rng, labels[train])

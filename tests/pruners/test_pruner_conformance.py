@@ -68,12 +68,17 @@ CASES = [
 IDS = [c.id for c in CASES]
 
 values = st.floats(0.0, 1.0, allow_nan=False)
-curves = st.lists(values, min_size=1, max_size=6)  # the judged trial: reports at steps 0, 1, ...
+# the judged trial: reports at steps 0, 1, ...; half the draws are low curves, which most pruners stop
+curves = st.one_of(st.lists(values, min_size=1, max_size=6), st.lists(st.floats(0.0, 0.3), min_size=1, max_size=9))
 # other trials: (curve, state); their curves may skip steps (halving reports only at rungs) and hold NaN;
-# numbers are their positions, the judged trial comes last
+# numbers are their positions, the judged trial comes last.  Half the draws are several long, high, complete
+# curves, so that the properties about pruned trials get pruned trials to check (test_cases_reach_a_prune)
 other_curves = st.dictionaries(st.integers(0, 8), st.one_of(values, st.just(math.nan)), min_size=1, max_size=6)
-others_strategy = st.lists(st.tuples(other_curves, st.sampled_from([TrialState.COMPLETE, TrialState.PRUNED,
-                                                                     TrialState.RUNNING])), min_size=0, max_size=8)
+any_others = st.lists(st.tuples(other_curves, st.sampled_from([TrialState.COMPLETE, TrialState.PRUNED,
+                                                               TrialState.RUNNING])), min_size=0, max_size=8)
+strong_others = st.lists(st.tuples(st.dictionaries(st.integers(0, 8), st.floats(0.6, 1.0), min_size=7, max_size=9),
+                                   st.just(TrialState.COMPLETE)), min_size=4, max_size=8)
+others_strategy = st.one_of(any_others, strong_others)
 directions = st.sampled_from(["maximize", "minimize"])
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -90,6 +95,22 @@ def verdict(case: Case, curve, others, direction: str, sign: float = 1.0) -> boo
 def test_every_registered_pruner_is_listed():
     listed = {name for case in CASES for name in case.registry}
     assert set(PRUNERS) <= listed, f"PRUNERS names with no conformance line: {sorted(set(PRUNERS) - listed)}"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id not in ("nop", "threshold")],
+                         ids=[c.id for c in CASES if c.id not in ("nop", "threshold")])
+def test_cases_reach_a_prune(case):
+    """Each pruner that can prune does so on some draw of the strategies, so the prune-only properties check it."""
+    found = []
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(curve=curves, others=others_strategy, direction=directions)
+    def search(curve, others, direction):
+        if verdict(case, curve, others, direction):
+            found.append(1)
+
+    search()
+    assert found, f"{case.id}: no draw was pruned; the strategies never exercise its prune branch"
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -66,13 +66,15 @@ class RayExecutor:
 
     def __init__(self, **task_options: Any):
         self.task_options = task_options
-        self._remotes: dict[int, Any] = {}  # one remote function per callable (by id), not one per submit
+        self._remotes: dict[int, tuple[Callable, Any]] = {}  # one remote function per callable, not one per submit
 
     def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         import ray
 
-        remote = self._remotes.get(id(fn))
-        if remote is None:
+        cached = self._remotes.get(id(fn))
+        if cached is not None and cached[0] is fn:
+            remote = cached[1]
+        else:
             remote = ray.remote(**self.task_options)(fn) if self.task_options else ray.remote(fn)
-            self._remotes[id(fn)] = remote
+            self._remotes[id(fn)] = (fn, remote)  # holding fn keeps its id from being reused
         return remote.remote(*args, **kwargs).future()

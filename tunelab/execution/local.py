@@ -124,13 +124,13 @@ _START_METHODS = ("fork", "spawn", "forkserver")
 
 
 def start_method() -> str:
-    """How worker processes start: fork on Linux, spawn elsewhere and wherever torch sees a GPU.
+    """How worker processes start: fork on Linux; spawn elsewhere, wherever torch sees a GPU, and once JAX runs.
 
     A forked child cannot use CUDA once its parent has initialised the driver,
     and merely asking ``torch.cuda.is_available()`` does that; so a process that
     has torch and a visible GPU spawns its workers (``device_count`` asks NVML
-    and leaves fork usable).  ``TUNELAB_START_METHOD`` (fork, spawn or
-    forkserver) overrides the rule.
+    and leaves fork usable).  JAX's runtime threads do not survive a fork either.
+    ``TUNELAB_START_METHOD`` (fork, spawn or forkserver) overrides the rule.
     """
     return _start_rule()[0]
 
@@ -147,9 +147,9 @@ def _start_rule() -> tuple[str, str]:
     torch = sys.modules.get("torch")
     if torch is not None and (torch.cuda.is_initialized() or torch.cuda.device_count() > 0):
         return "spawn", "torch sees a GPU here (a forked child cannot use CUDA)"
-    loaded = [name for name in ("jax", "cupy") if name in sys.modules]
-    if loaded:  # JAX's runtime threads do not survive a fork; CuPy is there for a GPU, which a child cannot reuse
-        return "spawn", f"{loaded[0]} is loaded (its runtime does not survive a fork)"
+    xla = sys.modules.get("jax._src.xla_bridge")
+    if xla is not None and getattr(xla, "_backends", None):  # started, not merely imported
+        return "spawn", "JAX has started its runtime here (its threads do not survive a fork)"
     return "fork", "Linux forks"
 
 
@@ -162,7 +162,8 @@ def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequen
         except Exception as exc:
             raise ValueError(f"optimize(n_jobs>1): worker processes start with {method!r} because {why}, so the "
                              f"{name} must be picklable (a function defined at module top level, not a lambda or "
-                             f"closure); pickling it failed: {exc}") from exc
+                             f"closure; or set TUNELAB_START_METHOD=fork if forking is safe here); pickling it "
+                             f"failed: {exc}") from exc
 
 
 def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,

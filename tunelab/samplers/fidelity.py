@@ -134,8 +134,9 @@ class FidelitySampler(BaseSampler):
 
     def view(self, context: SamplingContext) -> SamplingContext | None:
         """The context the base sampler sees for this trial (None: not enough data, sample at random)."""
-        if len(context.directions) > 1:
-            return context  # reports hold one number per step, so levels exist for one objective only
+        if len(context.directions) > 1:  # reports hold one number per step: levels exist for one objective only
+            self.last_level = None
+            return context
         key = (id(context), context.trial_number)
         if self._cache is None or self._cache[0] != key:
             if self.random_fraction > 0 and self._rng.random() < self.random_fraction:
