@@ -173,3 +173,17 @@ def test_bad_halving_arguments_are_named(kwargs, message):
     X, y = load_iris(return_X_y=True)
     with pytest.raises(ValueError, match=message):
         SearchCV(SVC(), SVC_SPACE, n_trials=2, cv=3, **kwargs).fit(X, y)
+
+
+def test_halving_with_spawned_worker_processes(tmp_path, monkeypatch, digits):
+    """The resource plan travels to spawned workers; every trial's budgets are the rungs."""
+    X, y = digits
+    monkeypatch.setenv("TUNELAB_START_METHOD", "spawn")
+    search = SearchCV(SVC(), SVC_SPACE, n_trials=10, cv=3, n_jobs=2, storage=f"sqlite:///{tmp_path / 'h.db'}",
+                      study_name="halving", sampler="random", random_state=0, resource="n_samples").fit(X, y)
+    trials = search.study_.trials
+    rungs = {search.min_resources_ * 3 ** k for k in range(3)} | {search.max_resources_}
+    assert len(trials) == 10 and all(set(t.intermediate_values) <= rungs for t in trials)
+    assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    assert search.best_score_ == pytest.approx(
+        cross_val_score(SVC(**search.best_params_), X, y, cv=StratifiedKFold(3)).mean())
