@@ -78,3 +78,13 @@ def test_worker_processes_share_a_database_and_spawned_ones_work_too(tmp_path, m
         assert all(len(t.user_attrs["split_scores"]) == 3 for t in trials)
         best = max(trials, key=lambda t: t.value)
         assert search.best_params_ == best.params and search.best_score_ == pytest.approx(best.value)
+
+
+def test_groups_go_to_the_splitter():
+    from sklearn.model_selection import GroupKFold
+
+    X, y = make_regression(n_samples=60, n_features=4, noise=1.0, random_state=0)
+    groups = np.repeat(np.arange(6), 10)
+    search = SearchCV(Ridge(), {"alpha": [1.0]}, sampler="grid", cv=GroupKFold(3)).fit(X, y, groups=groups)
+    expected = [Ridge(alpha=1.0).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in GroupKFold(3).split(X, y, groups)]
+    assert [search.cv_results_[f"split{k}_test_score"][0] for k in range(3)] == pytest.approx(expected)

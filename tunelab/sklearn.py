@@ -145,10 +145,15 @@ class SearchCV(BaseEstimator):
             return GridSampler(space)
         return self.sampler
 
-    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "SearchCV":
+    def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any) -> "SearchCV":
+        """Search, then refit the best configuration on all of X (if ``refit``).
+
+        ``groups`` goes to the splitter (GroupKFold and the like), as in GridSearchCV;
+        other keyword arguments go to the estimator's ``fit``, cut to each fold's rows.
+        """
         space = _space_from(self.space)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        splits = list(cv.split(X, y))
+        splits = list(cv.split(X, y, groups))
         scorer = check_scoring(self.estimator, scoring=self.scoring)
         validate_arguments(self.resource, self.min_resources, self.max_resources, self.factor)
         resource_plan, pruner = None, self.pruner
