@@ -88,3 +88,12 @@ def test_groups_go_to_the_splitter():
     search = SearchCV(Ridge(), {"alpha": [1.0]}, sampler="grid", cv=GroupKFold(3)).fit(X, y, groups=groups)
     expected = [Ridge(alpha=1.0).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in GroupKFold(3).split(X, y, groups)]
     assert [search.cv_results_[f"split{k}_test_score"][0] for k in range(3)] == pytest.approx(expected)
+
+
+def test_fitted_search_exposes_the_best_estimators_classes_and_methods():
+    X, y = load_iris(return_X_y=True)
+    search = SearchCV(LogisticRegression(max_iter=500), {"C": [0.1, 1.0]}, sampler="grid", cv=3)
+    assert not hasattr(search, "classes_")  # unfitted: no best estimator yet
+    search.fit(X, y)
+    assert list(search.classes_) == [0, 1, 2] and search.n_features_in_ == 4
+    assert np.allclose(search.predict_log_proba(X[:3]), np.log(search.predict_proba(X[:3])))

@@ -215,6 +215,23 @@ class SearchCV(BaseEstimator):
     def transform(self, X: Any) -> Any:
         return self._best().transform(X)
 
+    def predict_log_proba(self, X: Any) -> Any:
+        return self._best().predict_log_proba(X)
+
+    def score_samples(self, X: Any) -> Any:
+        return self._best().score_samples(X)
+
+    def inverse_transform(self, X: Any) -> Any:
+        return self._best().inverse_transform(X)
+
+    @property
+    def classes_(self) -> Any:
+        return self._best().classes_
+
+    @property
+    def n_features_in_(self) -> int:
+        return self._best().n_features_in_
+
     def score(self, X: Any, y: Any = None) -> float:
         return float(self.scorer_(self._best(), X, y))
 
