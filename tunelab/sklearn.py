@@ -12,7 +12,7 @@ GridSearchCV.
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
@@ -46,53 +46,45 @@ class _CVObjective:
 
     def __call__(self, trial: Trial) -> float:
         params = trial.suggest(self.space)
-        if self.plan is None:
-            return self._by_fold(trial, params)
-        n = None
+        if self.plan is None:  # one report per fold, so a CV pruner can stop after any of them
+            scores = []
+            for fold, score in enumerate(self._fold_scores(trial, params, None)):
+                scores.append(score)
+                trial.report(score, fold)
+                if fold < len(self.splits) - 1 and trial.should_prune():
+                    raise TrialPruned()
+            return float(np.mean(scores))
+        n = None  # one report per budget: the mean over every fold
         while True:
             n = self.plan.budget_for(trial, n)
-            value = float(np.mean(self._cross_validate(trial, params, n)))
+            value = float(np.mean(list(self._fold_scores(trial, params, n))))
             trial.report(value, n)
             if n >= self.plan.max_resources:
                 return value
             if trial.should_prune():
                 raise TrialPruned()
 
-    def _by_fold(self, trial: Trial, params: dict[str, Any]) -> float:
-        scores: list[float] = []
-        fit_times: list[float] = []
-        for fold in range(len(self.splits)):
-            self._fit_and_score(trial, params, fold, None, scores, fit_times)
-            trial.report(scores[-1], fold)
-            if fold < len(self.splits) - 1 and trial.should_prune():
-                raise TrialPruned()
-        return float(np.mean(scores))
-
-    def _cross_validate(self, trial: Trial, params: dict[str, Any], n: int) -> list[float]:
-        scores: list[float] = []
-        fit_times: list[float] = []
-        for fold in range(len(self.splits)):
-            self._fit_and_score(trial, params, fold, n, scores, fit_times)
-        return scores
-
-    def _fit_and_score(self, trial: Trial, params: dict[str, Any], fold: int, n: int | None, scores: list[float],
-                       fit_times: list[float]) -> None:
-        """Fit one fold (at budget ``n`` under a resource plan), append its score and time, record both lists."""
+    def _fold_scores(self, trial: Trial, params: dict[str, Any], n: int | None) -> Iterator[float]:
+        """Fit and score fold after fold (at budget ``n`` under a resource plan), yielding each score and
+        recording the scores and fit times so far on the trial."""
         X, y = self.X, self.y
-        train, test = self.splits[fold]
-        model = clone(self.estimator).set_params(**params)
-        if self.plan is not None and self.plan.resource == "n_samples":
-            train = self.plan.train_rows(fold, train, n)
-        elif self.plan is not None:
-            model.set_params(**{self.plan.resource: n})
-        start = time.perf_counter()
-        # per-sample fit parameters (sample_weight...) follow the rows, as in scikit-learn's own searches
-        model.fit(_take(X, train), None if y is None else _take(y, train),
-                  **_check_method_params(X, self.fit_params, train))
-        fit_times.append(time.perf_counter() - start)
-        scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
-        trial.set_user_attr("split_scores", scores)
-        trial.set_user_attr("fit_times", fit_times)
+        scores: list[float] = []
+        fit_times: list[float] = []
+        for fold, (train, test) in enumerate(self.splits):
+            model = clone(self.estimator).set_params(**params)
+            if self.plan is not None and self.plan.resource == "n_samples":
+                train = self.plan.train_rows(fold, train, n)
+            elif self.plan is not None:
+                model.set_params(**{self.plan.resource: n})
+            start = time.perf_counter()
+            # per-sample fit parameters (sample_weight...) follow the rows, as in scikit-learn's own searches
+            model.fit(_take(X, train), None if y is None else _take(y, train),
+                      **_check_method_params(X, self.fit_params, train))
+            fit_times.append(time.perf_counter() - start)
+            scores.append(float(self.scorer(model, _take(X, test), None if y is None else _take(y, test))))
+            trial.set_user_attr("split_scores", scores)
+            trial.set_user_attr("fit_times", fit_times)
+            yield scores[-1]
 
 
 class SearchCV(BaseEstimator):
@@ -170,9 +162,9 @@ class SearchCV(BaseEstimator):
         n_trials = None if self.n_trials is None else int(self.n_trials)
         self.study_.optimize(objective, n_trials=n_trials, timeout=self.timeout, n_jobs=self.n_jobs,
                              show_progress_bar=bool(self.verbose))
-        complete = self.study_.get_trials([TrialState.COMPLETE])
-        if not complete:
-            reasons = {t.system_attrs.get("fail_reason") for t in self.study_.trials} - {None}
+        trials = self.study_.trials  # read once: with a database storage each read is a query
+        if not any(t.state == TrialState.COMPLETE for t in trials):
+            reasons = {t.system_attrs.get("fail_reason") for t in trials} - {None}
             raise ValueError(f"SearchCV: no configuration could be scored; reasons: {sorted(reasons)[:3]}")
         best = self.study_.best_trial
         self.best_params_ = dict(best.params)
@@ -181,9 +173,8 @@ class SearchCV(BaseEstimator):
         self.best_score_ = float(best.value)
         self.best_index_ = best.number
         self.n_splits_ = len(splits)
-        self.cv_results_ = _cv_results(self.study_.trials, self.n_splits_, self.error_score)
+        self.cv_results_ = _cv_results(trials, self.n_splits_, self.error_score)
         if resource_plan is not None:  # as in HalvingRandomSearchCV: the budget each trial got to
-            trials = self.study_.trials
             reached = np.array([t.last_step or 0 for t in trials])
             self.cv_results_["n_resources"] = reached
             partial = (reached < resource_plan.max_resources) & (self.cv_results_["state"] != "fail")
@@ -243,7 +234,6 @@ class SearchCV(BaseEstimator):
 
 def _take(data: Any, index: np.ndarray) -> Any:
     return data.iloc[index] if hasattr(data, "iloc") else data[index]
-
 
 
 def _cv_results(trials: list, n_splits: int, error_score: float) -> dict[str, Any]:

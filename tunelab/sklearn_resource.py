@@ -17,6 +17,8 @@ import numpy as np
 
 from tunelab._validation import Check, Interval, Options, validate
 from tunelab.pruners import BasePruner
+from tunelab.pruners.halving import SuccessiveHalvingPruner, auto_min_resource
+from tunelab.pruners.hyperband import HyperbandPruner
 
 _CONSTRAINTS = {
     "resource": [Check(lambda r: isinstance(r, str) and r != "", "'n_samples' or an estimator parameter name"),
@@ -57,8 +59,7 @@ def validate_arguments(resource: str | None, min_resources: Any, max_resources: 
 
 def plan(estimator: Any, space_names: set[str], splits: list, y: Any, classifier: bool, resource: str,
          min_resources: int | str, max_resources: int | str, factor: int, seed: int | None) -> ResourcePlan:
-    """Check the halving arguments against the estimator, the space and the data, and resolve "auto"."""
-    validate_arguments(resource, min_resources, max_resources, factor)
+    """Check the (validated) halving arguments against the estimator, the space and the data; resolve "auto"."""
     orders = None
     if resource == "n_samples":
         largest = max(len(train) for train, _ in splits)
@@ -84,7 +85,7 @@ def plan(estimator: Any, space_names: set[str], splits: list, y: Any, classifier
                              f"estimator parameter {resource!r}; got 'auto'.")
         floor, why = 1, "1"
     if min_resources == "auto":
-        min_resources = max(floor, -(-max_resources // factor ** 3))  # rounded up: no rung just below the end
+        min_resources = max(floor, auto_min_resource(max_resources, factor))
         if min_resources > max_resources:
             raise ValueError(f"SearchCV: argument 'max_resources' ({max_resources}) must be >= the smallest "
                              f"automatic budget, {why} ({min_resources}).")
@@ -96,9 +97,6 @@ def plan(estimator: Any, space_names: set[str], splits: list, y: Any, classifier
 
 def halving_pruner(pruner: Any, plan_: ResourcePlan, factor: int) -> BasePruner:
     """The pruner for halving: ASHA (None or an ASHA name) or Hyperband (its name) over the plan's budgets."""
-    from tunelab.pruners.halving import SuccessiveHalvingPruner
-    from tunelab.pruners.hyperband import HyperbandPruner
-
     name = pruner.lower() if isinstance(pruner, str) else None
     if pruner is None or name in ("asha", "sha", "successive_halving"):
         return SuccessiveHalvingPruner(plan_.min_resources, factor, max_resource=plan_.max_resources)

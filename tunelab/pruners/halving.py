@@ -28,6 +28,11 @@ _CONSTRAINTS = {
 }
 
 
+def auto_min_resource(max_resource: int, reduction_factor: int) -> int:
+    """The smallest budget "auto" picks: 1/eta**3 of the largest, rounded up (no rung just below the end)."""
+    return max(1, -(-max_resource // reduction_factor ** 3))
+
+
 def auto_resource(trials: Sequence[FrozenTrial]) -> int | None:
     """The longest last step among complete trials (None before one completes): the 'auto' max resource."""
     steps = [t.last_step for t in trials if t.state == TrialState.COMPLETE and t.last_step is not None]
@@ -65,7 +70,7 @@ class SuccessiveHalvingPruner(BasePruner):
             longest = auto_resource(trials)
             if longest is None:
                 return None
-        r_min = self.min_resource if self.min_resource != "auto" else max(1, -(-longest // self.reduction_factor ** 3))
+        r_min = self.min_resource if self.min_resource != "auto" else auto_min_resource(longest, self.reduction_factor)
         r_max = self.max_resource if self.max_resource != "auto" else longest
         return r_min, r_max
 
