@@ -23,6 +23,10 @@ class PruningContext:
 class BasePruner:
     """Never prunes and hands out no budget; subclasses override one or both."""
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        _adapter.adapt(cls)  # Optuna-style prune(study, trial) runs unchanged (see pruners/_adapter.py)
+
     def __repr__(self) -> str:
         """``Name(arg=value, ...)`` from the public attributes, so a study's pruner prints readably."""
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -34,6 +38,11 @@ class BasePruner:
     def budget(self, context: PruningContext) -> float | None:
         """The resource (epochs, samples...) the trial should have spent by its next check, or None."""
         return None
+
+
+from tunelab.pruners import _adapter  # noqa: E402  (it needs BasePruner defined)
+
+_adapter.install(BasePruner)
 
 
 class NopPruner(BasePruner):
