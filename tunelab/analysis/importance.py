@@ -89,11 +89,13 @@ class BaseImportanceEvaluator:
 
     def evaluate(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None
                  ) -> "OrderedDict[str, float]":
+        """Each parameter's raw score (>= 0; PED-ANOVA: divergence, fANOVA: share of variance), best first."""
         table = build_table(study, params, target, what=f"{type(self).__name__}.evaluate")
         _check_enough(table, type(self).__name__)
         if not table.columns:
             return OrderedDict()
-        return _ordered(_normalized(self.raw(table)))
+        raw = self.raw(table)
+        return _ordered({k: (max(0.0, v) if math.isfinite(v) else 0.0) for k, v in raw.items()})
 
     def evaluate_with_ci(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None,
                          n_bootstrap: int = 30, confidence: float = 0.9) -> ImportanceResult:
@@ -492,8 +494,8 @@ def get_param_importances(study: Any, evaluator: Any = None, params: Sequence[st
     ``MeanDecreaseImpurityImportanceEvaluator()``, their names ("fanova", "mdi"), or
     any object with Optuna's ``evaluate(study, params, target=...)``.
     target: a function of a FrozenTrial to analyse instead of the objective (needed
-    with several objectives). Complete trials only. Deterministic: the same trials
-    give the same answer.
+    with several objectives). normalize=False returns the evaluator's raw scores.
+    Complete trials only. Deterministic: the same trials give the same answer.
     """
     ev = _evaluator(evaluator)
     result = ev.evaluate(study, params=params, target=target)
