@@ -59,11 +59,11 @@ def show_rows(study: Any, shown: Sequence[FrozenTrial], metrics: Sequence[str], 
     curves = any(t.intermediate_values for t in shown)
     attrs = sorted({k for t in shown for k, v in t.user_attrs.items()
                     if isinstance(v, (int, float, str, bool))}) if wide else []
-    header = ["#", "state", *metrics, *(["step"] if curves else []), *(["seconds"] if wide else []),
+    header = ["#", "state", *metrics, *(["last step"] if curves else []), *(["seconds"] if wide else []),
               *params, *attrs]
     rows = [header]
     for t in shown:
-        values = value_text(t, digits)
+        values = value_text(t, 6)  # the metric keeps its precision: close results must stay apart
         row = [str(t.number), t.state.name.lower(), *values]
         if curves:
             row.append(_fmt(t.last_step, digits))
@@ -76,13 +76,13 @@ def show_rows(study: Any, shown: Sequence[FrozenTrial], metrics: Sequence[str], 
 
 
 def fit(rows: list[list[str]], width: int | None, fixed: int, max_cell: int = 14) -> tuple[list[list[str]], list[str]]:
-    """Cut cells to ``max_cell`` characters and keep the leading columns that fit in ``width``.
+    """Cut cells after the first ``fixed`` to ``max_cell`` characters; keep the leading columns that fit.
 
     The first ``fixed`` columns are always kept.  Returns (rows, names of the columns left out).
     """
     if width is None:
         return rows, []
-    rows = [[_cut(c, max_cell) for c in r] for r in rows]
+    rows = [[c if i < fixed else _cut(c, max_cell) for i, c in enumerate(r)] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     used, keep = 0, 0
     for i, w in enumerate(widths):

@@ -196,21 +196,21 @@ def show(study_name: str, storage: str, top: int, by: str, wide: bool) -> None:
         if t.values is None:
             return ["-"] * len(metrics)
         if REPEATS_KEY in t.user_attrs and len(t.values) == 1:
-            return [value_stats(t).text(digits)]  # mean ± spread over the seeds
+            return [value_stats(t).text()]  # mean ± spread over the seeds (4 digits: the spread is coarser)
         return [f"{v:.{digits}g}" for v in t.values]
 
     params = st.param_order(study, trials)
     rows = st.show_rows(study, shown, metrics, params, values, wide)
     fixed = 2 + len(metrics)
     rows, dropped = st.fit(rows, None if wide else st.NARROW_WIDTH, fixed)
-    right = {0, *range(2, fixed), *(i for i, c in enumerate(rows[0][fixed:fixed + 2], fixed) if c in ("step", "seconds"))}
+    right = {0, *range(2, fixed), *(i for i, c in enumerate(rows[0][fixed:fixed + 2], fixed) if c in ("last step", "seconds"))}
     for line in st.render(rows, right):
         click.echo(line)
     if len(trials) > top:
         click.echo(f"... {len(trials) - top} more (use --top)")
     if dropped:
-        click.echo(f"{len(dropped)} more columns ({', '.join(dropped[:6])}{', ...' if len(dropped) > 6 else ''}): "
-                   "use --wide")
+        note = f"{len(dropped)} more columns (use --wide): " + ", ".join(dropped)
+        click.echo(note if len(note) <= st.NARROW_WIDTH else note[: st.NARROW_WIDTH - 4] + " ...")
 
 
 @main.command()
