@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 import zlib
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -29,14 +28,10 @@ MAX_PAGE_SIZE = 500
 
 
 def mask_url(url: Any) -> str:
-    """A storage URL with its password replaced by ***, for display."""
-    text = str(url)
-    try:
-        from sqlalchemy.engine import make_url
+    """A storage URL with its password replaced by ***, for display (the storage layer's rule)."""
+    from tunelab.storage import mask_url as _mask
 
-        return make_url(text).render_as_string(hide_password=True)
-    except Exception:  # not a SQLAlchemy URL (a storage object, redis://...): mask user:password@ by hand
-        return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", text)
+    return _mask(url)
 
 
 @dataclass
