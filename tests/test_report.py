@@ -45,15 +45,20 @@ def _payload(html: str) -> dict:
 def test_overview_counts_best_and_pruning_ledger(study):
     trials = study.trials
     ov = overview(study)
-    assert ov.n_trials == 41
+    assert ov.n_trials == 41 and ov.counts["complete"] == 13
     assert ov.counts["fail"] == 1
     assert ov.counts["complete"] + ov.counts["pruned"] == 40
     assert ov.best_number == study.best_trial.number and ov.best_values == [study.best_value]
     assert ov.best_text.startswith("value = ")
     # the ledger's sums equal the trials' steps
-    assert ov.steps_complete == sum(len(t.intermediate_values) for t in trials if t.state == TrialState.COMPLETE)
-    assert ov.steps_pruned == sum(len(t.intermediate_values) for t in trials if t.state == TrialState.PRUNED)
-    assert ov.steps_saved == sum(5 - len(t.intermediate_values) for t in trials if t.state == TrialState.PRUNED)
+    assert ov.unit == "steps"
+    assert ov.spent_complete == sum(len(t.intermediate_values) for t in trials if t.state == TrialState.COMPLETE)
+    assert ov.spent_pruned == sum(len(t.intermediate_values) for t in trials if t.state == TrialState.PRUNED)
+    assert ov.saved == sum(5 - len(t.intermediate_values) for t in trials if t.state == TrialState.PRUNED)
+    assert ov.keep_going.startswith("Too early to tell: 13 complete")  # the analysis verdict, word for word
+    fast = overview(study, analysis=False)  # the dashboard's: the same step counts, no estimate
+    assert (fast.spent_complete, fast.spent_pruned, fast.saved) == (ov.spent_complete, ov.spent_pruned, ov.saved)
+    assert fast.keep_going is None
     assert ov.wall_seconds is not None and ov.wall_seconds >= 0
 
 

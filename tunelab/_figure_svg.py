@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import base64
 import math
-from html import escape
+import re
+from html import escape, unescape
 from typing import Any, Sequence
 
 import numpy as np
 
 _PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
 SUPPORTED_TYPES = ("scatter", "scattergl", "bar")
+_TAG = re.compile(r"</?(b|i|br|sup|sub|em|span|a)\b[^>]*>", re.I)
 
 
 def _decode(values: Any) -> list:
@@ -39,10 +41,15 @@ def _decode(values: Any) -> list:
     return [values]
 
 
+def _plain(text: str) -> str:
+    """Plotly text is a little HTML (<b>, <br>, entities); the plain words, to be escaped again for SVG."""
+    return unescape(_TAG.sub(lambda m: " " if m.group(1).lower() == "br" else "", text))
+
+
 def _text(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("text")
-    return "" if value is None else str(value)
+    return "" if value is None else _plain(str(value))
 
 
 def _number(value: Any) -> float | None:
@@ -66,8 +73,8 @@ class _Axis:
             n is None and v is not None for n, v in zip(numeric, values)))
         if self.categorical:
             seen: dict[str, int] = {}
-            for v in (categories or []) + [str(v) for v in values if v is not None]:
-                seen.setdefault(str(v), len(seen))
+            for v in (categories or []) + [v for v in values if v is not None]:
+                seen.setdefault(_plain(str(v)), len(seen))
             self.categories = list(seen)
             self.lo, self.hi = -0.5, max(len(self.categories) - 0.5, 0.5)
             return
@@ -85,7 +92,7 @@ class _Axis:
             if value is None:
                 return None
             try:
-                t = float(self.categories.index(str(value)))
+                t = float(self.categories.index(_plain(str(value))))
             except ValueError:
                 return None
         else:
@@ -146,9 +153,9 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
               and t.get("xaxis", "x") == "x" and t.get("yaxis", "y") == "y" and t.get("visible", True) is True]
     xaxis, yaxis = layout.get("xaxis") or {}, layout.get("yaxis") or {}
     title = _text(layout.get("title"))
-    names = [str(t.get("name")) for t in traces if t.get("name") and t.get("showlegend", True) is not False]
+    names = [(k, _plain(str(t.get("name")))) for k, t in enumerate(traces)
+             if t.get("name") and t.get("showlegend", True) is not False]
     legend_w = 150 if names else 0
-    left, right, top, bottom = 70, width - 20 - legend_w, 40 if title else 16, height - 52
     xs, ys = [], []
     for t in traces:
         x, y = _decode(t.get("x")), _decode(t.get("y"))
@@ -160,6 +167,9 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
         xs += x
         ys += y
     horizontal = any(t.get("type") == "bar" and t.get("orientation") == "h" for t in traces)
+    longest = max((len(_short(_plain(str(v)))) for v in ys if isinstance(v, str)), default=0)
+    left = max(70, 22 + 6 * longest)
+    right, top, bottom = width - 20 - legend_w, 40 if title else 16, height - 52
     xcats = list((xaxis.get("categoryarray") or [])) or None
     ycats = list((yaxis.get("categoryarray") or [])) or None
     xa = _Axis(xs, xaxis.get("type") == "log", left, right, xcats if xaxis.get("type") == "category" else None)
@@ -170,6 +180,18 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
                 axis.lo = min(axis.lo, 0.0)
                 axis.hi = max(axis.hi, 0.0)
 
+    bars = [t for t in traces if t.get("type") == "bar"]
+    stacked = layout.get("barmode") in ("stack", "relative")
+    if stacked and bars:  # the value axis must reach the sums
+        sums: dict[str, float] = {}
+        for t in bars:
+            for x, y in zip(t["_x"], t["_y"]):
+                key, v = (_plain(str(y)), _number(x)) if horizontal else (_plain(str(x)), _number(y))
+                sums[key] = sums.get(key, 0.0) + (v or 0.0)
+        axis = xa if horizontal else ya
+        if not axis.categorical and not axis.log and sums:
+            hi = max(sums.values())
+            axis.hi = max(axis.hi, hi * 1.04)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" font-family="sans-serif" font-size="11">',
            f"<title>{escape(title or 'figure')}</title>",
@@ -189,20 +211,33 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
                f"{escape(_text(yaxis.get('title')))}</text>")
 
     bars = [t for t in traces if t.get("type") == "bar"]
+    base: dict[str, float] = {}
     for i, t in enumerate(traces):
         color = escape(_color(t, i))
         points = [(xa.position(x), ya.position(y)) for x, y in zip(t["_x"], t["_y"])]
         if t.get("type") == "bar":
             k, nb = next(j for j, b in enumerate(bars) if b is t), len(bars)
+            if stacked:
+                k, nb = 0, 1
             for (px, py), x, y in zip(points, t["_x"], t["_y"]):
                 if px is None or py is None:
                     continue
+                if stacked:  # this bar starts where the previous traces' bars for the category ended
+                    key = _plain(str(y)) if horizontal else _plain(str(x))
+                    start = base.get(key, 0.0)
+                    size = _number(x if horizontal else y) or 0.0
+                    base[key] = start + size
+                    if horizontal:
+                        x0, px = xa.position(start), xa.position(start + size)
+                    else:
+                        y0, py = ya.position(start), ya.position(start + size)
                 if horizontal:
                     band = abs(ya.position(ya.categories[0]) - ya.position(ya.categories[1])) \
                         if ya.categorical and len(ya.categories) > 1 else (bottom - top) / max(len(t["_y"]), 1)
                     h = band * 0.8 / nb
                     y0 = py - band * 0.4 + k * h
-                    x0 = xa.position(0.0) if not xa.categorical and not xa.log else left
+                    if not stacked:
+                        x0 = xa.position(0.0) if not xa.categorical and not xa.log else left
                     out.append(f'<rect x="{min(x0, px):.1f}" y="{y0:.1f}" width="{abs(px - x0):.1f}" '
                                f'height="{h:.1f}" fill="{color}"/>')
                 else:
@@ -210,7 +245,8 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
                         if xa.categorical and len(xa.categories) > 1 else (right - left) / max(len(t["_x"]), 1)
                     w = band * 0.8 / nb
                     x0 = px - band * 0.4 + k * w
-                    y0 = ya.position(0.0) if not ya.categorical and not ya.log else bottom
+                    if not stacked:
+                        y0 = ya.position(0.0) if not ya.categorical and not ya.log else bottom
                     out.append(f'<rect x="{x0:.1f}" y="{min(y0, py):.1f}" width="{w:.1f}" '
                                f'height="{abs(py - y0):.1f}" fill="{color}"/>')
             continue
@@ -242,8 +278,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
             out += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5"/>' for px, py in points
                     if px is not None and py is not None]
             out.append("</g>")
-    for i, name in enumerate(names[:12]):
-        k = next(j for j, t in enumerate(traces) if str(t.get("name")) == name)
+    for i, (k, name) in enumerate(names[:12]):
         y = top + 10 + 16 * i
         out.append(f'<rect x="{right + 12}" y="{y - 8}" width="10" height="10" '
                    f'fill="{escape(_color(traces[k], k))}"/>'

@@ -50,9 +50,11 @@ class StudyOverview:
     best_values: list[float] | None = None
     best_params: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float | None = None
-    steps_complete: int = 0
-    steps_pruned: int = 0
-    steps_saved: int = 0
+    unit: str = "steps"
+    spent_complete: float = 0.0
+    spent_pruned: float = 0.0
+    saved: float = 0.0
+    n_on_track: int | None = None  # pruned trials that were on track for the top 10 % (report only)
     keep_going: str | None = None
 
     @property
@@ -65,13 +67,16 @@ class StudyOverview:
 
     @property
     def saved_text(self) -> str:
-        """Compute saved by pruning, in steps, against running every trial to the end."""
-        if not self.steps_pruned and not self.steps_saved:
+        """Compute saved by pruning, against running every pruned trial to the end."""
+        if not self.spent_pruned and not self.saved:
             return "no trial was pruned"
-        total = self.steps_complete + self.steps_pruned + self.steps_saved
-        share = self.steps_saved / total if total else 0.0
-        return (f"{self.steps_saved:,} of {total:,} steps ({share:.0%}); pruned trials ran "
-                f"{self.steps_pruned:,} steps, complete ones {self.steps_complete:,}")
+        total = self.spent_complete + self.spent_pruned + self.saved
+        share = self.saved / total if total else 0.0
+        text = (f"{self.saved:,.0f} of {total:,.0f} {self.unit} ({share:.0%}); pruned trials ran "
+                f"{self.spent_pruned:,.0f} {self.unit}, complete ones {self.spent_complete:,.0f}")
+        if self.n_on_track:
+            text += f"; {self.n_on_track} pruned trials were on track for the top 10 %"
+        return text
 
 
 def format_value(value: Any) -> str:
@@ -119,8 +124,12 @@ def _steps(t: FrozenTrial) -> int:
     return len(t.intermediate_values)
 
 
-def overview(study: Any, trials: Sequence[FrozenTrial] | None = None) -> StudyOverview:
-    """A :class:`StudyOverview` of ``study`` (pass ``trials`` when they are already loaded)."""
+def overview(study: Any, trials: Sequence[FrozenTrial] | None = None, *, analysis: bool = True) -> StudyOverview:
+    """A :class:`StudyOverview` of ``study`` (pass ``trials`` when they are already loaded).
+
+    ``analysis=False`` skips the keep-going estimate and the ledger's on-track count (the dashboard
+    refreshes every few seconds and counts steps only).
+    """
     trials = list(study.trials if trials is None else trials)
     directions = list(study.directions)
     counts = {s.name.lower(): 0 for s in TrialState}
@@ -141,38 +150,43 @@ def overview(study: Any, trials: Sequence[FrozenTrial] | None = None) -> StudyOv
         if any(t.state == TrialState.RUNNING for t in trials) or last is None:
             last = datetime.now(starts[0].tzinfo)
         ov.wall_seconds = max((last - min(starts)).total_seconds(), 0.0)
-    _fill_ledger(ov, trials, directions)
-    ov.keep_going = _keep_going(study, trials)
+    _count_steps(ov, trials)
+    if analysis:
+        _fill_ledger(ov, study)
+        ov.keep_going = _keep_going(study)
     return ov
 
 
-def _fill_ledger(ov: StudyOverview, trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> None:
-    ledger = _analysis("ledger", "pruning_ledger")
-    if ledger is not None:
-        try:
-            data = ledger(trials)
-            ov.steps_complete = int(getattr(data, "steps_complete"))
-            ov.steps_pruned = int(getattr(data, "steps_pruned"))
-            ov.steps_saved = int(getattr(data, "steps_saved"))
-            return
-        except Exception:  # an analysis that does not fit this study: count steps here
-            pass
+def _count_steps(ov: StudyOverview, trials: Sequence[FrozenTrial]) -> None:
+    """Steps run by complete and pruned trials, and the steps pruning saved (every pruned trial run to the
+    length of the longest complete one)."""
     complete = [_steps(t) for t in trials if t.state == TrialState.COMPLETE]
     pruned = [_steps(t) for t in trials if t.state == TrialState.PRUNED]
-    ov.steps_complete, ov.steps_pruned = sum(complete), sum(pruned)
+    ov.spent_complete, ov.spent_pruned = float(sum(complete)), float(sum(pruned))
     full = max(complete) if complete else max(pruned, default=0)
-    ov.steps_saved = sum(max(full - s, 0) for s in pruned)
+    ov.saved = float(sum(max(full - s, 0) for s in pruned))
 
 
-def _keep_going(study: Any, trials: Sequence[FrozenTrial]) -> str | None:
-    fn = _analysis("keep_going", "keep_going")
+def _fill_ledger(ov: StudyOverview, study: Any) -> None:
+    ledger = _analysis("ledger", "pruning_ledger")
+    if ledger is None:
+        return
+    try:
+        data = ledger(study)
+    except Exception:  # a study the ledger cannot read: keep the step counts
+        return
+    ov.unit, ov.spent_complete, ov.spent_pruned = data.unit, data.spent_complete, data.spent_pruned
+    ov.saved, ov.n_on_track = data.saved, data.n_on_track
+
+
+def _keep_going(study: Any) -> str | None:
+    fn = _analysis("terminator", "keep_going")
     if fn is None:
         return None
     try:
-        verdict = fn(study)
+        return str(fn(study).verdict)
     except Exception as exc:  # too few trials, several objectives ...
-        return f"no estimate ({exc})"
-    return str(getattr(verdict, "text", None) or getattr(verdict, "reading", None) or verdict)
+        return f"no estimate yet ({exc})"
 
 
 def _analysis(module: str, name: str) -> Callable | None:
@@ -365,28 +379,35 @@ def _summary(parts: list[dict]) -> str:
 
 
 def _figure_rows(parts: list[dict]) -> str:
+    """One study: the figures two by two.  Several: one row per figure, one column per study."""
+    out = ['<section id="figures"><h2>Figures</h2>']
+    if len(parts) == 1:
+        out.append('<div class="row cols-2">')
+        out += [_figure_cell(0, j, f, "") for j, f in enumerate(parts[0]["figures"])]
+        out.append("</div></section>")
+        return "\n".join(out)
     names: list[str] = []
     for p in parts:
         names += [f.name for f in p["figures"] if f.name not in names]
-    out = ['<section id="figures"><h2>Figures</h2>']
     for name in names:
         out.append(f'<div class="row cols-{len(parts)}">')
         for i, p in enumerate(parts):
             j, fig = next(((j, f) for j, f in enumerate(p["figures"]) if f.name == name), (None, None))
-            label = name.replace("_", " ")
-            if len(parts) > 1:
-                label += f" — {p['overview'].name}"
-            out.append(f"<figure><figcaption>{escape(label)}</figcaption>")
-            if fig is None or fig.data is None:
-                out.append(f'<p class="note">not drawn: {escape(fig.note if fig else "not available")}</p>')
-            else:
-                static = f'<div class="static">{fig.svg}</div>' if fig.svg else \
-                    '<p class="static note">interactive only (needs scripts)</p>'
-                out.append(f'<div class="plot" id="fig-{i}-{j}"></div>{static}')
-            out.append("</figure>")
+            caption = f"{name.replace('_', ' ')} — {p['overview'].name}"
+            out.append(_figure_cell(i, j, fig, caption))
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def _figure_cell(i: int, j: int | None, fig: Figure | None, caption: str) -> str:
+    head = f"<figure><figcaption>{escape(caption)}</figcaption>" if caption else "<figure>"
+    if fig is None or fig.data is None:
+        name = fig.name.replace("_", " ") if fig else "figure"
+        return f'{head}<p class="note">{escape(name)} not drawn: {escape(fig.note if fig else "not available")}</p></figure>'
+    static = f'<div class="static">{fig.svg}</div>' if fig.svg else \
+        f'<p class="static note">{escape(fig.name.replace("_", " "))}: interactive only (needs scripts)</p>'
+    return f'{head}<div class="plot" id="fig-{i}-{j}"></div>{static}</figure>'
 
 
 def _tables(parts: list[dict]) -> str:

@@ -182,7 +182,7 @@ def updates(ref: StudyRef, cursor: str | None, trials: Sequence[FrozenTrial] | N
     counts = {s.name.lower(): 0 for s in TrialState}
     for t in trials:
         counts[t.state.name.lower()] += 1
-    ov = overview(_named(ref, ""), trials) if changed or not cursor else None
+    ov = overview(_named(ref, ""), trials, analysis=False) if changed or not cursor else None
     out: dict[str, Any] = {"cursor": cursor_for(trials), "trials": [trial_row(t) for t in changed],
                            "counts": counts, "n_trials": len(trials)}
     if ov is not None:
