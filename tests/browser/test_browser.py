@@ -194,9 +194,10 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory):
     # the history plot follows: it holds at least every complete trial shown in the counts at load time
     n_points = page.evaluate("document.getElementById('history').data[0].x.length")
     assert n_points >= 1
-    page.locator("details[data-figure='intermediate_values'] summary").click()
-    page.wait_for_timeout(300)
+    page.locator("details[data-figure='param_importances'] summary").click()
+    page.wait_for_selector("details[data-figure='param_importances'] .js-plotly-plot", timeout=20_000)
     IMG.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 1400})
     page.screenshot(path=str(IMG / "dashboard.png"))
 
     # open a trial from the table: its parameters (with the hostile name as text) and its learning curve

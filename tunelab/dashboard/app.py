@@ -65,9 +65,10 @@ def create_app(storage: Any, *, refresh_seconds: float = 2.0) -> Flask:
     @app.get("/study/<int:study_id>")
     def study_page(study_id: int) -> str:
         r = ref(study_id)
-        return render_template("study.html", study_id=study_id, name=r.study_name,
-                               directions=[d.name.lower() for d in r.directions],
-                               metrics=D.metric_names(r), figures=STUDY_FIGURES)
+        directions = [d.name.lower() for d in r.directions]
+        figures = [f for f in STUDY_FIGURES if len(directions) > 1 or f != "pareto_front"]
+        return render_template("study.html", study_id=study_id, name=r.study_name, directions=directions,
+                               metrics=D.metric_names(r), figures=figures)
 
     @app.get("/study/<int:study_id>/trial/<int:number>")
     def trial_page(study_id: int, number: int) -> str:

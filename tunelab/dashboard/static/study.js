@@ -142,7 +142,9 @@
       TL.getJSON(api + "/figure/" + encodeURIComponent(d.getAttribute("data-figure"))).then(function (f) {
         if (!f.figure) { note.textContent = "not drawn: " + f.note; return; }
         note.textContent = "";
-        Plotly.newPlot(div, f.figure.data, Object.assign({}, f.figure.layout, {autosize: true}), TL.plotConfig);
+        var layout = Object.assign({}, f.figure.layout, {autosize: true});
+        layout.height = layout.height || 420;  // the closed <details> gave the box no height to fill
+        Plotly.newPlot(div, f.figure.data, layout, TL.plotConfig);
       }).catch(function (e) { note.textContent = "not drawn: " + e.message; });
     });
   });
