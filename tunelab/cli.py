@@ -305,22 +305,29 @@ def _open(name: str, storage: str) -> Any:
               show_default=True,
               help="Rank single-objective trials by their value, or noise-aware over the seeds of trials run "
                    "with repeats (conservative: a confidence bound on the bad side of the mean).")
+@click.option("--wide", is_flag=True, help="Every column at full precision (durations, user attributes); "
+                                           "by default the table fits 100 columns.")
 @click.option("--trial", "trial_number", type=int, default=None,
               help="Show one trial in full: params, values, attributes, and the traceback of a failed one.")
-def show(study_name: str, storage: str, top: int, by: str, trial_number: int | None) -> None:
-    """Show a study's best trial and a table of its trials (or one trial with --trial N)."""
+def show(study_name: str, storage: str, top: int, by: str, wide: bool, trial_number: int | None) -> None:
+    """Show a study's best trial and a table of its trials, the metric and the parameters that matter first
+    (or one trial with --trial N)."""
+    from tunelab import _show_table as st
     from tunelab.analysis.noise import REPEATS_KEY, rank, value_stats
+    from tunelab.report import metric_names
     from tunelab.trial import TrialState
 
     study = _open(study_name, storage)
     if trial_number is not None:
         _print_trial(study, trial_number)
         return
+    metrics = metric_names(study)
+    click.echo(_clean(f"study {study_name!r}: " + ", ".join(f"{d.name.lower()} {m}"
+                                                             for m, d in zip(metrics, study.directions))))
     _print_summary(study, top=5, by=by)
     trials = study.trials
     if not trials:
         return
-    names = sorted({k for t in trials for k in t.params})
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     others = [t for t in trials if t.state != TrialState.COMPLETE]
     if len(study.directions) == 1 and by != "value":
@@ -328,21 +335,27 @@ def show(study_name: str, storage: str, top: int, by: str, trial_number: int | N
     elif len(study.directions) == 1:
         complete.sort(key=lambda t: study.direction.sign() * t.values[0])
     shown = (complete + others)[:top]
-    curves = any(t.intermediate_values for t in shown)  # a "last step" column: how far each trial got
-    rows = [("#", "state", "value", *(["last step"] if curves else []), *names)]
-    for t in shown:
+
+    def values(t, digits: int) -> list[str]:
         if t.values is None:
-            value = "-"
-        elif REPEATS_KEY in t.user_attrs and len(t.values) == 1:
-            value = value_stats(t).text()  # mean ± spread over the seeds
-        else:
-            value = ",".join(_format_value(v) for v in t.values)
-        steps = [_format_value(t.last_step) if t.last_step is not None else "-"] if curves else []
-        rows.append((str(t.number), t.state.name.lower(), value, *steps,
-                     *(_format_value(t.params[n]) if n in t.params else "" for n in names)))
-    _print_table(rows)
+            return ["-"] * len(metrics)
+        if REPEATS_KEY in t.user_attrs and len(t.values) == 1:
+            return [value_stats(t).text()]  # mean ± spread over the seeds (4 digits: the spread is coarser)
+        return [f"{v:.{digits}g}" for v in t.values]
+
+    params = st.param_order(study, trials)
+    rows = [[_clean(c) for c in row] for row in st.show_rows(study, shown, metrics, params, values, wide)]
+    fixed = 2 + len(metrics)
+    rows, dropped = st.fit(rows, None if wide else st.NARROW_WIDTH, fixed)
+    right = {0, *range(2, fixed), *(i for i, c in enumerate(rows[0][fixed:fixed + 2], fixed) if c in ("last step", "seconds"))}
+    for line in st.render(rows, right):
+        click.echo(line)
     if len(trials) > top:
         click.echo(f"... {len(trials) - top} more (use --top)")
+    if dropped:
+        note = f"{len(dropped)} more columns (use --wide): " + ", ".join(dropped)
+        note = _clean(note)
+        click.echo(note if len(note) <= st.NARROW_WIDTH else note[: st.NARROW_WIDTH - 4] + " ...")
 
 
 TRACEBACK_ATTR = "traceback"
@@ -400,3 +413,42 @@ def upgrade_schema(storage: str) -> None:
     from tunelab.storage.sql_engine import upgrade_schema as upgrade
 
     click.echo(_clean(upgrade(storage)))
+
+
+@main.command()
+@click.argument("study_name")
+@_storage_option
+@click.option("-o", "--output", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@click.option("--compare", multiple=True, metavar="NAME", help="Another study to put side by side (repeatable).")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most trials in the report's table (best complete trials first).")
+def report(study_name: str, storage: str, output: str, compare: tuple[str, ...], max_rows: int) -> None:
+    """Write one self-contained HTML report (works offline; can be mailed)."""
+    try:
+        from tunelab.report import write_report
+    except ImportError as exc:
+        _fail(f"`tunelab report` needs plotly: pip install 'tunelab[viz]' ({exc})")
+    studies = [_open(name, storage) for name in (study_name, *compare)]
+    path = write_report(studies, output, max_table_rows=max_rows)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {sum(len(s.trials) for s in studies)} trials)")
+
+
+@main.command()
+@_storage_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but a loopback address lets other machines read the studies.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--refresh", default=2.0, show_default=True, type=click.FloatRange(min=0.2),
+              help="Seconds between the study page's refreshes.")
+def dashboard(storage: str, host: str, port: int, refresh: float) -> None:
+    """Serve a live, read-only dashboard of the studies in a storage."""
+    try:
+        from tunelab.dashboard import is_loopback, run_dashboard
+        import flask  # noqa: F401
+    except ImportError as exc:
+        _fail(f"`tunelab dashboard` needs Flask and plotly: pip install 'tunelab[dashboard]' ({exc})")
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}: other machines can read these studies", err=True)
+    click.echo(f"tunelab dashboard over {_url(storage)} at http://{host}:{port}/ (Ctrl+C stops it)")
+    run_dashboard(storage, host=host, port=port, refresh_seconds=refresh)
