@@ -50,20 +50,17 @@ __all__ = [
 ]
 
 
-_OPTUNA_MODULES = ("distributions", "logging", "exceptions", "search_space", "integration", "visualization",
-                   "importance", "migrate")
 _OPTUNA_FUNCTIONS = {"get_all_study_summaries": "tunelab.study", "get_all_study_names": "tunelab.study",
                      "copy_study": "tunelab.study", "create_trial": "tunelab.trial"}
 
 
 def __getattr__(name: str):
-    # subpackages that are not imported eagerly: tunelab.sklearn, tunelab.nn, tunelab.viz ...
+    """Subpackages not imported eagerly (tunelab.nn, tunelab.integration, ...) load on first access."""
     import importlib
+    import importlib.util
 
-    if name in ("samplers", "pruners", "storage", "execution", "analysis", "sklearn", "nn", "viz", "cli"):
-        return importlib.import_module(f"tunelab.{name}")
-    if name in _OPTUNA_MODULES:  # Optuna's module names (tunelab.logging, tunelab.distributions, ...)
-        return importlib.import_module(f"tunelab.{name}")
-    if name in _OPTUNA_FUNCTIONS:
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _OPTUNA_FUNCTIONS:  # Optuna's top-level functions that live in tunelab.study / tunelab.trial
         return getattr(importlib.import_module(_OPTUNA_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'tunelab' has no attribute {name!r}")
