@@ -114,6 +114,10 @@ def read_optuna_rdb(url: str, study_names: Sequence[str] | None = None) -> list[
             raise ValueError(f"migrate: {_safe_url(url)} is not an Optuna database (tables missing: "
                              f"{sorted(needed - set(meta.tables))})")
         t = meta.tables
+        for table in t.values():  # reflected DOUBLE/FLOAT columns would come back as 10-digit Decimals
+            for column in table.columns:
+                if isinstance(column.type, sa.Numeric) and not isinstance(column.type, sa.Integer):
+                    column.type = sa.Double()
         with engine.connect() as conn:
             return _read_rdb(conn, t, study_names)
     finally:

@@ -64,6 +64,7 @@ CASES = [
     Case("hyperband", lambda: make_pruner("hyperband"), ("hyperband",)),
     Case("hyperband-1-6-2", lambda: HyperbandPruner(1, 6, 2)),
     Case("cv", lambda: make_pruner("cv"), ("cv",), monotone=False),
+    Case("wilcoxon", lambda: make_pruner("wilcoxon"), ("wilcoxon",)),
 ]
 IDS = [c.id for c in CASES]
 

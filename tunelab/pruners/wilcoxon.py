@@ -35,8 +35,9 @@ class WilcoxonPruner(BasePruner):
 
     p_threshold: prune when the one-sided p-value is below it (higher prunes more).
     n_startup_steps: the number of shared instances needed before testing (at least 2).
-    Nothing is pruned before a complete trial with reported instances exists, nor
-    while either curve holds NaN or infinity (a warning says so).
+    Nothing is pruned before a complete trial exists, nor while the best trial's
+    curve holds NaN or infinity (a warning says so); a NaN score of the trial itself
+    is the worst score and prunes it (Optuna keeps such a trial, with a warning).
     """
 
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2):
@@ -56,10 +57,6 @@ class WilcoxonPruner(BasePruner):
         """One-sided p-value of "this trial is worse than the best on the shared instances" (None: untestable)."""
         mine = context.trial.intermediate_values
         if not mine:
-            return None
-        if not all(math.isfinite(v) for v in mine.values()):
-            warnings.warn(f"WilcoxonPruner: trial {context.trial.number} reported NaN or infinity; it is not "
-                          "pruned", RuntimeWarning, stacklevel=2)
             return None
         best = self.best_trial(context)
         if best is None:
@@ -84,6 +81,8 @@ class WilcoxonPruner(BasePruner):
         return float(stats.wilcoxon(diff, alternative="greater", zero_method="zsplit").pvalue)
 
     def prune(self, context: PruningContext) -> bool:
+        if any(math.isnan(v) for v in context.trial.intermediate_values.values()):
+            return self.best_trial(context) is not None  # NaN is the worst score (Optuna keeps it, with a warning)
         p = self.p_value(context)
         if p is None or not p < self.p_threshold:
             return False
