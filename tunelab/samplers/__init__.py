@@ -35,6 +35,8 @@ def __getattr__(name: str) -> Any:
         from tunelab.samplers import _optuna_names
 
         return getattr(_optuna_names, name)
+    if name == "nsgaii":  # Optuna's crossover classes
+        return importlib.import_module("tunelab.samplers.nsgaii")
     raise AttributeError(f"module 'tunelab.samplers' has no attribute {name!r}")
 
 

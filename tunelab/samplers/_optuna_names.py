@@ -157,6 +157,9 @@ class NSGAIISampler(_nsga2.NSGAIISampler):
         if isinstance(crossover, str):
             kind = crossover
         elif crossover is not None:
+            eta = getattr(crossover, "kwargs", {}).get("eta") if type(crossover).__name__ == "SBXCrossover" else None
+            if eta is not None:
+                tunelab_kwargs.setdefault("sbx_eta", eta)
             kind = _CROSSOVERS.get(type(crossover).__name__, "uniform")
             if type(crossover).__name__ not in _CROSSOVERS:
                 _warn(owner, "crossover", crossover, "only uniform and SBX crossover exist; uniform is used")
