@@ -289,3 +289,12 @@ def test_intermediate_values_and_pareto_on_100k_trials():
     front = np.flatnonzero(~np.array([np.any((vals[:, 0] < a) & (vals[:, 1] < b)) for a, b in
                                       zip(traces["Best Trial"].x, traces["Best Trial"].y)]))
     assert len(front) == len(traces["Best Trial"].x) >= 5
+
+
+def test_every_figure_on_an_empty_and_a_one_trial_study():
+    one = StudyView([FrozenTrial(0, 0, TrialState.COMPLETE, [1.0], {"x": 0.5}, {"x": UNIT})])
+    for study in (StudyView([]), one):
+        for name in vis.__all__:
+            if name.startswith("plot_") and name != "plot_pareto_front":
+                fig = getattr(vis, name)(study)
+                assert fig.layout.title.text, name

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from tunelab._validation import Interval, validate
 from tunelab.analysis._data import Table, Target, build_table
@@ -77,6 +77,14 @@ def _normalized(raw: dict[str, float]) -> dict[str, float]:
 
 def _ordered(shares: dict[str, float]) -> "OrderedDict[str, float]":
     return OrderedDict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@runtime_checkable
+class ImportanceEvaluator(Protocol):
+    """What ``get_param_importances`` needs of an evaluator (Optuna's method name and arguments)."""
+
+    def evaluate(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None
+                 ) -> "OrderedDict[str, float]": ...
 
 
 class BaseImportanceEvaluator:
@@ -480,7 +488,7 @@ def _evaluator(evaluator: Any) -> BaseImportanceEvaluator:
         if evaluator.lower() not in named:
             raise ValueError(f"evaluator must be one of {sorted(named)} or an evaluator object; got {evaluator!r}")
         return named[evaluator.lower()]()
-    if not hasattr(evaluator, "evaluate"):
+    if not isinstance(evaluator, ImportanceEvaluator):
         raise TypeError(f"evaluator must have an evaluate(study, params, target=...) method; got {evaluator!r}")
     return evaluator
 
