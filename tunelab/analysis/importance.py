@@ -150,6 +150,9 @@ def _kernel_matrix(n_bins: int, bandwidth: float):
     return k / k.sum(axis=0, keepdims=True)
 
 
+_DISCRETE_SMOOTHING = 1.0
+
+
 def _smoother(u, n_bins: int, discrete: int | None):
     """Raw cell counts of unit values u (NaN = absent, one more cell at the end) and the smoothing matrix.
 
@@ -164,6 +167,11 @@ def _smoother(u, n_bins: int, discrete: int | None):
     idx = np.minimum((x * cells).astype(int), cells - 1)
     counts = np.append(np.bincount(idx, minlength=cells).astype(float), float((~present).sum()))
     k = np.eye(cells + 1)
+    if discrete is not None and cells > 1 and x.size > 0:
+        # an Aitchison-Aitken kernel: each trial keeps 1 - lam on its value and spreads lam over the
+        # others, lam shrinking with the sample as a bandwidth does (n ** -1/5)
+        lam = (cells - 1) / cells * min(1.0, _DISCRETE_SMOOTHING * x.size ** -0.2)
+        k[:cells, :cells] = (1 - lam) * np.eye(cells) + lam / (cells - 1) * (1 - np.eye(cells))
     if discrete is None and x.size > 1:
         sd = float(x.std())
         q75, q25 = np.percentile(x, [75, 25])
