@@ -133,6 +133,13 @@ def build_objective(trainer_table: dict[str, Any], data_table: dict[str, Any], *
     ``base_dir``: where a relative ``path`` is looked up (default: the current directory).
     The objective's ``notes`` hold the data report and, with ``lr = "auto"``, the range test's reasons.
     """
+    from tunelab._extras import MissingExtra, require
+
+    try:  # fail before any trial rather than in every one
+        require("torch", "tunelab run with a [trainer] table", "torch", "PyTorch")
+        require("pandas", "tunelab run with a [trainer] table", "torch", "pandas")
+    except MissingExtra as exc:
+        raise ValueError(str(exc)) from None
     _check_keys(trainer_table, TRAINER_KEYS, "[trainer]")
     w = "[trainer]"
     metric = _get(trainer_table, "metric", str, w, TRAINER_KEYS)
