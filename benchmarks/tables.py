@@ -68,7 +68,11 @@ def run_tunelab(path: str, target: str, trials: int, epochs: int, seed: int, wor
         raise RuntimeError(f"tunelab tune failed on {path}:\n{proc.stdout}\n{proc.stderr}")
     with open(os.path.join(out_dir, "best_config.json"), encoding="utf-8") as fh:
         meta = json.load(fh)
-    return {"seconds": seconds, "evaluation": meta["evaluation"], "output": proc.stdout,
+    import re
+
+    search = re.search(r"^trials: .*\((\d+) s\)$", proc.stdout, re.M)
+    return {"seconds": seconds, "search_seconds": float(search.group(1)) if search else None,
+            "evaluation": meta["evaluation"], "output": proc.stdout,
             "params": meta["params"], "n_features": meta["architecture"].get("n_inputs")}
 
 
@@ -85,6 +89,7 @@ def run_optuna(path: str, target: str, trials: int, epochs: int, seed: int) -> d
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
     data = load_dataset(path, target, test_size=0.2, seed=seed)
+    loaded = time.perf_counter()
     objective = NNObjective(data, SpaceOptions(epochs=epochs), seed=seed, device="cpu")
 
     def optuna_objective(trial: Any) -> float:
@@ -96,8 +101,10 @@ def run_optuna(path: str, target: str, trials: int, epochs: int, seed: int) -> d
     study = optuna.create_study(direction=objective.direction, sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=optuna.pruners.SuccessiveHalvingPruner())
     study.optimize(optuna_objective, n_trials=trials)
+    searched = time.perf_counter()
     result = objective.retrain(study.best_params)
-    return {"seconds": time.perf_counter() - started, "validation": study.best_value,
+    return {"seconds": time.perf_counter() - started, "search_seconds": searched - loaded,
+            "validation": study.best_value,
             "test": score_on_test(result, data, objective.metric)}
 
 
@@ -130,13 +137,14 @@ def main() -> None:
                        "hgb_test": scores["HistGradientBoosting"],
                        "linear_test": [v for k, v in scores.items() if "regression" in k][0],
                        "constant_test": [v for k, v in scores.items() if k.startswith("constant")][0],
-                       "tunelab_seconds": tl["seconds"], "n_features": tl["n_features"],
+                       "tunelab_seconds": tl["seconds"], "tunelab_search_seconds": tl["search_seconds"],
+                       "n_features": tl["n_features"],
                        "validation_labelled": _validation_labelled(tl["output"])}
                 row["within_1pct_of_hgb"] = within(row["tunelab_test"], row["hgb_test"], ev["metric"])
                 if not args.no_optuna:
                     op = run_optuna(path, target, trials, args.epochs, args.seed)
                     row.update({"optuna_validation": op["validation"], "optuna_test": op["test"],
-                                "optuna_seconds": op["seconds"]})
+                                "optuna_seconds": op["seconds"], "optuna_search_seconds": op["search_seconds"]})
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 if args.out:
