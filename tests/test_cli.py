@@ -226,5 +226,5 @@ def test_show_marks_pruned_trials_and_how_far_they_got(tmp_path):
     start = next(i for i, line in enumerate(lines) if line.startswith("#"))
     assert lines[start].split() == ["#", "state", "value", "last", "step", "level"]
     rows = {line.split()[0]: line.split() for line in lines[start + 2:]}
-    assert rows["2"][1:4] == ["pruned", "0.01111", "1"]  # its last report, at step 1 (4 digits, as tune prints)
+    assert rows["2"][1:4] == ["pruned", "0.0111111", "1"]  # its last report, at step 1
     assert rows["3"][1:4] == ["complete", "0.9", "9"]
