@@ -28,8 +28,11 @@ from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 #: Figures the report draws, in order (Optuna's names without ``plot_``).
 DEFAULT_FIGURES: tuple[str, ...] = (
     "optimization_history", "param_importances", "parallel_coordinate", "slice", "intermediate_values",
-    "pruning_ledger", "terminator_improvement", "pareto_front",
+    "pruning_ledger", "pareto_front",
 )
+#: Drawn only when asked for (``figures=``): a regret estimate per point in time is seconds of fitting each.
+OPTIONAL_FIGURES: tuple[str, ...] = ("terminator_improvement", "edf", "timeline", "rank", "contour", "interactions",
+                                     "partial_dependence", "ablation_path", "noise")
 #: Figures that also get a static SVG (scatter and bar figures).
 SVG_FIGURES: tuple[str, ...] = ("optimization_history", "param_importances", "intermediate_values",
                                 "pruning_ledger", "terminator_improvement")

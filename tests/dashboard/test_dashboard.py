@@ -38,7 +38,7 @@ def _ref(store):
 def test_updates_carry_only_new_or_changed_trials(storage):
     ref = _ref(storage)
     first = D.updates(ref, None)
-    assert len(first["trials"]) == 30 and first["n_trials"] == 30
+    assert first["trials"] == [] and first["n_trials"] == 30  # the page starts from the history
     assert D.updates(ref, first["cursor"])["trials"] == []  # nothing happened: nothing travels
     study = tunelab.load_study(ref.study_name, storage, sampler="random")
     running = study.ask()
@@ -54,6 +54,21 @@ def test_updates_carry_only_new_or_changed_trials(storage):
     assert u3["trials"] == [[30, "complete", [0.25], u3["trials"][0][3], 0]]
     assert u3["counts"]["complete"] == sum(t.state == TrialState.COMPLETE for t in study.trials)
     assert D.updates(ref, u3["cursor"])["trials"] == []
+
+
+def test_a_trial_left_running_does_not_make_every_refresh_resend_the_rest(storage):
+    ref = _ref(storage)
+    study = tunelab.load_study(ref.study_name, storage, sampler="random")
+    stuck = study.ask()  # stays RUNNING, below every later trial
+    cursor = D.updates(ref, None)["cursor"]
+    study.optimize(_objective, n_trials=3, catch=(ValueError,))
+    u = D.updates(ref, cursor)
+    assert [r[0] for r in u["trials"]] == [31, 32, 33]
+    assert D.updates(ref, u["cursor"])["trials"] == []
+    study.tell(stuck, 9.0)
+    u2 = D.updates(ref, u["cursor"])
+    assert [(r[0], r[1]) for r in u2["trials"]] == [(30, "complete")]
+    assert D.decode_cursor(u2["cursor"]) == (34, {})
 
 
 def test_a_cursor_not_issued_here_is_refused(storage):
