@@ -206,3 +206,22 @@ def test_password_in_the_storage_url_never_appears(postgres_url):
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
         admin.dispose()
+
+
+def test_cli_binds_to_loopback_unless_told_and_masks_the_url(monkeypatch):
+    from click.testing import CliRunner
+
+    import tunelab.dashboard as dashboard
+    from tunelab.cli import main
+
+    calls = []
+    monkeypatch.setattr(dashboard, "run_dashboard", lambda storage, **kw: calls.append((storage, kw)))
+    result = CliRunner().invoke(main, ["dashboard", "--storage", "sqlite:///x.db"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1][1]["host"] == "127.0.0.1" and calls[-1][1]["port"] == 8080
+    assert "warning" not in result.output
+    url = "postgresql://me:hunter2@db/x"
+    result = CliRunner().invoke(main, ["dashboard", "--storage", url, "--host", "0.0.0.0"])
+    assert result.exit_code == 0
+    assert "other machines can read" in result.output and "hunter2" not in result.output
+    assert calls[-1][0] == url  # the real URL goes to the server; only the printed one is masked

@@ -55,9 +55,22 @@ def preload(app: Any) -> threading.Thread:
 
 
 def run_dashboard(storage: Any, host: str = "127.0.0.1", port: int = 8080, refresh_seconds: float = 2.0) -> None:
-    """Serve the dashboard until interrupted (Werkzeug's threaded server: fine for a few readers)."""
-    from werkzeug.serving import run_simple
+    """Serve the dashboard until interrupted.
+
+    Werkzeug's threaded server: enough for the few people who read one study's progress; the page
+    polls every ``refresh_seconds``, so the per-request log is kept quiet.
+    """
+    import logging
+
+    from werkzeug.serving import make_server
 
     app = create_app(storage, refresh_seconds=refresh_seconds)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, app, threaded=True)
     preload(app)
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
