@@ -104,7 +104,7 @@ def tune(data: str, target: str | None, metric: str | None, trials: int | None, 
     started = time.time()
     try:
         study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                       show_progress_bar=not no_progress)
+                       show_progress_bar=not no_progress, catch=(Exception,))
     except KeyboardInterrupt:
         click.echo("\ninterrupted: finished trials are kept; saving the best so far", err=True)
     _report(study, objective, out_dir or f"{study.study_name}-best", time.time() - started)
