@@ -39,7 +39,7 @@ class _Group(click.Group):
     """Turns the library's expected errors into one line instead of a traceback, and loads
     `tune` (which needs the torch extra) only when it is asked for."""
 
-    _lazy = {"tune": "tunelab.nn.cli:tune"}
+    _lazy = {"tune": "tunelab.nn.cli:tune", "predict": "tunelab.nn.cli:predict"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._lazy])
@@ -56,7 +56,7 @@ class _Group(click.Group):
             missing = str(exc)
 
             @click.command(name=name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                           help="Tune a neural network on a table (needs `pip install 'tunelab[torch]'`).")
+                           help="Needs PyTorch: pip install 'tunelab[torch]'.")
             def unavailable() -> None:
                 _fail(f"`tunelab {name}` needs PyTorch: pip install 'tunelab[torch]' ({missing})")
 
@@ -101,6 +101,8 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
     click.echo(f"study {_clean(repr(rs.name))} in {_url(rs.storage)} ({before} trials so far)")
     for note in getattr(rs.objective, "notes", []):  # what the built-in trainer found in the data, ranges chosen
         click.echo(note)
+    if getattr(rs.objective, "metric", None) and len(study.directions) == 1:
+        study.set_user_attr(METRIC_ATTR, rs.objective.metric)  # `ls` and `show` name the metric
     _optimize_and_exit(study, rs.objective, rs.storage, before, n_trials=rs.n_trials, timeout=rs.timeout,
                        n_jobs=rs.n_jobs, show_progress_bar=not no_progress)
 
@@ -142,7 +144,10 @@ def _optimize_and_exit(study: Any, objective: Any, storage: str, before: int, **
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: {len(study.trials) - before} new trials are kept in {_url(storage)}", err=True)
         sys.exit(130)
-    _print_summary(study, top=5)
+    if hasattr(objective, "finish"):  # the built-in trainer: test score, baselines, saved model
+        objective.finish(study, click.echo)
+    else:
+        _print_summary(study, top=5)
     new = [t for t in study.trials if t.number >= before]
     reason = fail_fast.verdict(study)
     if reason is not None:
@@ -235,6 +240,14 @@ def _format_value(value: Any) -> str:
     return _clean(value)
 
 
+METRIC_ATTR = "metric"  # study user attribute naming the metric a study was tuned on (set by tune and run)
+
+
+def _metric_value(attrs: dict[str, Any], value: float) -> str:
+    """'rmse = 2.922e+04' when the study names its metric, else 'value = ...' (4 significant digits, as tune)."""
+    return f"{attrs.get(METRIC_ATTR) or 'value'} = {value:.4g}"
+
+
 def _print_summary(study: Any, top: int, by: str = "value") -> None:
     from tunelab.trial import TrialState
 
@@ -253,7 +266,7 @@ def _print_summary(study: Any, top: int, by: str = "value") -> None:
         click.echo("no complete trial yet")
         return
     label = "best trial" if by == "value" else f"best trial by {by}:"
-    click.echo(f"{label} #{best.number}: value={_format_value(best.value)}")
+    click.echo(f"{label} #{best.number}: {_metric_value(study.user_attrs, best.value)}")
     for k, v in best.params.items():
         click.echo(f"  {_clean(k)} = {_format_value(v)}")
 
@@ -270,7 +283,12 @@ def list_studies(storage: str) -> None:
         return
     rows = [("name", "direction", "trials", "complete", "best")]
     for s in studies:
-        best = "-" if not s.best_values else ", ".join(_format_value(v) for v in s.best_values)
+        if not s.best_values:
+            best = "-"
+        elif len(s.best_values) == 1:
+            best = _metric_value(s.user_attrs or {}, s.best_values[0])
+        else:
+            best = ", ".join(f"{v:.4g}" for v in s.best_values)
         rows.append((s.name, ",".join(d.name.lower() for d in s.directions), str(s.n_trials), str(s.n_complete),
                      best))
     _print_table(rows)
@@ -305,22 +323,29 @@ def _open(name: str, storage: str) -> Any:
               show_default=True,
               help="Rank single-objective trials by their value, or noise-aware over the seeds of trials run "
                    "with repeats (conservative: a confidence bound on the bad side of the mean).")
+@click.option("--wide", is_flag=True, help="Every column at full precision (durations, user attributes); "
+                                           "by default the table fits 100 columns.")
 @click.option("--trial", "trial_number", type=int, default=None,
               help="Show one trial in full: params, values, attributes, and the traceback of a failed one.")
-def show(study_name: str, storage: str, top: int, by: str, trial_number: int | None) -> None:
-    """Show a study's best trial and a table of its trials (or one trial with --trial N)."""
+def show(study_name: str, storage: str, top: int, by: str, wide: bool, trial_number: int | None) -> None:
+    """Show a study's best trial and a table of its trials, the metric and the parameters that matter first
+    (or one trial with --trial N)."""
+    from tunelab import _show_table as st
     from tunelab.analysis.noise import REPEATS_KEY, rank, value_stats
+    from tunelab.report import metric_names
     from tunelab.trial import TrialState
 
     study = _open(study_name, storage)
     if trial_number is not None:
         _print_trial(study, trial_number)
         return
+    metrics = metric_names(study)
+    click.echo(_clean(f"study {study_name!r}: " + ", ".join(f"{d.name.lower()} {m}"
+                                                             for m, d in zip(metrics, study.directions))))
     _print_summary(study, top=5, by=by)
     trials = study.trials
     if not trials:
         return
-    names = sorted({k for t in trials for k in t.params})
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     others = [t for t in trials if t.state != TrialState.COMPLETE]
     if len(study.directions) == 1 and by != "value":
@@ -328,21 +353,27 @@ def show(study_name: str, storage: str, top: int, by: str, trial_number: int | N
     elif len(study.directions) == 1:
         complete.sort(key=lambda t: study.direction.sign() * t.values[0])
     shown = (complete + others)[:top]
-    curves = any(t.intermediate_values for t in shown)  # a "last step" column: how far each trial got
-    rows = [("#", "state", "value", *(["last step"] if curves else []), *names)]
-    for t in shown:
+
+    def values(t, digits: int) -> list[str]:
         if t.values is None:
-            value = "-"
-        elif REPEATS_KEY in t.user_attrs and len(t.values) == 1:
-            value = value_stats(t).text()  # mean ± spread over the seeds
-        else:
-            value = ",".join(_format_value(v) for v in t.values)
-        steps = [_format_value(t.last_step) if t.last_step is not None else "-"] if curves else []
-        rows.append((str(t.number), t.state.name.lower(), value, *steps,
-                     *(_format_value(t.params[n]) if n in t.params else "" for n in names)))
-    _print_table(rows)
+            return ["-"] * len(metrics)
+        if REPEATS_KEY in t.user_attrs and len(t.values) == 1:
+            return [value_stats(t).text()]  # mean ± spread over the seeds (4 digits: the spread is coarser)
+        return [f"{v:.{digits}g}" for v in t.values]
+
+    params = st.param_order(study, trials)
+    rows = [[_clean(c) for c in row] for row in st.show_rows(study, shown, metrics, params, values, wide)]
+    fixed = 2 + len(metrics)
+    rows, dropped = st.fit(rows, None if wide else st.NARROW_WIDTH, fixed)
+    right = {0, *range(2, fixed), *(i for i, c in enumerate(rows[0][fixed:fixed + 2], fixed) if c in ("last step", "seconds"))}
+    for line in st.render(rows, right):
+        click.echo(line)
     if len(trials) > top:
         click.echo(f"... {len(trials) - top} more (use --top)")
+    if dropped:
+        note = f"{len(dropped)} more columns (use --wide): " + ", ".join(dropped)
+        note = _clean(note)
+        click.echo(note if len(note) <= st.NARROW_WIDTH else note[: st.NARROW_WIDTH - 4] + " ...")
 
 
 TRACEBACK_ATTR = "traceback"
@@ -400,3 +431,42 @@ def upgrade_schema(storage: str) -> None:
     from tunelab.storage.sql_engine import upgrade_schema as upgrade
 
     click.echo(_clean(upgrade(storage)))
+
+
+@main.command()
+@click.argument("study_name")
+@_storage_option
+@click.option("-o", "--output", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@click.option("--compare", multiple=True, metavar="NAME", help="Another study to put side by side (repeatable).")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most trials in the report's table (best complete trials first).")
+def report(study_name: str, storage: str, output: str, compare: tuple[str, ...], max_rows: int) -> None:
+    """Write one self-contained HTML report (works offline; can be mailed)."""
+    try:
+        from tunelab.report import write_report
+    except ImportError as exc:
+        _fail(f"`tunelab report` needs plotly: pip install 'tunelab[viz]' ({exc})")
+    studies = [_open(name, storage) for name in (study_name, *compare)]
+    path = write_report(studies, output, max_table_rows=max_rows)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {sum(len(s.trials) for s in studies)} trials)")
+
+
+@main.command()
+@_storage_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but a loopback address lets other machines read the studies.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--refresh", default=2.0, show_default=True, type=click.FloatRange(min=0.2),
+              help="Seconds between the study page's refreshes.")
+def dashboard(storage: str, host: str, port: int, refresh: float) -> None:
+    """Serve a live, read-only dashboard of the studies in a storage."""
+    try:
+        from tunelab.dashboard import is_loopback, run_dashboard
+        import flask  # noqa: F401
+    except ImportError as exc:
+        _fail(f"`tunelab dashboard` needs Flask and plotly: pip install 'tunelab[dashboard]' ({exc})")
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}: other machines can read these studies", err=True)
+    click.echo(f"tunelab dashboard over {_url(storage)} at http://{host}:{port}/ (Ctrl+C stops it)")
+    run_dashboard(storage, host=host, port=port, refresh_seconds=refresh)
