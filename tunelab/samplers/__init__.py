@@ -24,7 +24,7 @@ SAMPLERS: dict[str, str] = {
 # Optuna's class names, taking Optuna's constructor arguments (tunelab's own samplers underneath),
 # loaded on first use: tunelab.samplers.TPESampler, ...CmaEsSampler, ...
 _OPTUNA_NAMES = ("TPESampler", "CmaEsSampler", "GPSampler", "NSGAIISampler", "QMCSampler", "GridSampler",
-                 "PartialFixedSampler", "BruteForceSampler")
+                 "PartialFixedSampler")
 
 __all__ = ["BaseSampler", "RandomSampler", "SamplingContext", "SearchExhausted", "SAMPLERS", "make_sampler",
            "load_sampler_class", *_OPTUNA_NAMES]
