@@ -8,14 +8,15 @@ process on the same trials.  Each timing includes reading the trials from the
 study, as a user's call does.
 
 Stability: the rank agreement (mean pairwise Spearman correlation of the
-importance vectors) over 10 seeds, two ways: (a) the same 1,000-trial study with
+importance vectors) over 10 seeds, two ways: (a) the same study (1,000 trials x 8
+parameters; ``--stability-trials``) with
 the evaluator's seed varied, (b) 10 studies sampled with different seeds; and the
 mean Kendall tau against the true order (the function is additive: the variance of
 each parameter's term is its true importance).
 
     nice -n 10 python benchmarks/analysis.py                   # full run (many minutes: Optuna's fANOVA)
     python benchmarks/analysis.py --quick                      # smoke run (small sizes)
-    python benchmarks/analysis.py --skip-optuna-fanova-above 100000   # no Optuna fANOVA at 10,000 x 32
+    python benchmarks/analysis.py --skip-optuna-fanova-above 40000 --stability-trials 300   # what fits an hour
 """
 
 from __future__ import annotations
@@ -282,6 +283,8 @@ def main() -> None:
     ap.add_argument("--skip-optuna-fanova-above", type=int, default=10**9,
                     help="leave Optuna's fANOVA out above this many trials x params (it is slow)")
     ap.add_argument("--skip-stability", action="store_true")
+    ap.add_argument("--stability-trials", type=int, default=1000,
+                    help="trials per study in the stability runs (Optuna's fANOVA takes ~45 CPU s at 1,000 x 8)")
     ap.add_argument("--out", default="benchmarks/results/analysis.json")
     args = ap.parse_args()
     if args.quick:
@@ -295,7 +298,7 @@ def main() -> None:
           f"optuna {optuna.__version__} scikit-learn {sklearn.__version__} numpy {np.__version__} "
           f"load {os.getloadavg()[0]:.1f}", flush=True)
     times = importance_times(args.sizes, args.dims, args.skip_optuna_fanova_above, args.repeats)
-    stab = [] if args.skip_stability else stability(1000 if not args.quick else 300, 8, args.seeds)
+    stab = [] if args.skip_stability else stability(args.stability_trials if not args.quick else 300, 8, args.seeds)
     extra = report_and_dashboard(args.quick)
     print(f"# load at the end {os.getloadavg()[0]:.1f}")
     print(markdown(times, stab, extra))
