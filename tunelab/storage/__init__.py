@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab.storage.base import (
+    STALE_ATTR,
     BaseStorage,
     DuplicatedStudyError,
     StorageError,
@@ -12,12 +13,15 @@ from tunelab.storage.base import (
     StudySummary,
     TrialFinishedError,
 )
+from tunelab.storage._retry import RetryFailedTrialCallback
 from tunelab.storage.memory import InMemoryStorage
 
 __all__ = [
+    "STALE_ATTR",
     "BaseStorage",
     "DuplicatedStudyError",
     "InMemoryStorage",
+    "RetryFailedTrialCallback",
     "StorageError",
     "StudyNotFoundError",
     "StudySummary",
