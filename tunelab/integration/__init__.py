@@ -1,0 +1,1 @@
+"""Adapters to other libraries (scikit-learn, Ray, ...); each module imports its library on use."""
