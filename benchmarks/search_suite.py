@@ -17,7 +17,7 @@ budget, computed exactly from 2,000 random draws):
   user would tune (a tree's criterion, kNN's weights, a linear model's
   solver) added so that the family is mixed.  Digits only with the models
   whose fit takes well under a second (dt, rf, svm, linear).
-  As in benchmarks/search_tasks.py, each problem is a surrogate: 128 Sobol
+  As in benchmarks/search_tasks.py, each problem is a surrogate: 64 Sobol
   configurations are cross-validated for real once (cached under
   results/cache/suite-*.json, with the surrogate's 5-fold CV R^2), and the
   average of a GP and extra trees fitted to them, clipped to the range of the
@@ -200,7 +200,7 @@ def ml_real_task(model: str, dataset: str) -> Task:
                 f"{model} on {dataset}, 3-fold CV, 1 - {'R^2' if regression else 'accuracy'}")
 
 
-ML_POINTS = 128
+ML_POINTS = 64
 DIGITS_MODELS = ["dt", "rf", "svm", "linear"]
 
 
@@ -252,7 +252,7 @@ def ml_task(name: str) -> Task:
     import search_tasks
 
     data = build_ml_cache(name)
-    X, y = np.array(data["unit"]), np.array(data["loss"])
+    X, y = np.array(data["unit"])[:ML_POINTS], np.array(data["loss"])[:ML_POINTS]  # a Sobol prefix is Sobol
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         models = [make(X.shape[1]).fit(X, y) for make in search_tasks._surrogate_models().values()]

@@ -3,12 +3,13 @@ a local process, a Dask or Ray task, or on another machine against a shared stor
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tunelab.samplers.base import SearchExhausted
 from tunelab.storage import TrialFinishedError
@@ -85,29 +86,65 @@ class StopRules:
 
 
 class Heartbeat:
-    """Records a heartbeat for the running trial every ``interval`` seconds, in a daemon thread."""
+    """Records heartbeats for the trial a worker is running, from one daemon thread per worker.
 
-    def __init__(self, storage: Any, trial_id: int, interval: float | None):
-        self._storage, self._trial_id, self._interval = storage, trial_id, interval
-        self._done = threading.Event()
+    Starting and joining a thread for every trial cost more than a fast trial itself
+    on a loaded machine, so one thread lives as long as the worker loop and is pointed
+    at each trial in turn (:meth:`running`): it records a beat as soon as a trial
+    starts (off the worker's path) and every ``interval`` seconds after.  A beat
+    that lands after the trial finished changes nothing (storages update RUNNING
+    trials only).  With ``interval`` None no thread is started.
+    """
+
+    def __init__(self, storage: Any, interval: float | None):
+        self._storage, self._interval = storage, interval
+        self._cond = threading.Condition()
+        self._trial_id: int | None = None
+        self._fresh = False
+        self._due = 0.0
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "Heartbeat":
         if self._interval:
-            self._storage.record_heartbeat(self._trial_id)
-            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread = threading.Thread(target=self._beat, daemon=True, name="tunelab-heartbeat")
             self._thread.start()
         return self
 
+    @contextlib.contextmanager
+    def running(self, trial_id: int) -> Iterator[None]:
+        """Beat for ``trial_id`` while the block runs."""
+        if self._thread is None:
+            yield
+            return
+        with self._cond:
+            self._trial_id, self._fresh = trial_id, True
+            self._cond.notify()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._trial_id, self._fresh = None, False
+
     def _beat(self) -> None:
-        while not self._done.wait(self._interval):
+        while True:
+            with self._cond:
+                while not self._closed and (self._trial_id is None
+                                            or (not self._fresh and time.monotonic() < self._due)):
+                    self._cond.wait(None if self._trial_id is None else max(0.0, self._due - time.monotonic()))
+                if self._closed:
+                    return
+                trial_id, self._fresh = self._trial_id, False
+                self._due = time.monotonic() + self._interval
             try:
-                self._storage.record_heartbeat(self._trial_id)
+                self._storage.record_heartbeat(trial_id)
             except Exception:  # a missed beat is not fatal; the next one may pass
                 log.debug("heartbeat failed", exc_info=True)
 
     def __exit__(self, *exc: Any) -> None:
-        self._done.set()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout=1)
 
@@ -119,12 +156,23 @@ def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | 
         return None
 
 
-def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]]) -> FrozenTrial | None:
-    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others propagate."""
+def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
+              heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
+    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others propagate.
+
+    ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
+    """
     trial = study.ask()
-    interval = getattr(study.storage, "heartbeat_interval", None)
+    if heartbeat is None:
+        with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as own:
+            return _run_asked(study, trial, objective, catch, own)
+    return _run_asked(study, trial, objective, catch, heartbeat)
+
+
+def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
+               catch: Sequence[type[BaseException]], heartbeat: Heartbeat) -> FrozenTrial | None:
     try:
-        with Heartbeat(study.storage, trial._trial_id, interval):
+        with heartbeat.running(trial._trial_id):
             value = objective(trial)
     except TrialPruned:
         return _tell_quietly(study, trial, state=TrialState.PRUNED)
@@ -148,6 +196,13 @@ def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRu
                 catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
                 on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
     """Run trials until a stop rule holds or the sampler is exhausted; returns how many it ran."""
+    with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as heartbeat:
+        return _loop(study, objective, rules, catch, callbacks, on_trial, heartbeat)
+
+
+def _loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
+          catch: Sequence[type[BaseException]], callbacks: Sequence[Callable],
+          on_trial: Callable[[FrozenTrial], None] | None, heartbeat: Heartbeat) -> int:
     ran = 0
     last_sweep = 0.0
     grace = getattr(study.storage, "stale_after", None)
@@ -158,7 +213,7 @@ def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRu
         if not rules.budget.take():
             break
         try:
-            frozen = run_trial(study, objective, catch)
+            frozen = run_trial(study, objective, catch, heartbeat)
         except SearchExhausted:
             break
         ran += 1
