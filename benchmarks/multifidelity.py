@@ -270,7 +270,8 @@ CHECKPOINT_SHARES = (1 / 32, 1 / 16, 1 / 8, 1 / 5, 1 / 4, 1 / 2, 1)
 
 
 def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, first_seed: int = 0,
-             workers: int = 1) -> dict[str, dict]:
+             workers: int = 1, partial: Path | None = None) -> dict[str, dict]:
+    """Every method's repetitions on one table; with ``partial``, each finished method is written there at once."""
     checkpoints = [budget_units * f for f in CHECKPOINT_SHARES]
     seeds = list(range(first_seed, first_seed + reps))
     out = {}
@@ -291,6 +292,8 @@ def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, f
                      "regret_se": (r.std(0, ddof=1) / math.sqrt(reps)).tolist(),
                      "reach_median": float(np.median(reach)), "reach_share": float(np.mean(np.isfinite(reach))),
                      "trials_mean": float(np.mean(trials)), "seconds": time.time() - t0}
+        if partial is not None:
+            partial.write_text(json.dumps({table.name: out}, indent=1))
         print(f"  {table.name:10s} {name:34s} regret@B {r[:, -1].mean() * 100:5.2f} %  "
               f"reach {np.median(reach):6.1f}  ({time.time() - t0:.0f} s)", flush=True)
     if pool:
@@ -400,7 +403,8 @@ def main() -> None:
         table = Table.load(name.strip())
         print(f"{name}: {table.val.shape[0]} configurations, best mean test accuracy "
               f"{table.true_score.max():.4f}, full training = {table.full_cost:.3f} CPU s", flush=True)
-        results[name] = evaluate(table, methods, args.reps, args.budget, args.first_seed, args.workers)
+        partial = Path(f"{args.out}.{name.strip()}.partial") if args.out else None
+        results[name] = evaluate(table, methods, args.reps, args.budget, args.first_seed, args.workers, partial)
     print(markdown(results, args.budget))
     print("\n" + environment())
     if args.out:

@@ -127,3 +127,10 @@ def test_adaptive_sampler_records_the_measurement_and_can_be_switched_off():
 def test_bad_trust_arguments_name_the_field(kwargs, field, error):
     with pytest.raises(error, match=field):
         FidelitySampler(**kwargs)
+
+
+def test_final_values_without_curves_are_modelled_as_they_are():
+    trials = [FrozenTrial(number=i, trial_id=i, state=TrialState.COMPLETE, values=[float(i)], params={"x": i / 20},
+                          distributions={"x": X}) for i in range(12)]
+    levels = _proposal_levels(trials, n=10)
+    assert all(level == math.inf for level in levels)  # no early level to doubt: the model always

@@ -259,7 +259,7 @@ class FidelitySampler(BaseSampler):
             if self.adaptive:
                 trials = context.trials
                 level, view = level_view(trials, self._needed(trials), self._min_level(trials))
-                if level is not None:
+                if level is not None and level != FINAL:  # FINAL: final values without curves, nothing early to doubt
                     self.last_trust = curve_trust(trials, level, *self.trust_range)
                     share += (1.0 - share) * (1.0 - self.last_trust.trust)
             if share > 0 and self._rng.random() < share:
