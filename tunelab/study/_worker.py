@@ -8,12 +8,13 @@ import copy
 import logging
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tunelab.samplers.base import SearchExhausted
 from tunelab.storage import TrialFinishedError
-from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState
+from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState, check_values
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -149,6 +150,11 @@ class Heartbeat:
             self._thread.join(timeout=1)
 
 
+TRACEBACK_ATTR = "traceback"
+"""System attr of a failed trial: the formatted traceback of the objective's exception."""
+_MAX_TRACEBACK = 20_000  # characters kept (the end, where the error is)
+
+
 def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | None:
     try:
         return study.tell(trial, **kwargs)
@@ -156,17 +162,33 @@ def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | 
         return None
 
 
-def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
-              heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
-    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others propagate.
+def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        study.storage.set_trial_system_attr(trial._trial_id, TRACEBACK_ATTR, text[-_MAX_TRACEBACK:])
+    except TrialFinishedError:  # swept meanwhile: the fail reason still says what happened
+        pass
 
+
+def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
+              current: Any = None, heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
+    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others fail it and propagate.
+
+    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a shared
+    value, for a parent watching worker processes) holds the running trial's id, -1 between trials.
     ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
     """
     trial = study.ask()
-    if heartbeat is None:
-        with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as own:
-            return _run_asked(study, trial, objective, catch, own)
-    return _run_asked(study, trial, objective, catch, heartbeat)
+    if current is not None:
+        current.value = trial._trial_id
+    try:
+        if heartbeat is None:
+            with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as own:
+                return _run_asked(study, trial, objective, catch, own)
+        return _run_asked(study, trial, objective, catch, heartbeat)
+    finally:
+        if current is not None:
+            current.value = -1
 
 
 def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
@@ -181,12 +203,17 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
         raise
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
+        _keep_traceback(study, trial, exc)
         _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
         if isinstance(exc, tuple(catch)):
             log.warning("trial %d failed: %s", trial.number, reason)
             return study.storage.get_trial(trial._trial_id)
         raise
-    frozen = _tell_quietly(study, trial, values=value)
+    checked, reason = check_values(value, len(study.directions))
+    if reason is not None:  # the trial fails with the reason (tell would refuse a wrong count outright)
+        frozen = _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
+    else:
+        frozen = _tell_quietly(study, trial, values=checked)
     if frozen is not None and frozen.state == TrialState.FAIL:
         log.warning("trial %d failed: %s", trial.number, frozen.system_attrs.get("fail_reason"))
     return frozen
@@ -194,15 +221,15 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
 
 def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
                 catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
-                on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
+                on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
     """Run trials until a stop rule holds or the sampler is exhausted; returns how many it ran."""
     with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as heartbeat:
-        return _loop(study, objective, rules, catch, callbacks, on_trial, heartbeat)
+        return _loop(study, objective, rules, catch, callbacks, on_trial, current, heartbeat)
 
 
 def _loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
           catch: Sequence[type[BaseException]], callbacks: Sequence[Callable],
-          on_trial: Callable[[FrozenTrial], None] | None, heartbeat: Heartbeat) -> int:
+          on_trial: Callable[[FrozenTrial], None] | None, current: Any, heartbeat: Heartbeat) -> int:
     ran = 0
     last_sweep = 0.0
     grace = getattr(study.storage, "stale_after", None)
@@ -213,7 +240,7 @@ def _loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
         if not rules.budget.take():
             break
         try:
-            frozen = run_trial(study, objective, catch, heartbeat)
+            frozen = run_trial(study, objective, catch, current, heartbeat)
         except SearchExhausted:
             break
         ran += 1
