@@ -171,3 +171,17 @@ def test_bad_baselines_and_test_size(mixed_csv):
     assert result.exit_code == 2 and "expected a comma-separated list from constant, linear, hgb" in result.output
     result = CliRunner().invoke(main, ["tune", str(mixed_csv), "--target", "label", "--test-size", "0.7"])
     assert result.exit_code == 2 and "--test-size" in result.output
+
+
+def test_a_small_table_with_a_rare_class_says_why_it_has_no_cv_score(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
+                          "y": ["x"] * 30 + ["z"] * 24 + ["rare"] * 6})
+    frame.to_csv(tmp_path / "rare.csv", index=False)
+    result = CliRunner().invoke(main, ["tune", str(tmp_path / "rare.csv"), "--target", "y", "--trials", "1",
+                                       "--epochs", "1", "--storage", "memory", "--out", str(tmp_path / "m"),
+                                       "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert ("on validation rows (no cross-validation: a class has fewer than 10 rows, too few for 5 stratified "
+            "folds with a validation split in each: this is the figure tuning chose on, not a test score)") \
+        in result.output

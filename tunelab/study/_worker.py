@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tunelab.samplers.base import SearchExhausted
-from tunelab.storage import TrialFinishedError
+from tunelab.storage import RetryFailedTrialCallback, TrialFinishedError
 from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState, check_values
 
 if TYPE_CHECKING:
@@ -219,6 +219,16 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
     return frozen
 
 
+def retry_failed(study: "Study", trial_ids: Sequence[int], callbacks: Sequence[Callable]) -> None:
+    """Give trials failed outside any worker's own loop (stale sweeps, dead workers, timeouts) to the retry
+    callbacks among ``callbacks``; other callbacks see only the trials their worker ran."""
+    retries = [c for c in callbacks if isinstance(c, RetryFailedTrialCallback)]
+    for trial_id in trial_ids if retries else ():
+        frozen = study.storage.get_trial(trial_id)
+        for callback in retries:
+            callback(study, frozen)
+
+
 def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
                 catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
                 on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
@@ -235,8 +245,9 @@ def _loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
     grace = getattr(study.storage, "stale_after", None)
     while not rules.should_stop() and not study._stop.is_set():
         if grace and time.time() - last_sweep > grace / 2:
-            study.storage.fail_stale_trials(study.study_id, grace)
+            swept = study.storage.fail_stale_trials(study.study_id, grace)
             last_sweep = time.time()
+            retry_failed(study, swept, callbacks)
         if not rules.budget.take():
             break
         try:
