@@ -49,7 +49,31 @@ class StudySummary:
 
 
 class BaseStorage(abc.ABC):
-    """Abstract storage; see storage/memory.py for the reference behaviour."""
+    """Abstract storage; see storage/memory.py for the reference behaviour.
+
+    Besides the data methods it declares all that running trials needs: whether other
+    processes can reach the same data (``shareable``; such a storage opens again with
+    :meth:`reopen` and pickles as its settings, so an executor's tasks open their own
+    connections), the heartbeat settings workers follow, and :meth:`close`.
+    """
+
+    #: seconds between the heartbeats a worker records for its running trial (None: none)
+    heartbeat_interval: float | None = None
+    #: seconds without a heartbeat after which workers fail a RUNNING trial as lost (None: never)
+    stale_after: float | None = None
+
+    @property
+    def shareable(self) -> bool:
+        """Whether other processes or machines can open this data (then workers may be processes)."""
+        return False
+
+    def reopen(self) -> "BaseStorage":
+        """The same data with this storage's settings and connections of its own, for a worker process."""
+        raise ValueError(f"{type(self).__name__} lives in one process and cannot be reopened in another "
+                         "(use a database storage such as 'sqlite:///tunelab.db')")
+
+    def close(self) -> None:
+        """Release connections (before worker processes fork, or when done); a later call reconnects."""
 
     # ------------------------------------------------------------------ studies
     @abc.abstractmethod
@@ -133,19 +157,3 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL."""
-
-    def reopen(self) -> "BaseStorage":
-        """The same data with this storage's settings and connections of its own, for a worker process.
-
-        The default opens ``self.url`` again; storages with settings beyond the URL override it.
-        """
-        url = getattr(self, "url", None)
-        if url is None:
-            raise ValueError(f"{type(self).__name__} has no URL: it lives in one process and cannot be reopened "
-                             "in another (use a database storage such as 'sqlite:///tunelab.db')")
-        from tunelab.storage import get_storage
-
-        return get_storage(url)
-
-    def close(self) -> None:
-        """Release connections (no-op for the in-memory storage)."""

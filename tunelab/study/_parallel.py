@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 import pickle
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
-from tunelab.study._worker import StopRules, StudyRecipe, TrialBudget, worker_study, worker_loop
+from tunelab.study._worker import WorkerRecipe, run_worker
 from tunelab.trial import TrialState
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
 
 
-def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
-                catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any) -> None:
+def run_threads(study: "Study", recipe: WorkerRecipe, n_jobs: int, progress: Any) -> None:
     """n_jobs daemon threads over one storage; Ctrl-C fails the running trials and returns at once."""
-    rules = StopRules(TrialBudget(n_trials), deadline, stop_event=study._stop)
     errors: list[BaseException] = []
     lock = threading.Lock()
 
     def run(index: int) -> None:
         try:
-            worker_loop(worker_study(StudyRecipe.of(study), index), objective, rules, catch, callbacks,
-                        on_trial=lambda t: _locked(lock, progress.update, t))
+            run_worker(recipe, index, on_trial=lambda t: _locked(lock, progress.update, t))
         except BaseException as exc:  # surfaced in the caller's thread below
             errors.append(exc)
-            study.stop()
+            recipe.stop.set()
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True, name=f"tunelab-worker-{i}") for i in range(n_jobs)]
     for t in threads:
@@ -40,7 +38,7 @@ def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int 
             while t.is_alive():
                 t.join(timeout=0.2)
     except KeyboardInterrupt:
-        study.stop()
+        recipe.stop.set()
         _fail_running(study, "interrupted (KeyboardInterrupt)")
         raise
     if errors:
@@ -76,16 +74,15 @@ class _SharedBudget:
             return True
 
 
-def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: StopRules,
-                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any) -> None:
+def _process_main(recipe: WorkerRecipe, index: int, errors: Any) -> None:
     try:
-        storage = recipe.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
-        worker_loop(worker_study(recipe, index, storage), objective, rules, catch, callbacks)
+        # same settings, a fresh connection pool: never share one across fork
+        run_worker(recipe, index, reopen=True)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
         errors.put(f"{type(exc).__name__}: {exc}")
-        rules.extra_stop.set()
+        recipe.stop.set()
         sys.exit(1)
 
 
@@ -122,10 +119,10 @@ def _start_rule() -> tuple[str, str]:
     return "fork", "Linux forks"
 
 
-def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequence[Callable], method: str,
-                     why: str) -> None:
-    for name, obj in (("objective", objective), ("constraints", recipe.constraints), ("sampler", recipe.sampler),
-                      ("pruner", recipe.pruner), ("storage", recipe.storage), ("callbacks", list(callbacks))):
+def _check_picklable(recipe: WorkerRecipe, method: str, why: str) -> None:
+    for name, obj in (("objective", recipe.objective), ("constraints", recipe.study.constraints),
+                      ("sampler", recipe.study.sampler), ("pruner", recipe.study.pruner),
+                      ("storage", recipe.study.storage), ("callbacks", list(recipe.callbacks))):
         try:
             pickle.dumps(obj)
         except Exception as exc:
@@ -135,36 +132,29 @@ def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequen
                              f"failed: {exc}") from exc
 
 
-def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
-                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any) -> None:
+def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: int | None, progress: Any) -> None:
     """n_jobs processes, each with its own connection to the study's database.
 
     On Linux the processes are forked, so the objective need not be picklable;
     where they are spawned (see :func:`start_method`) it must be.
     """
     method, why = _start_rule()
-    recipe = StudyRecipe.of(study)
     if method != "fork":
-        _check_picklable(objective, recipe, callbacks, method, why)
+        _check_picklable(recipe, method, why)
     ctx = mp.get_context(method)
-    stop = ctx.Event()
     errors = ctx.Queue()
-    rules = StopRules(_SharedBudget(ctx, n_trials), deadline, extra_stop=stop)
-    dispose = getattr(study.storage, "dispose", None)
-    if dispose is not None:
-        dispose()  # children must not inherit open connections
-    procs = [ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors),
+    recipe = dataclasses.replace(recipe, budget=_SharedBudget(ctx, n_trials))
+    study.storage.close()  # children must not inherit open connections
+    procs = [ctx.Process(target=_process_main, args=(recipe, i, errors),
                          name=f"tunelab-worker-{i}") for i in range(n_jobs)]
     for p in procs:
         p.start()
     try:
         while any(p.is_alive() for p in procs):
-            if study._stop.is_set():
-                stop.set()
             progress.poll()
             time.sleep(0.2)
     except KeyboardInterrupt:
-        stop.set()
+        recipe.stop.set()
         for p in procs:
             p.join(timeout=10)
             if p.is_alive():

@@ -43,7 +43,7 @@ class Study:
         self.constraints = constraints
         self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
 
@@ -242,13 +242,14 @@ class Study:
 
         n_jobs > 1 runs workers in local processes when the storage is a database
         (threads for the in-memory storage); ``executor`` takes any
-        concurrent.futures-style executor (Dask, Ray) instead.
+        concurrent.futures-style executor (Dask, Ray) instead.  Every worker follows
+        the same recipe: callbacks run in the worker that ran the trial, and a
+        callback's ``study.stop()`` stops all of them.
         """
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
                                          "n_jobs": n_jobs}, "Study.optimize")
         from tunelab.study._optimize import run_optimize
 
-        self._stop.clear()
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
                      catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
                      callbacks=list(callbacks or []), show_progress_bar=show_progress_bar, executor=executor)
