@@ -260,10 +260,13 @@ class Study:
 
     # ------------------------------------------------------------------ export
     def trials_dataframe(self, multi_index: bool = False) -> "pandas.DataFrame":
-        """One row per trial: number, value(s), state, times, params_*, user_attrs_*."""
+        """One row per trial: number, value(s), state, times, params_*, user_attrs_*.
+
+        ``multi_index=True``: two-level columns such as ("params", "lr"), as in Optuna.
+        """
         from tunelab.analysis.frame import trials_dataframe
 
-        return trials_dataframe(self.get_trials(), self.directions)
+        return trials_dataframe(self.get_trials(), self.directions, multi_index=multi_index)
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, directions={[d.name.lower() for d in self.directions]})"
