@@ -39,7 +39,7 @@ class _Group(click.Group):
     """Turns the library's expected errors into one line instead of a traceback, and loads
     `tune` (which needs the torch extra) only when it is asked for."""
 
-    _lazy = {"tune": "tunelab.nn.cli:tune"}
+    _lazy = {"tune": "tunelab.nn.cli:tune", "predict": "tunelab.nn.cli:predict"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._lazy])
@@ -56,7 +56,7 @@ class _Group(click.Group):
             missing = str(exc)
 
             @click.command(name=name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                           help="Tune a neural network on a table (needs `pip install 'tunelab[torch]'`).")
+                           help="Needs PyTorch: pip install 'tunelab[torch]'.")
             def unavailable() -> None:
                 _fail(f"`tunelab {name}` needs PyTorch: pip install 'tunelab[torch]' ({missing})")
 
@@ -101,6 +101,8 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
     click.echo(f"study {_clean(repr(rs.name))} in {_url(rs.storage)} ({before} trials so far)")
     for note in getattr(rs.objective, "notes", []):  # what the built-in trainer found in the data, ranges chosen
         click.echo(note)
+    if getattr(rs.objective, "metric", None) and len(study.directions) == 1:
+        study.set_user_attr(METRIC_ATTR, rs.objective.metric)  # `ls` and `show` name the metric
     _optimize_and_exit(study, rs.objective, rs.storage, before, n_trials=rs.n_trials, timeout=rs.timeout,
                        n_jobs=rs.n_jobs, show_progress_bar=not no_progress)
 
@@ -142,7 +144,10 @@ def _optimize_and_exit(study: Any, objective: Any, storage: str, before: int, **
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: {len(study.trials) - before} new trials are kept in {_url(storage)}", err=True)
         sys.exit(130)
-    _print_summary(study, top=5)
+    if hasattr(objective, "finish"):  # the built-in trainer: test score, baselines, saved model
+        objective.finish(study, click.echo)
+    else:
+        _print_summary(study, top=5)
     new = [t for t in study.trials if t.number >= before]
     reason = fail_fast.verdict(study)
     if reason is not None:
@@ -235,6 +240,14 @@ def _format_value(value: Any) -> str:
     return _clean(value)
 
 
+METRIC_ATTR = "metric"  # study user attribute naming the metric a study was tuned on (set by tune and run)
+
+
+def _metric_value(attrs: dict[str, Any], value: float) -> str:
+    """'rmse = 2.922e+04' when the study names its metric, else 'value = ...' (4 significant digits, as tune)."""
+    return f"{attrs.get(METRIC_ATTR) or 'value'} = {value:.4g}"
+
+
 def _print_summary(study: Any, top: int, by: str = "value") -> None:
     from tunelab.trial import TrialState
 
@@ -253,7 +266,7 @@ def _print_summary(study: Any, top: int, by: str = "value") -> None:
         click.echo("no complete trial yet")
         return
     label = "best trial" if by == "value" else f"best trial by {by}:"
-    click.echo(f"{label} #{best.number}: value={_format_value(best.value)}")
+    click.echo(f"{label} #{best.number}: {_metric_value(study.user_attrs, best.value)}")
     for k, v in best.params.items():
         click.echo(f"  {_clean(k)} = {_format_value(v)}")
 
@@ -270,7 +283,12 @@ def list_studies(storage: str) -> None:
         return
     rows = [("name", "direction", "trials", "complete", "best")]
     for s in studies:
-        best = "-" if not s.best_values else ", ".join(_format_value(v) for v in s.best_values)
+        if not s.best_values:
+            best = "-"
+        elif len(s.best_values) == 1:
+            best = _metric_value(s.user_attrs or {}, s.best_values[0])
+        else:
+            best = ", ".join(f"{v:.4g}" for v in s.best_values)
         rows.append((s.name, ",".join(d.name.lower() for d in s.directions), str(s.n_trials), str(s.n_complete),
                      best))
     _print_table(rows)
