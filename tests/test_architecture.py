@@ -186,9 +186,11 @@ def test_no_cycle_between_the_tables_entries():
     units: dict[str, set[str]] = {}
     for module, targets in import_graph().items():
         unit = unit_of(module, table)
-        units.setdefault(unit, set()).update(unit_of(t, table) for t in targets)
+        if unit is not None:  # a module no row places fails the layer test instead
+            units.setdefault(unit, set()).update(unit_of(t, table) for t in targets)
     for unit, targets in units.items():
         targets.discard(unit)
+        targets.discard(None)
     for source, target in KNOWN_ENTRY_EDGES:
         assert target in units.get(source, ()), f"{source} -> {target} is gone: remove it from KNOWN_ENTRY_EDGES"
         units[source].discard(target)
