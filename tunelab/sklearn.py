@@ -161,7 +161,7 @@ class SearchCV(BaseEstimator):
         objective = _CVObjective(self.estimator, space, splits, scorer, X, y, fit_params, resource_plan)
         n_trials = None if self.n_trials is None else int(self.n_trials)
         self.study_.optimize(objective, n_trials=n_trials, timeout=self.timeout, n_jobs=self.n_jobs,
-                             show_progress_bar=bool(self.verbose))
+                             show_progress_bar=bool(self.verbose), catch=(Exception,))  # failures -> error_score
         trials = self.study_.trials  # read once: with a database storage each read is a query
         if not any(t.state == TrialState.COMPLETE for t in trials):
             reasons = {t.system_attrs.get("fail_reason") for t in trials} - {None}

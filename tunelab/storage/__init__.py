@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab.storage.base import (
+    STALE_ATTR,
     BaseStorage,
     DuplicatedStudyError,
     StorageError,
@@ -13,12 +14,15 @@ from tunelab.storage.base import (
     TrialFinishedError,
     mask_url,
 )
+from tunelab.storage._retry import RetryFailedTrialCallback
 from tunelab.storage.memory import InMemoryStorage
 
 __all__ = [
+    "STALE_ATTR",
     "BaseStorage",
     "DuplicatedStudyError",
     "InMemoryStorage",
+    "RetryFailedTrialCallback",
     "StorageError",
     "StudyNotFoundError",
     "StudySummary",

@@ -31,6 +31,10 @@ def mask_url(url: Any) -> str:
         return text if "@" not in text else "<unparsable URL>"  # a password needs user:password@
 
 
+STALE_ATTR = "stale"
+"""System attr that ``fail_stale_trials`` sets (True) on each trial it fails."""
+
+
 class StorageError(RuntimeError):
     """The storage could not do what was asked (bad URL, schema mismatch, lost connection...)."""
 
@@ -170,4 +174,8 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
-        """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL."""
+        """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL.
+
+        Each gets the system attrs ``fail_reason`` ("no heartbeat for N s (worker lost)") and
+        :data:`STALE_ATTR` (True), so that a result arriving later can still be kept (Study.tell).
+        """

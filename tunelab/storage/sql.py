@@ -27,6 +27,7 @@ from tunelab.storage import sql_engine
 from tunelab.storage import sql_queries as Q
 from tunelab.storage import sql_schema as S
 from tunelab.storage.base import (
+    STALE_ATTR,
     BaseStorage,
     DuplicatedStudyError,
     StudyNotFoundError,
@@ -426,6 +427,12 @@ class SQLStorage(BaseStorage):
         args = {"p_trial_id": trial_id, "p_time": time.time()}
         self._write(lambda c: c.execute(Q.heartbeat, args))
 
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        """The last heartbeat (``time.time()``) of each RUNNING trial that has one, by trial id."""
+        query = sa.select(Q.T.trial_id, Q.T.heartbeat).where(Q.T.study_id == study_id, Q.T.state == Q.RUNNING,
+                                                             Q.T.heartbeat.is_not(None))
+        return {int(tid): float(beat) for tid, beat in self._read(lambda c: c.execute(query).all())}
+
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         now = time.time()
         cutoff = now - grace_seconds
@@ -438,11 +445,13 @@ class SQLStorage(BaseStorage):
             args = {"p_trial_id": trial_id, "p_cutoff": cutoff, "p_now": datetime.now()}
             reason = {"trial_id": trial_id, "is_system": True, "attr_key": "fail_reason",
                       "value_json": dumps(f"no heartbeat for {now - beat:.0f} s (worker lost)", "fail_reason")}
+            marker = {"trial_id": trial_id, "is_system": True, "attr_key": STALE_ATTR, "value_json": "true"}
 
             def txn(conn: sa.engine.Connection) -> bool:
                 if conn.execute(Q.fail_stale, args).rowcount != 1:
                     return False  # finished or beat meanwhile, or another sweeper failed it
                 conn.execute(self._upserts["trial_attr"], reason)
+                conn.execute(self._upserts["trial_attr"], marker)
                 return True
             if self._write(txn):
                 failed.append(int(trial_id))

@@ -19,13 +19,20 @@ if TYPE_CHECKING:
 
 def run_optimize(study: "Study", objective: Callable, n_trials: int | None, timeout: float | None, n_jobs: int,
                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], show_progress_bar: bool,
-                 executor: Any = None) -> None:
+                 executor: Any = None, trial_timeout: float | None = None) -> None:
     from tunelab.study import _parallel
     from tunelab.study._progress import Progress
 
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
-    processes = executor is None and n_jobs > 1 and study.storage.shareable
+    if trial_timeout is not None and (executor is not None or not study.storage.shareable):
+        raise ValueError(
+            "optimize(trial_timeout=...) ends a hung trial by ending its worker process, so the trials must run "
+            "in local worker processes: use a database storage (e.g. storage='sqlite:///tunelab.db'; any n_jobs, "
+            "1 included, then runs processes) and no executor. In this process a running objective cannot be "
+            "stopped from outside: give it its own time limit instead (check the time in its loop and raise "
+            "tunelab.TrialPruned, or run the slow call in a subprocess with a timeout)")
+    processes = executor is None and study.storage.shareable and (n_jobs > 1 or trial_timeout is not None)
     # workers in other processes share the stop through the storage; threads share the event
     study._stop = StopSignal(study.storage, study.study_id, shared=executor is not None or processes)
     recipe = WorkerRecipe(StudyRecipe.of(study), objective, tuple(catch), list(callbacks), study._stop,
@@ -35,9 +42,9 @@ def run_optimize(study: "Study", objective: Callable, n_trials: int | None, time
             from tunelab.study._executor import run_on_executor
 
             run_on_executor(recipe, executor, n_jobs, n_trials, progress)
+        elif processes:
+            _parallel.run_processes(study, recipe, n_jobs, n_trials, progress, trial_timeout=trial_timeout)
         elif n_jobs == 1:
             run_worker(recipe, 0, study=study, on_trial=progress.update)
-        elif processes:
-            _parallel.run_processes(study, recipe, n_jobs, n_trials, progress)
         else:
             _parallel.run_threads(study, recipe, n_jobs, progress)

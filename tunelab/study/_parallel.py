@@ -9,9 +9,10 @@ import pickle
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from tunelab.study._worker import WorkerRecipe, run_worker
+from tunelab.storage import TrialFinishedError
+from tunelab.study._worker import WorkerRecipe, retry_failed, run_worker
 from tunelab.trial import TrialState
 
 if TYPE_CHECKING:
@@ -74,10 +75,51 @@ class _SharedBudget:
             return True
 
 
-def _process_main(recipe: WorkerRecipe, index: int, errors: Any) -> None:
+def _fail_trials_of_dead(study: "Study", procs: list, running: list, buried: set[int],
+                         callbacks: Sequence[Callable] = ()) -> None:
+    """A worker process that died (killed, segfault) leaves its trial RUNNING: fail it now, with the cause."""
+    for i, p in enumerate(procs):
+        if p.pid in buried or p.is_alive() or p.exitcode in (None, 0):
+            continue
+        buried.add(p.pid)
+        trial_id = running[i].value
+        if trial_id < 0:
+            continue
+        cause = f"signal {-p.exitcode}" if p.exitcode < 0 else f"exit code {p.exitcode}"
+        if _fail(study, trial_id, f"worker process {p.name} died ({cause})"):
+            retry_failed(study, [trial_id], callbacks)
+
+
+def _fail(study: "Study", trial_id: int, reason: str, **attrs: Any) -> bool:
+    """Fail a trial some worker left RUNNING; False if it finished meanwhile."""
+    try:
+        for key, value in {"fail_reason": reason, **attrs}.items():
+            study.storage.set_trial_system_attr(trial_id, key, value)
+        study.storage.finish_trial(trial_id, TrialState.FAIL)
+        return True
+    except TrialFinishedError:  # it got to tell, or a sweep was first
+        return False
+
+
+class _Watch:
+    """When each worker's current trial started, as seen by the parent (for ``trial_timeout``)."""
+
+    def __init__(self, n: int):
+        self.seen: list[tuple[int, float]] = [(-1, 0.0)] * n
+
+    def overdue(self, i: int, trial_id: int, limit: float) -> bool:
+        if trial_id < 0:
+            self.seen[i] = (-1, 0.0)
+            return False
+        if self.seen[i][0] != trial_id:
+            self.seen[i] = (trial_id, time.monotonic())
+        return time.monotonic() - self.seen[i][1] > limit
+
+
+def _process_main(recipe: WorkerRecipe, index: int, errors: Any, current: Any = None) -> None:
     try:
         # same settings, a fresh connection pool: never share one across fork
-        run_worker(recipe, index, reopen=True)
+        run_worker(recipe, index, reopen=True, current=current)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
@@ -132,11 +174,14 @@ def _check_picklable(recipe: WorkerRecipe, method: str, why: str) -> None:
                              f"failed: {exc}") from exc
 
 
-def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: int | None, progress: Any) -> None:
+def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: int | None, progress: Any,
+                  trial_timeout: float | None = None) -> None:
     """n_jobs processes, each with its own connection to the study's database.
 
     On Linux the processes are forked, so the objective need not be picklable;
-    where they are spawned (see :func:`start_method`) it must be.
+    where they are spawned (see :func:`start_method`) it must be.  A trial running longer than
+    ``trial_timeout`` seconds has its process ended and is failed (reason "timeout: ..."); a new
+    process takes that worker's place.
     """
     method, why = _start_rule()
     if method != "fork":
@@ -144,15 +189,39 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
     ctx = mp.get_context(method)
     errors = ctx.Queue()
     recipe = dataclasses.replace(recipe, budget=_SharedBudget(ctx, n_trials))
+    callbacks = recipe.callbacks
     study.storage.close()  # children must not inherit open connections
-    procs = [ctx.Process(target=_process_main, args=(recipe, i, errors),
-                         name=f"tunelab-worker-{i}") for i in range(n_jobs)]
-    for p in procs:
+    running = [ctx.Value("q", -1, lock=False) for _ in range(n_jobs)]  # each worker's trial id, -1 between
+
+    def spawn(i: int) -> Any:
+        p = ctx.Process(target=_process_main, args=(recipe, i, errors, running[i]), name=f"tunelab-worker-{i}")
         p.start()
+        return p
+
+    procs = [spawn(i) for i in range(n_jobs)]
+    buried: set[int] = set()  # pids whose death was handled
+    ended: set[int] = set()  # pids ended here for a timeout (not a failure of the run)
+    watch = _Watch(n_jobs)
     try:
         while any(p.is_alive() for p in procs):
+            if trial_timeout is not None:
+                for i, p in enumerate(procs):
+                    trial_id = running[i].value
+                    if p.is_alive() and watch.overdue(i, trial_id, trial_timeout):
+                        p.kill()
+                        p.join()
+                        buried.add(p.pid)
+                        ended.add(p.pid)
+                        if _fail(study, trial_id, f"timeout: the trial ran longer than trial_timeout="
+                                                  f"{trial_timeout:g} s; its worker process was ended",
+                                 timeout=True):
+                            retry_failed(study, [trial_id], callbacks)
+                        running[i].value = -1
+                        if not recipe.should_stop():
+                            procs[i] = spawn(i)
+            _fail_trials_of_dead(study, procs, running, buried, callbacks)
             progress.poll()
-            time.sleep(0.2)
+            time.sleep(0.05 if trial_timeout is not None else 0.2)
     except KeyboardInterrupt:
         recipe.stop.set()
         for p in procs:
@@ -162,10 +231,11 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
         raise
     for p in procs:
         p.join()
+    _fail_trials_of_dead(study, procs, running, buried, callbacks)
     progress.poll()
     if not errors.empty():
         raise RuntimeError(f"a worker process stopped with an error: {errors.get()}")
-    died = [p for p in procs if p.exitcode not in (0, None)]
+    died = [p for p in procs if p.exitcode not in (0, None) and p.pid not in ended]
     if died:
         hint = ("; spawned workers re-import the main module and unpickle the objective, so the script needs an "
                 "`if __name__ == '__main__':` guard and the objective must be importable (not defined in a "

@@ -2,22 +2,24 @@
 
 This thread, a local thread or process, an executor's task (Dask, Ray, a process
 pool) or another machine: each runs :func:`run_worker` on one :class:`WorkerRecipe`,
-so every mode has the same stop signal, constraints, seed streams and callbacks.
+so every mode has the same stop signal, constraints, seed streams, heartbeats and callbacks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import threading
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tunelab.samplers.base import SearchExhausted
-from tunelab.storage import BaseStorage, TrialFinishedError
-from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState
+from tunelab.storage import BaseStorage, RetryFailedTrialCallback, TrialFinishedError
+from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState, check_values
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -126,12 +128,13 @@ class WorkerRecipe:
 
 
 def run_worker(recipe: WorkerRecipe, index: int, study: "Study | None" = None, reopen: bool = False,
-               on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
+               on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
     """Run trials until the recipe says stop or the sampler is exhausted; returns how many ran.
 
     ``study``: run on this Study object itself (``n_jobs=1``); otherwise the worker
     opens its own from the recipe, with the sampler stream of ``index`` and, with
-    ``reopen``, its own storage connections (a worker process).
+    ``reopen``, its own storage connections (a worker process).  ``current``: a
+    shared value that holds the running trial's id for a watching parent.
     """
     if study is None:
         storage = recipe.study.storage.reopen() if reopen else None
@@ -142,52 +145,95 @@ def run_worker(recipe: WorkerRecipe, index: int, study: "Study | None" = None, r
     ran = 0
     last_sweep = 0.0
     grace = study.storage.stale_after
-    while not recipe.should_stop():
-        if grace and time.time() - last_sweep > grace / 2:
-            study.storage.fail_stale_trials(study.study_id, grace)
-            last_sweep = time.time()
-        if not recipe.budget.take():
-            break
-        try:
-            frozen = run_trial(study, recipe.objective, recipe.catch)
-        except SearchExhausted:
-            break
-        ran += 1
-        if frozen is None:
-            continue
-        for callback in recipe.callbacks:
-            callback(study, frozen)
-        if on_trial is not None:
-            on_trial(frozen)
+    with Heartbeat(study.storage, study.storage.heartbeat_interval) as heartbeat:
+        while not recipe.should_stop():
+            if grace and time.time() - last_sweep > grace / 2:
+                swept = study.storage.fail_stale_trials(study.study_id, grace)
+                last_sweep = time.time()
+                retry_failed(study, swept, recipe.callbacks)
+            if not recipe.budget.take():
+                break
+            try:
+                frozen = run_trial(study, recipe.objective, recipe.catch, current, heartbeat)
+            except SearchExhausted:
+                break
+            ran += 1
+            if frozen is None:
+                continue
+            for callback in recipe.callbacks:
+                callback(study, frozen)
+            if on_trial is not None:
+                on_trial(frozen)
     return ran
 
 
 class Heartbeat:
-    """Records a heartbeat for the running trial every ``interval`` seconds, in a daemon thread."""
+    """Records heartbeats for the trial a worker is running, from one daemon thread per worker.
 
-    def __init__(self, storage: Any, trial_id: int, interval: float | None):
-        self._storage, self._trial_id, self._interval = storage, trial_id, interval
-        self._done = threading.Event()
+    Starting and joining a thread for every trial cost more than a fast trial itself
+    on a loaded machine, so one thread lives as long as the worker loop and is pointed
+    at each trial in turn (:meth:`running`): it records a beat as soon as a trial
+    starts (off the worker's path) and every ``interval`` seconds after.  A beat
+    that lands after the trial finished changes nothing (storages update RUNNING
+    trials only).  With ``interval`` None no thread is started.
+    """
+
+    def __init__(self, storage: Any, interval: float | None):
+        self._storage, self._interval = storage, interval
+        self._cond = threading.Condition()
+        self._trial_id: int | None = None
+        self._fresh = False
+        self._due = 0.0
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "Heartbeat":
         if self._interval:
-            self._storage.record_heartbeat(self._trial_id)
-            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread = threading.Thread(target=self._beat, daemon=True, name="tunelab-heartbeat")
             self._thread.start()
         return self
 
+    @contextlib.contextmanager
+    def running(self, trial_id: int) -> Iterator[None]:
+        """Beat for ``trial_id`` while the block runs."""
+        if self._thread is None:
+            yield
+            return
+        with self._cond:
+            self._trial_id, self._fresh = trial_id, True
+            self._cond.notify()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._trial_id, self._fresh = None, False
+
     def _beat(self) -> None:
-        while not self._done.wait(self._interval):
+        while True:
+            with self._cond:
+                while not self._closed and (self._trial_id is None
+                                            or (not self._fresh and time.monotonic() < self._due)):
+                    self._cond.wait(None if self._trial_id is None else max(0.0, self._due - time.monotonic()))
+                if self._closed:
+                    return
+                trial_id, self._fresh = self._trial_id, False
+                self._due = time.monotonic() + self._interval
             try:
-                self._storage.record_heartbeat(self._trial_id)
+                self._storage.record_heartbeat(trial_id)
             except Exception:  # a missed beat is not fatal; the next one may pass
                 log.debug("heartbeat failed", exc_info=True)
 
     def __exit__(self, *exc: Any) -> None:
-        self._done.set()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout=1)
+
+
+TRACEBACK_ATTR = "traceback"
+"""System attr of a failed trial: the formatted traceback of the objective's exception."""
+_MAX_TRACEBACK = 20_000  # characters kept (the end, where the error is)
 
 
 def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | None:
@@ -197,11 +243,39 @@ def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | 
         return None
 
 
-def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]]) -> FrozenTrial | None:
-    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others propagate."""
-    trial = study.ask()
+def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     try:
-        with Heartbeat(study.storage, trial.trial_id, study.storage.heartbeat_interval):
+        study.storage.set_trial_system_attr(trial.trial_id, TRACEBACK_ATTR, text[-_MAX_TRACEBACK:])
+    except TrialFinishedError:  # swept meanwhile: the fail reason still says what happened
+        pass
+
+
+def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
+              current: Any = None, heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
+    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others fail it and propagate.
+
+    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a shared
+    value, for a parent watching worker processes) holds the running trial's id, -1 between trials.
+    ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
+    """
+    trial = study.ask()
+    if current is not None:
+        current.value = trial.trial_id
+    try:
+        if heartbeat is None:
+            with Heartbeat(study.storage, study.storage.heartbeat_interval) as own:
+                return _run_asked(study, trial, objective, catch, own)
+        return _run_asked(study, trial, objective, catch, heartbeat)
+    finally:
+        if current is not None:
+            current.value = -1
+
+
+def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
+               catch: Sequence[type[BaseException]], heartbeat: Heartbeat) -> FrozenTrial | None:
+    try:
+        with heartbeat.running(trial.trial_id):
             value = objective(trial)
     except TrialPruned:
         return _tell_quietly(study, trial, state=TrialState.PRUNED)
@@ -210,12 +284,27 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
         raise
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
+        _keep_traceback(study, trial, exc)
         _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
         if isinstance(exc, tuple(catch)):
             log.warning("trial %d failed: %s", trial.number, reason)
             return study.storage.get_trial(trial.trial_id)
         raise
-    frozen = _tell_quietly(study, trial, values=value)
+    checked, reason = check_values(value, len(study.directions))
+    if reason is not None:  # the trial fails with the reason (tell would refuse a wrong count outright)
+        frozen = _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
+    else:
+        frozen = _tell_quietly(study, trial, values=checked)
     if frozen is not None and frozen.state == TrialState.FAIL:
         log.warning("trial %d failed: %s", trial.number, frozen.system_attrs.get("fail_reason"))
     return frozen
+
+
+def retry_failed(study: "Study", trial_ids: Sequence[int], callbacks: Sequence[Callable]) -> None:
+    """Give trials failed outside any worker's own loop (stale sweeps, dead workers, timeouts) to the retry
+    callbacks among ``callbacks``; other callbacks see only the trials their worker ran."""
+    retries = [c for c in callbacks if isinstance(c, RetryFailedTrialCallback)]
+    for trial_id in trial_ids if retries else ():
+        frozen = study.storage.get_trial(trial_id)
+        for callback in retries:
+            callback(study, frozen)
