@@ -54,6 +54,7 @@ def __getattr__(name: str):
     # subpackages that are not imported eagerly: tunelab.sklearn, tunelab.nn, tunelab.viz ...
     import importlib
 
-    if name in ("samplers", "pruners", "storage", "execution", "analysis", "sklearn", "nn", "viz", "cli"):
+    if name in ("samplers", "pruners", "storage", "execution", "analysis", "importance", "visualization", "sklearn",
+                "nn", "viz", "cli"):
         return importlib.import_module(f"tunelab.{name}")
     raise AttributeError(f"module 'tunelab' has no attribute {name!r}")

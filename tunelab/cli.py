@@ -15,8 +15,23 @@ _storage_option = click.option("--storage", default=DEFAULT_STORAGE, show_defaul
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {_clean(message)}", err=True)
     sys.exit(code)
+
+
+def _url(storage: Any) -> str:
+    """A storage URL fit for the terminal: password hidden (one helper for every command)."""
+    from tunelab.storage import mask_url
+
+    return _clean(mask_url(storage))
+
+
+def _clean(text: Any) -> str:
+    """Text fit for a terminal: control characters (ANSI escapes, newlines, tabs) shown escaped, not obeyed."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class _Group(click.Group):
@@ -81,14 +96,14 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
     study = create_study(rs.name, rs.storage, directions=rs.directions, sampler=rs.sampler, pruner=rs.pruner,
                          seed=rs.seed, load_if_exists=True)
     before = len(study.trials)
-    click.echo(f"study {rs.name!r} in {rs.storage} ({before} trials so far)")
+    click.echo(f"study {_clean(repr(rs.name))} in {_url(rs.storage)} ({before} trials so far)")
     for note in getattr(rs.objective, "notes", []):  # what the built-in trainer found in the data, ranges chosen
         click.echo(note)
     try:
         study.optimize(rs.objective, n_trials=rs.n_trials, timeout=rs.timeout, n_jobs=rs.n_jobs,
                        show_progress_bar=not no_progress)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: {len(study.trials) - before} new trials are kept in {rs.storage}", err=True)
+        click.echo(f"\ninterrupted: {len(study.trials) - before} new trials are kept in {_url(rs.storage)}", err=True)
         sys.exit(130)
     _print_summary(study, top=5)
 
@@ -96,7 +111,7 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
 def _format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return _clean(value)
 
 
 def _print_summary(study: Any, top: int, by: str = "value") -> None:
@@ -109,7 +124,7 @@ def _print_summary(study: Any, top: int, by: str = "value") -> None:
         front = study.best_trials
         click.echo(f"Pareto front: {len(front)} trials")
         for t in front[:top]:
-            click.echo(f"  #{t.number}: values={[_format_value(v) for v in t.values]} params={t.params}")
+            click.echo(_clean(f"  #{t.number}: values={[_format_value(v) for v in t.values]} params={t.params}"))
         return
     try:
         best = study.best_trial if by == "value" else study.best_trial_by(by)
@@ -119,7 +134,7 @@ def _print_summary(study: Any, top: int, by: str = "value") -> None:
     label = "best trial" if by == "value" else f"best trial by {by}:"
     click.echo(f"{label} #{best.number}: value={_format_value(best.value)}")
     for k, v in best.params.items():
-        click.echo(f"  {k} = {_format_value(v)}")
+        click.echo(f"  {_clean(k)} = {_format_value(v)}")
 
 
 @main.command(name="ls")
@@ -130,7 +145,7 @@ def list_studies(storage: str) -> None:
 
     studies = get_storage(storage).list_studies()
     if not studies:
-        click.echo(f"no studies in {storage}")
+        click.echo(f"no studies in {_url(storage)}")
         return
     rows = [("name", "direction", "trials", "complete", "best")]
     for s in studies:
@@ -141,9 +156,10 @@ def list_studies(storage: str) -> None:
 
 
 def _print_table(rows: list[tuple]) -> None:
+    rows = [tuple(_clean(c) for c in row) for row in rows]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for j, row in enumerate(rows):
-        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if j == 0:
             click.echo("  ".join("-" * w for w in widths))
 
@@ -157,7 +173,7 @@ def _open(name: str, storage: str) -> Any:
         return Study(name, store, sampler="random")
     except StudyNotFoundError:
         names = [s.name for s in store.list_studies()]
-        _fail(f"no study named {name!r} in {storage}; studies there: {', '.join(names) or 'none'}")
+        _fail(f"no study named {name!r} in {_url(storage)}; studies there: {', '.join(map(repr, names)) or 'none'}")
 
 
 @main.command()
@@ -211,8 +227,18 @@ def delete(study_name: str, storage: str, yes: bool) -> None:
     """Delete a study and all its trials."""
     study = _open(study_name, storage)
     n = len(study.trials)
-    if not yes and not click.confirm(f"delete study {study_name!r} and its {n} trials?", default=False):
+    shown = _clean(repr(study_name))
+    if not yes and not click.confirm(f"delete study {shown} and its {n} trials?", default=False):
         click.echo("nothing deleted")
         return
     study.storage.delete_study(study.study_id)
-    click.echo(f"deleted study {study_name!r} ({n} trials)")
+    click.echo(f"deleted study {shown} ({n} trials)")
+
+
+@main.command(name="upgrade-schema")
+@click.option("--storage", required=True, help="Database URL whose tunelab tables to upgrade.")
+def upgrade_schema(storage: str) -> None:
+    """Upgrade a database's tunelab tables to this version's schema (run once, with no worker running)."""
+    from tunelab.storage.sql_engine import upgrade_schema as upgrade
+
+    click.echo(_clean(upgrade(storage)))

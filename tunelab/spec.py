@@ -10,6 +10,7 @@ names the file, the key and what was expected.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
 import sys
@@ -115,17 +116,39 @@ def _load_function(path: Path, key: str, target: Any) -> Callable:
     if not isinstance(target, str) or ":" not in target:
         raise SpecError(f"{path}: {key}: expected 'module:function' (e.g. 'train:objective'); got {target!r}")
     module_name, func_name = target.split(":", 1)
-    folder = str(path.resolve().parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)  # modules beside the spec file can be named plainly
+    folder = path.resolve().parent
+    if str(folder) not in sys.path:
+        # last, not first: a file beside the spec (say sqlalchemy.py) must not replace an installed package
+        sys.path.append(str(folder))
     try:
-        module = importlib.import_module(module_name)
+        module = _import_beside(folder, module_name)
     except ImportError as exc:
         raise SpecError(f"{path}: {key}: cannot import module {module_name!r}: {exc}") from None
     func = getattr(module, func_name, None)
     if not callable(func):
         raise SpecError(f"{path}: {key}: module {module_name!r} has no function {func_name!r}")
     return func
+
+
+def _import_beside(folder: Path, module_name: str) -> Any:
+    """The module ``module_name``: the spec's own file or package beside it when there is one (it is what
+    the spec names), else an installed one.  Spec files and the modules they name are code, run as is."""
+    if module_name in sys.modules or "." in module_name:
+        return importlib.import_module(module_name)
+    for candidate in (folder / f"{module_name}.py", folder / module_name / "__init__.py"):
+        if candidate.is_file():
+            package = [str(candidate.parent)] if candidate.name == "__init__.py" else None
+            spec = importlib.util.spec_from_file_location(module_name, candidate, submodule_search_locations=package)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module  # so that pickling its functions for worker processes works
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[module_name]
+                raise
+            return module
+    return importlib.import_module(module_name)
 
 
 class SpecObjective:

@@ -118,9 +118,9 @@ def test_unknown_or_newer_schema_version_is_refused(kind, tmp_path, request):
     engine = sa.create_engine(normalize_url(url))
     version = sql_schema.meta.c.name == "schema_version"
     with engine.begin() as conn:
-        assert conn.execute(sa.select(sql_schema.meta.c.value).where(version)).scalar_one() == "1"
+        assert conn.execute(sa.select(sql_schema.meta.c.value).where(version)).scalar_one() == str(sql_schema.SCHEMA_VERSION)
         conn.execute(sql_schema.meta.update().where(version).values(value=str(sql_schema.SCHEMA_VERSION + 1)))
-    with pytest.raises(StorageError, match="schema version 2, newer .* upgrade tunelab"):
+    with pytest.raises(StorageError, match=f"schema version {sql_schema.SCHEMA_VERSION + 1}, newer .* upgrade tunelab"):
         SQLStorage(url)
     with engine.begin() as conn:
         conn.execute(sql_schema.meta.update().where(version).values(value="banana"))

@@ -139,3 +139,82 @@ def summary_table(trials: Sequence[FrozenTrial], direction: str | StudyDirection
     """The ``top`` trials by ``by``, each as {number, mean, std, n, min, max, text} for printing."""
     return [{"number": s.trial.number, "mean": s.mean, "std": s.std, "n": s.n, "min": min(s.values),
              "max": max(s.values), "text": s.text()} for s in rank(trials, direction, by, confidence, key)[:top]]
+
+
+# ----------------------------------------------------------------------------- per-configuration noise
+
+
+@dataclass
+class ConfigNoise:
+    """One configuration's values over its repeats (seeds stored on one trial, or trials with equal params)."""
+
+    params: dict[str, Any]
+    numbers: list[int]
+    values: list[float]
+    mean: float
+    std: float
+    n: int
+    rank_by_value: int  # 1 = best mean
+    rank_conservative: int  # 1 = best by the bound on the bad side
+
+
+@dataclass
+class NoiseSummary:
+    """Noise over the repeated configurations, and where the luckiest trial lands when ranked conservatively."""
+
+    configs: list[ConfigNoise]
+    pooled_std: float
+    pooled_dof: int
+    best_number: int | None
+    best_rank_conservative: int | None
+    conservative_best_number: int | None
+    confidence: float
+
+
+def noise_summary(study: Any, *, confidence: float = 0.9, key: str = REPEATS_KEY, top: int | None = None
+                  ) -> NoiseSummary:
+    """Per configuration mean ± spread (seeds on one trial, or complete trials with the same params).
+
+    best_number is the study's best trial (best stored value); best_rank_conservative is its
+    rank (1 = first) when configurations are ranked by the conservative bound
+    (:func:`scores` with by="conservative"), so a lucky winner shows as a rank > 1.
+    """
+    import json
+
+    validate(_CONSTRAINTS, {"confidence": confidence}, "noise_summary")
+    trials = study.get_trials([TrialState.COMPLETE]) if hasattr(study, "get_trials") else list(study)
+    directions = getattr(study, "directions", [StudyDirection.MINIMIZE])
+    if len(directions) != 1:
+        raise ValueError("noise_summary is for one objective")
+    direction = directions[0]
+    trials = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
+    groups: dict[str, list[FrozenTrial]] = {}
+    for t in trials:
+        groups.setdefault(json.dumps(t.params, sort_keys=True, default=str), []).append(t)
+    merged: list[FrozenTrial] = []
+    for members in groups.values():
+        values: list[float] = []
+        for t in members:
+            values.extend(value_stats(t, key).values)
+        head = members[0]
+        merged.append(FrozenTrial(number=head.number, trial_id=head.trial_id, state=TrialState.COMPLETE,
+                                  values=[sum(values) / len(values)], params=dict(head.params),
+                                  user_attrs={key: values},
+                                  system_attrs={"numbers": [t.number for t in members]}))
+    if not merged:
+        return NoiseSummary([], 0.0, 0, None, None, None, confidence)
+    sign = -StudyDirection.parse(direction).sign()
+    by_value = sorted(merged, key=lambda m: (-sign * m.values[0], m.number))
+    by_cons = rank(merged, direction, "conservative", confidence, key)
+    rank_value = {m.number: i + 1 for i, m in enumerate(by_value)}
+    rank_cons = {s.trial.number: i + 1 for i, s in enumerate(by_cons)}
+    pooled, dof = pooled_std([value_stats(m, key) for m in merged])
+    best_single = min(trials, key=lambda t: (-sign * t.values[0], t.number))  # the study's best_trial
+    best_group = next(m for m in merged if best_single.number in m.system_attrs["numbers"])
+    configs = []
+    for s in by_cons[: top or len(by_cons)]:
+        m = s.trial
+        configs.append(ConfigNoise(dict(m.params), list(m.system_attrs["numbers"]), list(s.values), s.mean, s.std,
+                                   s.n, rank_value[m.number], rank_cons[m.number]))
+    return NoiseSummary(configs, pooled, dof, best_single.number, rank_cons[best_group.number],
+                        by_cons[0].trial.number, confidence)

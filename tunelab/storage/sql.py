@@ -132,13 +132,15 @@ class SQLStorage(BaseStorage):
         """Check that the trial exists and is unfinished, and keep it so until commit."""
         row = conn.execute(Q.trial_state_locked, {"p_trial_id": trial_id}).first()
         if row is None:
-            raise KeyError(f"no trial with id {trial_id}")
+            raise _no_trial(trial_id)
         if row.state not in Q.UNFINISHED:
             raise TrialFinishedError(f"trial {row.number} is {TrialState(row.state).name} already and cannot change")
 
-    def _check_study(self, conn: sa.engine.Connection, study_id: int) -> None:
-        if conn.execute(Q.study_exists, {"p_study_id": study_id}).first() is None:
-            raise StudyNotFoundError(f"no study with id {study_id}")
+    def _check_study(self, conn: sa.engine.Connection, study_id: int, lock: bool = False) -> None:
+        """Raise StudyNotFoundError unless the study exists; ``lock``: keep it so until commit (writers)."""
+        query = Q.study_shared if lock else Q.study_exists
+        if conn.execute(query, {"p_study_id": study_id}).first() is None:
+            raise _no_study(study_id)
 
     # ------------------------------------------------------------------ studies
     def create_study(self, name: str, directions: Sequence[StudyDirection]) -> int:
@@ -165,7 +167,7 @@ class SQLStorage(BaseStorage):
     def _study_row(self, study_id: int) -> Any:
         row = self._read(lambda c: c.execute(Q.study_row, {"p_study_id": study_id}).first())
         if row is None:
-            raise StudyNotFoundError(f"no study with id {study_id}")
+            raise _no_study(study_id)
         return row
 
     def get_study_name(self, study_id: int) -> str:
@@ -178,7 +180,12 @@ class SQLStorage(BaseStorage):
         trial_ids = sa.select(S.trials.c.trial_id).where(S.trials.c.study_id == study_id).scalar_subquery()
 
         def txn(conn: sa.engine.Connection) -> None:
-            self._check_study(conn, study_id)
+            # Lock the study row, then its trial rows, before deleting anything: writers of new trials and
+            # study attrs wait on the first, writers into running trials on the second, and all of them
+            # find nothing once this commits (StudyNotFoundError), instead of breaking a foreign key.
+            if conn.execute(Q.study_exclusive, {"p_study_id": study_id}).first() is None:
+                raise _no_study(study_id)
+            conn.execute(Q.study_trials_exclusive, {"p_study_id": study_id}).all()
             for table in (S.trial_params, S.trial_intermediate, S.trial_attrs):
                 conn.execute(table.delete().where(table.c.trial_id.in_(trial_ids)))
             for table in (S.trials, S.study_attrs, S.claims, S.studies):
@@ -228,7 +235,7 @@ class SQLStorage(BaseStorage):
                "value_json": dumps(value, f"study attr {key!r}")}
 
         def txn(conn: sa.engine.Connection) -> None:
-            self._check_study(conn, study_id)
+            self._check_study(conn, study_id, lock=True)
             conn.execute(self._upserts["study_attr"], row)
         self._write(txn)
 
@@ -270,7 +277,7 @@ class SQLStorage(BaseStorage):
         else:
             row = conn.execute(Q.read_number, args).first() if conn.execute(Q.bump_number, args).rowcount else None
         if row is None:
-            raise StudyNotFoundError(f"no study with id {study_id}")
+            raise _no_study(study_id)
         return int(row[0]) - 1
 
     def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
@@ -278,7 +285,7 @@ class SQLStorage(BaseStorage):
             # a plain read first: no write lock at all in the usual case where nothing waits
             row = self._read(lambda c: c.execute(Q.oldest_waiting, {"p_study_id": study_id}).first())
             if row is None:
-                raise StudyNotFoundError(f"no study with id {study_id}")
+                raise _no_study(study_id)
             if row.trial_id is None:
                 return None
             args = {"p_trial_id": row.trial_id, "p_now": datetime.now()}
@@ -341,7 +348,7 @@ class SQLStorage(BaseStorage):
         args = {"p_trial_id": trial_id}
         rows = conn.execute(Q.trial_by_id, args).all()
         if not rows:
-            raise KeyError(f"no trial with id {trial_id}")
+            raise _no_trial(trial_id)
         return build_trials(rows, conn.execute(Q.children_by_id, args).all())[trial_id]
 
     def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
@@ -399,7 +406,7 @@ class SQLStorage(BaseStorage):
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
 
         def txn(conn: sa.engine.Connection) -> None:
-            self._check_study(conn, study_id)
+            self._check_study(conn, study_id, lock=True)
             conn.execute(S.claims.insert().values(study_id=study_id, key_hash=digest, claim_key=key))
         try:
             self._write(txn)
@@ -432,6 +439,15 @@ class SQLStorage(BaseStorage):
             if self._write(txn):
                 failed.append(int(trial_id))
         return failed
+
+
+def _no_study(study_id: int) -> StudyNotFoundError:
+    return StudyNotFoundError(f"no study with id {study_id}: it was never created, or it was deleted")
+
+
+def _no_trial(trial_id: int) -> StudyNotFoundError:
+    """A trial id that is not (or no longer) there; a KeyError too, as the contract asks."""
+    return StudyNotFoundError(f"no trial with id {trial_id}: it was never created, or its study was deleted")
 
 
 def _key(key: Any, what: str) -> str:

@@ -40,11 +40,10 @@ SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
 def mask(url: str) -> str:
-    """The URL with its password replaced by ***, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparsable URL>"
+    """The URL with its password replaced by ***, for messages (see :func:`tunelab.storage.mask_url`)."""
+    from tunelab.storage import mask_url
+
+    return mask_url(url)
 
 
 def normalize_url(url: str) -> sa.engine.URL:
@@ -144,6 +143,31 @@ def is_transient(exc: BaseException) -> bool:
     return any(s in text for s in _SQLITE_RETRY)
 
 
+_READ_ONLY = ("readonly database", "read-only")
+_FULL = ("database or disk is full", "no space left", "could not extend file")
+_SCHEMA_CHANGED = ("no such column", "no such table")
+
+
+def explain(exc: sa.exc.DBAPIError, url: str) -> StorageError | None:
+    """One line for database errors a user can act on (read-only, full, tables changed by hand); else None."""
+    orig = exc.orig
+    text = str(orig).lower()
+    code = getattr(orig, "args", (None,))[0] if getattr(orig, "args", None) else None
+    sqlstate = getattr(orig, "sqlstate", None)
+    where = mask(url)
+    if sqlstate == "25006" or code in (1290, 1036) or any(s in text for s in _READ_ONLY):
+        return StorageError(f"the storage {where} is read-only, so tunelab cannot record anything in it "
+                            f"({str(orig).splitlines()[0]}); for SQLite, make the file and its folder writable "
+                            f"(the -wal and -shm files live beside it); what is stored is unchanged")
+    if sqlstate == "53100" or code == 1114 or any(s in text for s in _FULL):
+        return StorageError(f"the storage {where} is full ({str(orig).splitlines()[0]}); free disk space and "
+                            f"run again: what is stored is unchanged, only this write was refused")
+    if sqlstate in ("42703", "42P01") or code in (1054, 1146) or any(s in text for s in _SCHEMA_CHANGED):
+        return StorageError(f"the tunelab tables of {where} were changed while in use "
+                            f"({str(orig).splitlines()[0]}); restore the database from a backup")
+    return None
+
+
 def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
     """Run ``fn`` (one whole transaction), again after transient errors, with jittered backoff."""
     delay = 0.002
@@ -152,6 +176,9 @@ def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
             return fn()
         except sa.exc.DBAPIError as exc:
             if not is_transient(exc):
+                explained = explain(exc, url)
+                if explained is not None:
+                    raise explained from None
                 raise
             if attempt == attempts - 1:
                 raise StorageError(f"{what} on {mask(url)} kept failing on locks after {attempts} tries: "
@@ -164,23 +191,26 @@ def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
 # ---------------------------------------------------------------------------- schema
 
 
+UPGRADE_COMMAND = "tunelab upgrade-schema --storage '{url}'"
+
+
 def ensure_schema(engine: sa.engine.Engine, url: str) -> None:
-    """Create the tables on first use; refuse a database whose schema version is not ours."""
-    for attempt in range(5):
+    """Create the tables in an empty database; check, upgrade or refuse an existing one.
+
+    A database with tunelab tables but no version (its ``tunelab_meta`` table or row deleted)
+    is refused, never stamped again: its tables may be of any version.
+    """
+    mysql = engine.dialect.name in ("mysql", "mariadb")
+    for attempt in range(40 if mysql else 5):
         try:
-            version = _read_version(engine)
-            if version is None:
-                with engine.connect() as conn:
-                    if engine.dialect.name == "sqlite":  # one creator at a time
-                        sqlite_begin(conn, immediate=True)
-                    schema.metadata.create_all(conn)
-                    if conn.execute(sa.select(schema.meta.c.value)
-                                    .where(schema.meta.c.name == "schema_version")).first() is None:
-                        conn.execute(schema.meta.insert(), [
-                            {"name": "schema_version", "value": str(schema.SCHEMA_VERSION)},
-                        ])
-                    conn.commit()
-                version = _read_version(engine)
+            present, version = _read_state(engine)
+            if not present:
+                _create(engine)
+                present, version = _read_state(engine)
+            if version is None and mysql and attempt < 39:
+                # MySQL commits each CREATE TABLE on its own: another process may be half way through creating
+                time.sleep(0.05)
+                continue
             break
         except sa.exc.OperationalError as exc:
             if not _is_connect_error(exc) and attempt < 4 and (is_transient(exc) or "exist" in str(exc)):
@@ -194,14 +224,85 @@ def ensure_schema(engine: sa.engine.Engine, url: str) -> None:
             raise StorageError(f"cannot create the tunelab tables in {mask(url)}: {exc.orig}") from None
         except sa.exc.DBAPIError as exc:  # e.g. "file is not a database"
             raise _connect_error(url, exc) from None
-    check_version(version, url)
+    if version is None:
+        raise StorageError(
+            f"the database {mask(url)} has tunelab tables but no schema version (the tunelab_meta table or its "
+            f"'schema_version' row was deleted); refusing to guess which version its tables are: restore the "
+            f"database from a backup")
+    if version == "1" and not mysql:
+        _stamp(engine, url)  # nothing changes in SQLite and PostgreSQL tables from version 1 to 2
+        version = str(schema.SCHEMA_VERSION)
+    check_version(version, url, mysql)
+    check_columns(engine, url)
 
 
-def check_version(version: str | None, url: str) -> None:
+def _create(engine: sa.engine.Engine) -> None:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":  # one creator at a time
+            sqlite_begin(conn, immediate=True)
+        tables = schema.metadata
+        if engine.dialect.name in ("mysql", "mariadb"):
+            tables = schema.mysql_metadata(schema.exact_collation(conn))
+        tables.create_all(conn)
+        if conn.execute(sa.select(schema.meta.c.value)
+                        .where(schema.meta.c.name == "schema_version")).first() is None:
+            conn.execute(schema.meta.insert(), [{"name": "schema_version", "value": str(schema.SCHEMA_VERSION)}])
+        conn.commit()
+
+
+def _stamp(engine: sa.engine.Engine, url: str, expected: str = "1") -> None:
+    """Move the version row from ``expected`` to the current version (a no-op if another process did)."""
+    def run() -> None:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                sqlite_begin(conn, immediate=True)
+            conn.execute(schema.meta.update().where(schema.meta.c.name == "schema_version",
+                                                    schema.meta.c.value == expected)
+                         .values(value=str(schema.SCHEMA_VERSION)))
+            conn.commit()
+    retrying(run, "upgrading the schema version", url)
+
+
+def upgrade_schema(url: str) -> str:
+    """Bring a database of an older tunelab schema to the current one; returns what was done.
+
+    Version 1 to 2 on MySQL/MariaDB converts every tunelab table to the binary collation
+    (``ALTER TABLE ... CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin``); run it with no
+    worker on the database.  Names that differed only in case or accents could not both be stored
+    under version 1, so the conversion never meets duplicates.
+    """
+    engine = make_engine(normalize_url(url), None)
+    try:
+        present, version = _read_state(engine)
+        if not present:
+            raise StorageError(f"the database {mask(url)} has no tunelab tables: nothing to upgrade")
+        if version == str(schema.SCHEMA_VERSION):
+            return f"{mask(url)} is at tunelab schema version {version} already: nothing to do"
+        if version != "1":
+            check_version(version, url, mysql=False)
+        if engine.dialect.name in ("mysql", "mariadb"):
+            with engine.begin() as conn:
+                collation = schema.exact_collation(conn)
+                for table in schema.metadata.sorted_tables:
+                    conn.exec_driver_sql(f"ALTER TABLE `{table.name}` CONVERT TO CHARACTER SET "
+                                         f"{schema.MYSQL_CHARSET} COLLATE {collation}")
+        _stamp(engine, url)
+        check_columns(engine, url)
+        return f"{mask(url)}: upgraded the tunelab schema from version 1 to {schema.SCHEMA_VERSION}"
+    finally:
+        engine.dispose()
+
+
+def check_version(version: str, url: str, mysql: bool) -> None:
     if version == str(schema.SCHEMA_VERSION):
         return
+    if version == "1" and mysql:
+        raise StorageError(
+            f"the database {mask(url)} has tunelab schema version 1, in which MySQL/MariaDB compare names "
+            f"ignoring case, accents and trailing spaces; upgrade it to version {schema.SCHEMA_VERSION} once, "
+            f"with no worker running, with: {UPGRADE_COMMAND.format(url=mask(url))}")
     try:
-        newer = version is not None and int(version) > schema.SCHEMA_VERSION
+        newer = int(version) > schema.SCHEMA_VERSION
     except ValueError:
         newer = False
     if newer:
@@ -213,13 +314,32 @@ def check_version(version: str | None, url: str) -> None:
         f"(expected {schema.SCHEMA_VERSION}); refusing to read or write it")
 
 
-def _read_version(engine: sa.engine.Engine) -> str | None:
-    """The stored schema version; None when the meta table or its row is absent."""
+def check_columns(engine: sa.engine.Engine, url: str) -> None:
+    """Every tunelab table and column is there (a table or column dropped by hand is named, once, here)."""
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(schema.meta.name):
-            return None
+        inspector = sa.inspect(conn)
+        names = set(inspector.get_table_names())
+        for table in schema.metadata.sorted_tables:
+            if table.name not in names:
+                raise StorageError(f"the database {mask(url)} lacks the table {table.name!r} of tunelab schema "
+                                   f"version {schema.SCHEMA_VERSION} (dropped by hand?); restore it from a backup")
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = [c.name for c in table.columns if c.name not in have]
+            if missing:
+                raise StorageError(f"the database {mask(url)} lacks the column(s) {', '.join(missing)} of the "
+                                   f"table {table.name!r} (tunelab schema version {schema.SCHEMA_VERSION}; "
+                                   f"changed by hand?); restore it from a backup")
+
+
+def _read_state(engine: sa.engine.Engine) -> tuple[bool, str | None]:
+    """(whether any tunelab table exists, the stored schema version or None)."""
+    with engine.connect() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+        present = any(t.name in names for t in schema.metadata.sorted_tables)
+        if schema.meta.name not in names:
+            return present, None
         row = conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.name == "schema_version")).first()
-        return None if row is None else row[0]
+        return present, None if row is None else row[0]
 
 
 def _is_connect_error(exc: sa.exc.DBAPIError) -> bool:

@@ -24,6 +24,9 @@ T, P, I, A = S.trials.c, S.trial_params.c, S.trial_intermediate.c, S.trial_attrs
 
 # ------------------------------------------------------------------ studies
 study_exists = sa.select(S.studies.c.study_id).where(S.studies.c.study_id == _sid)
+# writers that add rows under a study take its row shared; delete_study takes it exclusively first
+study_shared = study_exists.with_for_update(read=True)
+study_exclusive = study_exists.with_for_update()
 study_row = sa.select(S.studies).where(S.studies.c.study_id == _sid)
 study_by_name = sa.select(S.studies.c.study_id).where(S.studies.c.name == sa.bindparam("p_name"))
 bump_number = S.studies.update().where(S.studies.c.study_id == _sid).values(next_number=S.studies.c.next_number + 1)
@@ -33,6 +36,7 @@ read_number = sa.select(S.studies.c.next_number).where(S.studies.c.study_id == _
 # ------------------------------------------------------------------ trials
 TRIAL_COLUMNS = (T.trial_id, T.number, T.state, T.values_json, T.datetime_start, T.datetime_complete)
 trial_by_id = sa.select(*TRIAL_COLUMNS).where(T.trial_id == _tid)
+study_trials_exclusive = sa.select(T.trial_id).where(T.study_id == _sid).with_for_update()
 trial_state_locked = sa.select(T.state, T.number).where(T.trial_id == _tid).with_for_update(read=True)
 trial_id_by_number = sa.select(T.trial_id).where(T.study_id == _sid, T.number == sa.bindparam("p_number"))
 insert_trial = S.trials.insert()

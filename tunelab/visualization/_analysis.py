@@ -1,0 +1,286 @@
+"""Figures over the analysis results: importances, interactions, partial dependence, ablation, ledger, noise,
+and the Pareto front."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+from tunelab.visualization._common import (
+    COLORS,
+    MAX_POINTS,
+    check_max_points,
+    empty_figure,
+    escape,
+    go,
+    make_subplots,
+    studies_of,
+    trial_hover,
+)
+
+
+def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[str] | None = None, *,
+                           target: Callable[[FrozenTrial], float] | None = None,
+                           target_name: str = "Objective Value", with_ci: bool = True, n_bootstrap: int | None = None):
+    """Horizontal bars of each parameter's importance (most important on top), with its bootstrap interval.
+
+    evaluator: as :func:`tunelab.importance.get_param_importances` (PED-ANOVA by default).
+    With several objectives and no target, one bar trace per objective.
+    """
+    from tunelab.analysis.importance import get_param_importances, param_importances
+
+    view = studies_of(study)[0]
+    g = go()
+    fig = g.Figure()
+    targets: list[tuple[str, Any]]
+    if target is None and len(view.directions) > 1:
+        targets = [(f"{target_name} {i}", (lambda t, i=i: t.values[i])) for i in range(len(view.directions))]
+    else:
+        targets = [(target_name, target)]
+    order: list[str] | None = None
+    for label, tgt in targets:
+        if with_ci:
+            res = param_importances(view, evaluator=evaluator, params=params, target=tgt, n_bootstrap=n_bootstrap)
+            items = [(p.name, p.importance, p.low, p.high) for p in res.params]
+        else:
+            imp = get_param_importances(view, evaluator=evaluator, params=params, target=tgt)
+            items = [(k, v, v, v) for k, v in imp.items()]
+        if order is None:
+            order = [name for name, *_ in items]
+        by_name = {name: rest for name, *rest in items}
+        names = [n for n in reversed(order) if n in by_name]
+        vals = [by_name[n][0] for n in names]
+        err = {"type": "data", "symmetric": False, "array": [max(0.0, by_name[n][2] - by_name[n][0]) for n in names],
+               "arrayminus": [max(0.0, by_name[n][0] - by_name[n][1]) for n in names]} if with_ci else None
+        fig.add_trace(g.Bar(x=vals, y=[escape(n) for n in names], orientation="h", name=escape(label),
+                            error_x=err, text=[f"{v:.2f}" for v in vals], textposition="outside",
+                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+    fig.update_layout(title="Hyperparameter Importances", xaxis_title="Hyperparameter Importance",
+                      yaxis_title="Hyperparameter", barmode="group", showlegend=len(targets) > 1)
+    return fig
+
+
+def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
+                      target: Callable[[FrozenTrial], float] | None = None, top: int = 8):
+    """A heatmap of pairwise fANOVA interactions (share of variance) among the ``top`` strongest parameters;
+    the diagonal holds each parameter's own (main-effect) share."""
+    from tunelab.analysis.importance import FanovaImportanceEvaluator
+
+    view = studies_of(study)[0]
+    res = FanovaImportanceEvaluator(interaction_top=top).evaluate_with_ci(view, params=params, target=target)
+    names = [p.name for p in res.params[:top]]
+    if len(names) < 2:
+        return empty_figure("Interactions", "interactions need two parameters that vary")
+    k = len(names)
+    z = np.full((k, k), np.nan)
+    pos = {n: i for i, n in enumerate(names)}
+    for p in res.params[:top]:
+        z[pos[p.name], pos[p.name]] = p.importance
+    for it in res.interactions:
+        a, b = it.params
+        if a in pos and b in pos:
+            z[pos[a], pos[b]] = z[pos[b], pos[a]] = it.importance
+    g = go()
+    labels = [escape(n) for n in names]
+    fig = g.Figure(g.Heatmap(z=z, x=labels, y=labels, colorscale="Blues", zmin=0,
+                             text=[[("" if np.isnan(v) else f"{v:.3f}") for v in row] for row in z],
+                             texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z:.4f}<extra></extra>",
+                             colorbar={"title": "share"}))
+    fig.update_layout(title="Interactions (fANOVA: pairs off the diagonal, main effects on it)",
+                      yaxis={"autorange": "reversed"})
+    return fig
+
+
+def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
+                            target: Callable[[FrozenTrial], float] | None = None,
+                            target_name: str = "Objective Value", top: int = 4, n_points: int = 30,
+                            log: Any = None):
+    """The surrogate's mean value as each parameter moves (others as in the trials), with the trees' 10-90 % band.
+
+    params: default the ``top`` most important. Log parameters get log x axes (``log`` overrides).
+    """
+    from tunelab.analysis.explain import partial_dependence
+
+    view = studies_of(study)[0]
+    pds = partial_dependence(view, params, target=target, top=top, n_points=n_points)
+    g = go()
+    fig = make_subplots(rows=1, cols=len(pds), shared_yaxes=True,
+                        subplot_titles=[escape(p.param) for p in pds])
+    for c, pd in enumerate(pds, start=1):
+        xs = [str(v) for v in pd.grid] if pd.kind == "categorical" else pd.grid
+        fig.add_trace(g.Scatter(x=xs, y=pd.high, mode="lines", line={"width": 0}, showlegend=False,
+                                hoverinfo="skip"), row=1, col=c)
+        fig.add_trace(g.Scatter(x=xs, y=pd.low, mode="lines", line={"width": 0}, fill="tonexty",
+                                fillcolor="rgba(31,119,180,0.2)", showlegend=False, hoverinfo="skip"), row=1, col=c)
+        fig.add_trace(g.Scatter(x=xs, y=pd.mean, mode="lines+markers" if pd.kind == "categorical" else "lines",
+                                name=escape(pd.param), showlegend=False, line={"color": COLORS["complete"]}),
+                      row=1, col=c)
+        want_log = log.get(pd.param) if isinstance(log, dict) else log
+        if pd.kind != "categorical" and (pd.log if want_log is None else want_log):
+            fig.update_xaxes(type="log", row=1, col=c)
+    fig.update_yaxes(title_text=escape(target_name), row=1, col=1)
+    fig.update_layout(title="Partial Dependence (random-forest surrogate)")
+    return fig
+
+
+def plot_ablation_path(study: Any, reference: Any = None, *, target: Callable[[FrozenTrial], float] | None = None,
+                       target_name: str = "Objective Value"):
+    """A waterfall from the reference configuration's predicted value to the best's, one parameter per step."""
+    from tunelab.analysis.explain import ablation_path
+
+    path = ablation_path(studies_of(study)[0], reference, target=target)
+    g = go()
+    labels = ["reference"] + [f"{escape(s.param)} → {escape(_short(s.to_value))}" for s in path.steps] + ["best"]
+    deltas = [path.reference_predicted]
+    prev = path.reference_predicted
+    for s in path.steps:
+        deltas.append(s.predicted - prev)
+        prev = s.predicted
+    deltas.append(path.best_predicted)
+    measure = ["absolute"] + ["relative"] * len(path.steps) + ["total"]
+    text = [f"{path.reference_predicted:.4g}"] + [f"{s.share:+.0%}" for s in path.steps] + \
+        [f"{path.best_predicted:.4g}"]
+    fig = g.Figure(g.Waterfall(x=labels, y=deltas, measure=measure, text=text, textposition="outside",
+                               connector={"line": {"color": "grey"}}))
+    fig.update_layout(title="Ablation Path (predicted by a random-forest surrogate; step labels: share of the gain)",
+                      yaxis_title=escape(target_name), showlegend=False)
+    return fig
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "absent" if value is None else str(value)
+
+
+def plot_pruning_ledger(study: Any, *, unit: str = "auto", top_quantile: float = 0.1):
+    """Compute spent on complete, pruned and failed trials and saved by pruning (stacked), with the counts."""
+    from tunelab.analysis.ledger import pruning_ledger
+
+    led = pruning_ledger(studies_of(study)[0], unit=unit, top_quantile=top_quantile)
+    g = go()
+    fig = g.Figure()
+    parts = [("complete", led.spent_complete, COLORS["complete"]), ("pruned", led.spent_pruned, COLORS["pruned"]),
+             ("failed", led.spent_failed, COLORS["fail"]), ("saved by pruning", led.saved, "#2ca02c")]
+    for name, value, color in parts:
+        fig.add_trace(g.Bar(x=[value], y=["compute"], orientation="h", name=name, marker={"color": color},
+                            text=[f"{value:.4g}"], textposition="inside",
+                            hovertemplate=f"{name}: %{{x:.4g}} {led.unit}<extra></extra>"))
+    note = (f"{led.n_complete} complete, {led.n_pruned} pruned, {led.n_failed} failed; pruning saved "
+            f"{led.saved_share:.0%} of the compute; {led.n_on_track} pruned trial(s) were on track for the top "
+            f"{led.top_quantile:.0%} when stopped")
+    fig.update_layout(title="Pruning Ledger", barmode="stack", xaxis_title=f"compute ({led.unit})", height=300,
+                      annotations=[{"text": escape(note), "showarrow": False, "xref": "paper", "yref": "paper",
+                                    "x": 0, "y": -0.45, "xanchor": "left"}])
+    return fig
+
+
+def plot_noise(study: Any, *, top: int = 20, confidence: float = 0.9):
+    """The ``top`` configurations (by the conservative bound) as mean ± std over their repeats, seeds as dots."""
+    from tunelab.analysis.noise import noise_summary
+
+    summ = noise_summary(studies_of(study)[0], confidence=confidence, top=top)
+    if not summ.configs:
+        return empty_figure("Noise", "no complete trials")
+    g = go()
+    labels = [f"#{c.numbers[0]}" + (f" (+{len(c.numbers) - 1})" if len(c.numbers) > 1 else "") for c in summ.configs]
+    fig = g.Figure()
+    fig.add_trace(g.Scatter(x=labels, y=[c.mean for c in summ.configs], mode="markers", name="mean ± std",
+                            error_y={"type": "data", "array": [c.std for c in summ.configs]},
+                            marker={"size": 9, "color": COLORS["complete"]}))
+    xs, ys = [], []
+    for label, c in zip(labels, summ.configs):
+        xs.extend([label] * len(c.values))
+        ys.extend(c.values)
+    fig.add_trace(g.Scatter(x=xs, y=ys, mode="markers", name="each repeat",
+                            marker={"size": 5, "color": "grey", "opacity": 0.6}))
+    note = (f"best single trial #{summ.best_number} ranks {summ.best_rank_conservative} by the conservative "
+            f"bound ({summ.confidence:.0%}); pooled std {summ.pooled_std:.3g}")
+    fig.update_layout(title="Noise over repeats (configurations ranked by the conservative bound)",
+                      xaxis_title="configuration (trial number)", yaxis_title="value",
+                      annotations=[{"text": escape(note), "showarrow": False, "xref": "paper", "yref": "paper",
+                                    "x": 0, "y": 1.06, "xanchor": "left"}])
+    return fig
+
+
+def plot_pareto_front(study: Any, *, target_names: Sequence[str] | None = None,
+                      include_dominated_trials: bool = True, axis_order: Sequence[int] | None = None,
+                      constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+                      targets: Callable[[FrozenTrial], Sequence[float]] | None = None,
+                      max_points: int | None = MAX_POINTS):
+    """The complete trials in objective space (2 or 3 axes): the front as "Best Trial", others as "Trial".
+
+    targets: a function of a trial giving the 2 or 3 values to plot (default its objectives).
+    constraints_func: trials with any value > 0 are infeasible (drawn grey, never on the front).
+    The front is always drawn whole; dominated trials are decimated to max_points.
+    """
+    check_max_points(max_points)
+    from tunelab.analysis.decimate import decimate, pareto_mask
+
+    view = studies_of(study)[0]
+    trials = [t for t in view.get_trials([TrialState.COMPLETE]) if t.values]
+    dirs = list(view.directions)
+    if targets is None:
+        if len(dirs) not in (2, 3):
+            raise ValueError(f"plot_pareto_front: the study has {len(dirs)} objective(s); it draws 2 or 3 "
+                             "(pass targets=lambda t: (..., ...) to choose)")
+        pts = np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(dirs))
+    else:
+        pts = np.array([list(targets(t)) for t in trials], dtype=float)
+        if pts.ndim != 2 or pts.shape[1] not in (2, 3):
+            raise ValueError("plot_pareto_front: targets must return 2 or 3 values per trial")
+        if len(dirs) != pts.shape[1]:
+            dirs = [StudyDirection.MINIMIZE] * pts.shape[1]
+    m = pts.shape[1]
+    if axis_order is not None:
+        if sorted(axis_order) != list(range(m)):
+            raise ValueError(f"plot_pareto_front: axis_order must be a permutation of {list(range(m))}; "
+                             f"got {list(axis_order)}")
+    order = list(axis_order) if axis_order is not None else list(range(m))
+    names = list(target_names) if target_names is not None else [f"Objective {i}" for i in range(m)]
+    if len(names) != m:
+        raise ValueError(f"plot_pareto_front: target_names must have {m} names; got {len(names)}")
+    feasible = np.ones(len(trials), dtype=bool)
+    if constraints_func is not None:
+        feasible = np.array([all(c <= 0 for c in constraints_func(t)) for t in trials], dtype=bool)
+    signs = np.array([d.sign() for d in dirs])
+    losses = pts * signs
+    front = np.zeros(len(trials), dtype=bool)
+    if feasible.any():
+        fi = np.flatnonzero(feasible)
+        front[fi[pareto_mask(losses[fi])]] = True
+    g = go()
+    fig = g.Figure()
+
+    def add(mask_idx: np.ndarray, name: str, color: str):
+        if not len(mask_idx):
+            return
+        coords = [pts[mask_idx, j] for j in order]
+        hover = trial_hover(trials, mask_idx, None)
+        if m == 2:
+            fig.add_trace(g.Scatter(x=coords[0], y=coords[1], mode="markers", name=name,
+                                    marker={"color": color}, text=hover, hoverinfo="text"))
+        else:
+            fig.add_trace(g.Scatter3d(x=coords[0], y=coords[1], z=coords[2], mode="markers", name=name,
+                                      marker={"color": color, "size": 3}, text=hover, hoverinfo="text"))
+
+    if include_dominated_trials:
+        rest = np.flatnonzero(~front & feasible)
+        if max_points is not None and len(rest) > max_points:
+            rest = rest[decimate(losses[rest], max_points)]
+        add(rest, "Trial", COLORS["complete"])
+    add(np.flatnonzero(front), "Best Trial", COLORS["best"])
+    if constraints_func is not None:
+        bad = np.flatnonzero(~feasible)
+        if max_points is not None and len(bad) > max_points:
+            bad = bad[np.linspace(0, len(bad) - 1, max_points).astype(int)]
+        add(bad, "Infeasible Trial", "#cccccc")
+    axes = [escape(names[j]) for j in order]
+    if m == 2:
+        fig.update_layout(xaxis_title=axes[0], yaxis_title=axes[1])
+    else:
+        fig.update_layout(scene={"xaxis_title": axes[0], "yaxis_title": axes[1], "zaxis_title": axes[2]})
+    fig.update_layout(title="Pareto-front Plot")
+    return fig
