@@ -100,7 +100,7 @@ def test_run_with_a_declared_space_and_yaml(workdir):
         ("[study]\nn_trials = 'ten'\n[objective]\nfunction='myobj:objective'\n",
          "spec.toml: [study] n_trials: expected an int >= 1; got 'ten'"),
         ("[study]\nn_trials = 3\nsampler = 'magic'\n[objective]\nfunction='myobj:objective'\n",
-         "spec.toml: [study] sampler: expected one of"),
+         "spec.toml: [study] sampler: unknown sampler 'magic'; expected one of"),
         ("[study]\nn_trials = 3\n", "spec.toml: missing [objective]"),
         ("[study]\nn_trials = 3\n[objective]\nfunction='myobj'\n",
          "spec.toml: [objective] function: expected 'module:function'"),

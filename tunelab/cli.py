@@ -89,6 +89,7 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
 
     Run the same command on several machines against one database to add workers.
     """
+    import tunelab.nn.spec  # noqa: F401  (registers the [trainer] section with the spec loader)
     from tunelab.spec import load_spec
     from tunelab.study import create_study
 
