@@ -161,7 +161,7 @@ def threads_on_gpu(data):
 
 @check("worker_processes_after_cuda_use")
 def processes_on_gpu(data, folder):
-    from tunelab.execution.local import start_method
+    from tunelab.study._parallel import start_method
 
     assert torch.cuda.is_initialized(), "this check needs CUDA in use in the parent"
     method = start_method()
@@ -194,7 +194,7 @@ def fork_fails(data, folder):
 
 _FORK_PROBE = """
 import multiprocessing as mp, sys, torch
-from tunelab.execution.local import start_method
+from tunelab.study._parallel import start_method
 from tunelab.nn.devices import cuda_count
 def child(q):
     try:

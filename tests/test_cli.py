@@ -172,8 +172,8 @@ def test_show_ranks_noise_aware_and_prints_mean_and_spread(workdir):
     assert "0.8033 ± 0.16 (3 seeds)" in by_value.output
     conservative = runner.invoke(main, ["show", "noisy", "--storage", storage, "--by", "conservative"])
     assert conservative.exit_code == 0, conservative.output
-    assert "best trial #0: value=0.8033" in by_value.output  # by value the lucky seed wins
-    assert "best trial by conservative: #1: value=0.8" in conservative.output  # the summary ranks too
+    assert "best trial #0: value = 0.8033" in by_value.output  # by value the lucky seed wins
+    assert "best trial by conservative: #1: value = 0.8" in conservative.output  # the summary ranks too
     table = conservative.output.split("\n#")[1].splitlines()
     assert table[2].split()[0] == "1" and table[3].split()[0] == "0"  # header, rule, then #1 before #0
 
@@ -222,7 +222,7 @@ def test_show_marks_pruned_trials_and_how_far_they_got(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "trials: 3 complete, 1 pruned" in result.output
-    assert "best trial #3: value=0.9" in result.output
+    assert "best trial #3: value = 0.9" in result.output
     start = next(i for i, line in enumerate(lines) if line.startswith("#"))
     assert lines[start].split() == ["#", "state", "value", "last", "step", "level"]
     rows = {line.split()[0]: line.split() for line in lines[start + 2:]}

@@ -51,10 +51,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # subpackages that are not imported eagerly: tunelab.sklearn, tunelab.nn, tunelab.viz ...
+    """Subpackages not imported eagerly (tunelab.nn, tunelab.integration, ...) load on first access."""
     import importlib
+    import importlib.util
 
-    if name in ("samplers", "pruners", "storage", "execution", "analysis", "importance", "visualization", "sklearn",
-                "nn", "viz", "cli"):
-        return importlib.import_module(f"tunelab.{name}")
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'tunelab' has no attribute {name!r}")

@@ -153,3 +153,12 @@ def test_ignores_pruned_and_failed_trials():
     junk += [FrozenTrial(2000, 2000, TrialState.FAIL, None, {"x0": 0.5}, base[0].distributions)]
     imp = get_param_importances(StudyView(base + junk))
     assert list(imp)[0] == "x0"
+
+
+def test_normalize_false_gives_the_raw_scores(linear):
+    raw = get_param_importances(linear, evaluator=FanovaImportanceEvaluator(n_trees=8), normalize=False)
+    # fANOVA's raw scores are shares of the forest's variance: below 1 in total, x0 near 100/110
+    assert 0.9 < sum(raw.values()) <= 1.0 + 1e-9
+    assert raw["x0"] == pytest.approx(100 / 110, abs=0.05)
+    ped = PedAnovaImportanceEvaluator().evaluate(linear)
+    assert list(ped)[0] == "x0" and ped["x0"] > 1.0  # a divergence, not a share

@@ -96,3 +96,40 @@ def test_run_command_finds_a_csv_beside_the_spec_and_prints_the_data_report(tmp_
     assert result.exit_code == 0, result.output
     assert "mixed.csv: 120 rows" in result.output and "missing values filled" in result.output
     assert "1 complete" in result.output
+
+
+def test_run_with_a_trainer_scores_the_test_split_and_saves_the_model(tmp_path, monkeypatch):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from nn_helpers import messy_frame
+    from tunelab.cli import main
+
+    messy_frame(260, seed=2).to_csv(tmp_path / "messy.csv", index=False)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[study]\nname = "messy-run"\nn_trials = 1\nsampler = "random"\nseed = 0\n'
+                    f'storage = "sqlite:///{tmp_path / "runs.db"}"\n'
+                    '[trainer]\nepochs = 2\nout = "saved"\nbaselines = ["constant", "linear", "hgb"]\n'
+                    '[data]\npath = "messy.csv"\ntarget = "y"\ntest_size = 0.25\ndrop = ["refund_issued"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", str(spec), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "accuracy on 65 held-out test rows that tuning never saw" in result.output
+    assert "HistGradientBoosting" in result.output and "(validation)" in result.output
+    assert "predict with: tunelab predict saved new_rows.csv" in result.output
+    meta = json.loads((tmp_path / "saved" / "best_config.json").read_text())
+    assert meta["evaluation"]["mode"] == "test" and meta["evaluation"]["n_test"] == 65
+    assert tunelab.load_study("messy-run", f"sqlite:///{tmp_path / 'runs.db'}").user_attrs["metric"] == "accuracy"
+    from tunelab.nn import load_model
+
+    new = pd.read_csv(tmp_path / "messy.csv").head(5)
+    assert len(load_model(str(tmp_path / "saved")).predict(new)) == 5
+
+
+def test_bad_out_and_baselines_keys():
+    with pytest.raises(ValueError, match=r"\[trainer\] baselines: expected a list from"):
+        build_objective({"baselines": ["xgb"]}, {"dataset": "iris"})
+    with pytest.raises(ValueError, match=r"\[trainer\] out: expected a directory"):
+        build_objective({"out": 3}, {"dataset": "iris"})

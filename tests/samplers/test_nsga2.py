@@ -4,7 +4,7 @@ import pytest
 import tunelab
 from tunelab.samplers.base import SamplingContext
 from tunelab.samplers.nsga2 import NSGAIISampler, select_elite
-from tunelab.samplers.pareto import hypervolume, losses
+from tunelab.pareto import hypervolume, losses
 from tunelab.space import FloatDistribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tunelab
-from tunelab.samplers.pareto import (
+from tunelab.pareto import (
     constrained_ranks,
     crowding_distance,
     hypervolume,

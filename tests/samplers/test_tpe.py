@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import tunelab
-from tunelab.samplers.pareto import hypervolume, losses
+from tunelab.pareto import hypervolume, losses
 from tunelab.samplers.tpe import TPESampler, default_gamma, presence_groups, rank_trials
 from tunelab.space import CategoricalDistribution, FloatDistribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState

@@ -64,7 +64,7 @@ class ServerDatabases:
     def engine(self, url: str) -> sa.engine.Engine:
         """One engine per database for the fixtures' own housekeeping."""
         if url not in self._engines:
-            self._engines[url] = sa.create_engine(url)
+            self._engines[url] = sa.create_engine(url, pool_pre_ping=True)  # survives a server restart test
         return self._engines[url]
 
     def drop_all(self) -> None:

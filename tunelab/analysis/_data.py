@@ -191,8 +191,13 @@ def _distribution_of(trials: Sequence[FrozenTrial], name: str) -> Distribution |
 def param_names(trials: Sequence[FrozenTrial]) -> list[str]:
     """Every parameter name of the trials, in the order they first appear."""
     seen: dict[str, None] = {}
+    last: Any = None
     for t in trials:
-        for k in t.params:
+        keys = t.params.keys()
+        if keys == last:  # most trials share one space: skip the per-name loop
+            continue
+        last = keys
+        for k in keys:
             if k not in seen:
                 seen[k] = None
     return list(seen)
@@ -223,27 +228,32 @@ def encode(dist: Distribution, values: list[Any]) -> np.ndarray:
     if isinstance(dist, CategoricalDistribution):
         index: dict[Any, float] = {}
         k = len(dist.choices)
+        has_none = None in dist.choices
         for i, v in enumerate(values):
-            if v is None and None not in dist.choices:
+            if v is None and not has_none:
                 continue
-            key = (type(v), v) if _hashable(v) else json.dumps(v, sort_keys=True, default=str)
-            u = index.get(key)
-            if u is None:
-                try:
-                    u = (dist.index(v) + 0.5) / k
-                except (ValueError, TypeError):
-                    try:
-                        u = (dist.index(json.dumps(v, sort_keys=True, default=str)) + 0.5) / k
-                    except (ValueError, TypeError):
-                        u = math.nan
-                index[key] = u
+            try:
+                u = index[(v.__class__, v)]
+            except KeyError:
+                u = index[(v.__class__, v)] = _choice_unit(dist, v, k)
+            except TypeError:  # unhashable (a list from a user attribute): look it up by its JSON form
+                u = _choice_unit(dist, json.dumps(v, sort_keys=True, default=str), k)
             out[i] = u
         return out
-    present = np.array([v is not None and not isinstance(v, bool) and isinstance(v, (int, float))
-                        for v in values], dtype=bool)
-    if not present.any():
-        return out
-    x = np.array([float(v) if ok else 1.0 for v, ok in zip(values, present)], dtype=float)
+    if None not in values:
+        try:
+            x = np.asarray(values, dtype=float)
+            present = np.ones(n, dtype=bool)
+        except (TypeError, ValueError):
+            x = None
+    else:
+        x = None
+    if x is None:
+        present = np.array([v is not None and not isinstance(v, bool) and isinstance(v, (int, float))
+                            for v in values], dtype=bool)
+        if not present.any():
+            return out
+        x = np.array([float(v) if ok else 1.0 for v, ok in zip(values, present)], dtype=float)
     lo, hi = dist._bounds()
     if dist.log:
         x = np.log(np.where(present & (x > 0), x, 1.0))
@@ -254,19 +264,21 @@ def encode(dist: Distribution, values: list[Any]) -> np.ndarray:
     return out
 
 
-def _hashable(v: Any) -> bool:
+def _choice_unit(dist: CategoricalDistribution, v: Any, k: int) -> float:
     try:
-        hash(v)
-        return True
-    except TypeError:
-        return False
+        return (dist.index(v) + 0.5) / k
+    except (ValueError, TypeError):
+        try:
+            return (dist.index(json.dumps(v, sort_keys=True, default=str)) + 0.5) / k
+        except (ValueError, TypeError):
+            return math.nan
 
 
 def make_column(trials: Sequence[FrozenTrial], name: str, all_for_dist: Sequence[FrozenTrial] | None = None,
                 log: bool | None = None) -> Column:
     """The column of ``name`` (a parameter or ``user_attrs.KEY``) over ``trials``."""
-    raw = [lookup(t, name) for t in trials]
     key = user_attr_name(name)
+    raw = [t.params.get(name) for t in trials] if key is None else [t.user_attrs.get(key) for t in trials]
     dist = _infer_distribution(raw) if key is not None else _distribution_of(all_for_dist or trials, name)
     if dist is None:
         dist = _infer_distribution(raw)

@@ -89,11 +89,13 @@ class BaseImportanceEvaluator:
 
     def evaluate(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None
                  ) -> "OrderedDict[str, float]":
+        """Each parameter's raw score (>= 0; PED-ANOVA: divergence, fANOVA: share of variance), best first."""
         table = build_table(study, params, target, what=f"{type(self).__name__}.evaluate")
         _check_enough(table, type(self).__name__)
         if not table.columns:
             return OrderedDict()
-        return _ordered(_normalized(self.raw(table)))
+        raw = self.raw(table)
+        return _ordered({k: (max(0.0, v) if math.isfinite(v) else 0.0) for k, v in raw.items()})
 
     def evaluate_with_ci(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None,
                          n_bootstrap: int = 30, confidence: float = 0.9) -> ImportanceResult:
@@ -140,27 +142,56 @@ def _kernel_matrix(n_bins: int, bandwidth: float):
     return k / k.sum(axis=0, keepdims=True)
 
 
-def _density(u, n_bins: int, discrete: int | None, prior: float):
-    """A smoothed histogram of unit values u (NaN = absent, one more cell at the end) that sums to 1."""
+def _smoother(u, n_bins: int, discrete: int | None):
+    """Raw cell counts of unit values u (NaN = absent, one more cell at the end) and the smoothing matrix.
+
+    Continuous values: n_bins cells and a Gaussian kernel of Scott's bandwidth (sd taken as the
+    smaller of the standard deviation and IQR/1.34); discrete values: one cell each, no smoothing.
+    """
     import numpy as np
 
     present = ~np.isnan(u)
-    n_absent = float((~present).sum())
     x = u[present]
     cells = discrete or n_bins
     idx = np.minimum((x * cells).astype(int), cells - 1)
-    counts = np.bincount(idx, minlength=cells).astype(float)
+    counts = np.append(np.bincount(idx, minlength=cells).astype(float), float((~present).sum()))
+    k = np.eye(cells + 1)
     if discrete is None and x.size > 1:
         sd = float(x.std())
+        q75, q25 = np.percentile(x, [75, 25])
+        if q75 > q25:
+            sd = min(sd, float(q75 - q25) / 1.34)
         bw = 1.06 * (sd if sd > 0 else 1.0 / n_bins) * x.size ** -0.2
-        bw = min(max(bw, 0.5 / n_bins), 0.5)
-        counts = _kernel_matrix(n_bins, bw) @ counts
-    counts = np.append(counts, n_absent)
-    has_absent = n_absent > 0
-    weights = counts + prior
-    if not has_absent:
-        weights[-1] = 0.0
-    return weights / weights.sum(), has_absent
+        k[:cells, :cells] = _kernel_matrix(n_bins, min(max(bw, 0.5 / n_bins), 0.5))
+    return counts, k
+
+
+def _pearson_divergence(u_top, u_all, n_bins: int, discrete: int | None, prior: float) -> float:
+    """Pearson divergence of the top trials' density from all trials', less what chance alone would give.
+
+    Both densities get ``prior`` pseudo-trials spread evenly over the cells.  A small top set
+    scatters by chance, which inflates the divergence by about sum_b Var(p_top[b]) / p_all[b];
+    that expectation (multinomial counts drawn from the all-trials cells, then smoothed) is
+    subtracted, so a parameter that does not matter scores about 0 whatever its kind.
+    """
+    import numpy as np
+
+    c_top, k_top = _smoother(u_top, n_bins, discrete)
+    c_all, k_all = _smoother(u_all, n_bins, discrete)
+    live = np.ones(len(c_top), dtype=bool)
+    if c_all[-1] == 0:  # no trial lacks the parameter: drop the absent cell
+        live[-1] = False
+    cells = int(live.sum())
+    s_top = k_top @ c_top
+    s_all = k_all @ c_all
+    p_top = (s_top[live] + prior / cells) / (c_top.sum() + prior)
+    p_all = (s_all[live] + prior / cells) / (c_all.sum() + prior)
+    divergence = float(np.sum(p_top * p_top / p_all) - 1.0)
+    n_top = c_top.sum()
+    q = c_all / max(c_all.sum(), 1.0)
+    kk = k_top[live]
+    var = n_top * ((kk * kk) @ q - (kk @ q) ** 2) / (n_top + prior) ** 2
+    return divergence - float(np.sum(var / p_all))
 
 
 class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
@@ -168,19 +199,22 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
 
     target_quantile: the share of trials called "top" (at least 2 trials).
     region_quantile: the share of trials the top ones are compared with (1.0: all).
-    n_bins: histogram cells on [0, 1] for continuous parameters (ints and steps with
-    at most that many values, and categories, get one cell per value).
+    n_bins: histogram cells on [0, 1] for continuous parameters.
+    max_discrete: ints and stepped floats with at most this many values get one cell per
+    value, as categories do; wider ones are smoothed like floats.
+    prior: pseudo-trials spread evenly over the cells of both densities.
     """
 
     method = "ped_anova"
 
     def __init__(self, target_quantile: float = 0.1, region_quantile: float = 1.0, n_bins: int = 64,
-                 prior: float = 0.5):
+                 prior: float = 1.0, max_discrete: int = 8):
         validate({"target_quantile": [Interval(float, 0, 1, "neither")],
                   "region_quantile": [Interval(float, 0, 1, "right")],
-                  "n_bins": [Interval(int, 4, 4096)], "prior": [Interval(float, 0, None, "neither")]},
+                  "n_bins": [Interval(int, 4, 4096)], "prior": [Interval(float, 0, None, "neither")],
+                  "max_discrete": [Interval(int, 1, None)]},
                  {"target_quantile": target_quantile, "region_quantile": region_quantile, "n_bins": n_bins,
-                  "prior": prior}, "PedAnovaImportanceEvaluator")
+                  "prior": prior, "max_discrete": max_discrete}, "PedAnovaImportanceEvaluator")
         if region_quantile <= target_quantile:
             raise ValueError(f"PedAnovaImportanceEvaluator: 'region_quantile' ({region_quantile}) must be above "
                              f"'target_quantile' ({target_quantile})")
@@ -188,6 +222,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         self.region_quantile = region_quantile
         self.n_bins = n_bins
         self.prior = prior
+        self.max_discrete = max_discrete
 
     def raw(self, table: Table) -> dict[str, float]:
         import numpy as np
@@ -200,11 +235,10 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         out = {}
         for name, col in table.columns.items():
             cells = col.n_cells
-            discrete = cells if cells is not None and cells <= self.n_bins else None
-            p_top, _ = _density(col.unit[top], self.n_bins, discrete, self.prior * 0.1)
-            p_all, _ = _density(col.unit[region], self.n_bins, discrete, self.prior * 0.1)
-            mask = p_all > 0
-            out[name] = float(np.sum(p_top[mask] ** 2 / p_all[mask]) - 1.0)
+            discrete = cells if col.kind == "categorical" or (cells is not None and cells <= self.max_discrete) \
+                else None
+            out[name] = max(0.0, _pearson_divergence(col.unit[top], col.unit[region], self.n_bins, discrete,
+                                                     self.prior))
         return out
 
 
@@ -460,8 +494,8 @@ def get_param_importances(study: Any, evaluator: Any = None, params: Sequence[st
     ``MeanDecreaseImpurityImportanceEvaluator()``, their names ("fanova", "mdi"), or
     any object with Optuna's ``evaluate(study, params, target=...)``.
     target: a function of a FrozenTrial to analyse instead of the objective (needed
-    with several objectives). Complete trials only. Deterministic: the same trials
-    give the same answer.
+    with several objectives). normalize=False returns the evaluator's raw scores.
+    Complete trials only. Deterministic: the same trials give the same answer.
     """
     ev = _evaluator(evaluator)
     result = ev.evaluate(study, params=params, target=target)

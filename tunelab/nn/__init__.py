@@ -11,7 +11,8 @@ Nothing here imports torch until it is used: names load on first access, so
 - ``report_epoch(trial, value, epoch)``: pruning in your own loop (hooks.py)
 - ``PruningCallback(trial, monitor)``: the same for PyTorch Lightning (lightning.py)
 - ``pick_device(...)``: CPU / GPU / one GPU per parallel worker (devices.py)
-- ``save_best`` / ``load_best`` / ``predict``: the saved best model (export.py)
+- ``load_model(dir)``: the saved best model, with ``predict`` / ``predict_proba`` (export.py)
+- ``evaluate_best``: test score of the best configuration next to baselines (evaluate.py)
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ _LAZY = {
     "save_best": "tunelab.nn.export",
     "load_best": "tunelab.nn.export",
     "predict": "tunelab.nn.export",
+    "load_model": "tunelab.nn.export",
+    "TunedModel": "tunelab.nn.export",
+    "UnknownCategoryWarning": "tunelab.nn.export",
+    "evaluate_best": "tunelab.nn.evaluate",
+    "Evaluation": "tunelab.nn.evaluate",
     "build_objective": "tunelab.nn.spec",
 }
 

@@ -32,6 +32,8 @@ class NNObjective:
     threads: int | None = 1
     space: SpaceFn | None = None
     notes: list[str] = field(default_factory=list)  # what loading and range tests said, for printing
+    out: str | None = None  # where finish() saves the best model (default: <study name>-best)
+    baselines: tuple[str, ...] = ("constant", "linear")  # scored next to the network on the test rows
 
     def __post_init__(self) -> None:
         validate(_CONSTRAINTS, {"metric": self.metric, "repeats": self.repeats, "seed": self.seed,
@@ -58,15 +60,25 @@ class NNObjective:
                        patience=self.patience, threads=self.threads, trial=trial)
         return result.value
 
-    def retrain(self, params: dict[str, Any], repeats: int = 1) -> Any:
-        """Train a stored configuration again (same seeds, so the same model on CPU); returns the TrainResult."""
+    def retrain(self, params: dict[str, Any], repeats: int = 1, data: Any = None) -> Any:
+        """Train a stored configuration again (same seeds, so the same model on CPU); returns the TrainResult.
+
+        data: another split of the same table (e.g. a cross-validation fold) instead of ``self.data``.
+        """
         from tunelab.nn.devices import pick_device
         from tunelab.nn.trainer import train
         from tunelab.trial import FixedTrial
 
         cfg = self.config(FixedTrial(params))
-        return train(cfg, self.data, metric=self.metric, seed=self.seed, repeats=repeats,
+        return train(cfg, data if data is not None else self.data, metric=self.metric, seed=self.seed, repeats=repeats,
                      device=pick_device(self.device, trial_number=0), patience=self.patience, threads=self.threads)
+
+
+    def finish(self, study: Any, echo: Callable[[str], None] = print) -> dict[str, Any] | None:
+        """After ``study.optimize``: score the best configuration on the test rows, save it, print what it did."""
+        from tunelab.nn.finish import finish
+
+        return finish(study, self, self.out or f"{study.study_name}-best", echo, self.baselines)
 
 
 _CONSTRAINTS = {

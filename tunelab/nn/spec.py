@@ -33,6 +33,8 @@ TRAINER_KEYS = {
     "batch_sizes": "a list of ints",
     "max_layers": "an int >= 1",
     "width": "[low, high]",
+    "out": "a directory for the best model, relative to the current directory (default: <study name>-best)",
+    "baselines": "a list from ['constant', 'linear', 'hgb'] scored on the test rows next to the network",
 }
 DATA_KEYS = {
     "dataset": f"one of {', '.join(BUNDLED)}",
@@ -43,6 +45,7 @@ DATA_KEYS = {
     "test_size": "a fraction in [0, 1)",
     "seed": "an int >= 0 (the split)",
     "drop": "a list of columns to ignore",
+    "keep": "a list of columns to use even though they look like row ids",
 }
 
 
@@ -77,11 +80,12 @@ def load_data_table(data_table: dict[str, Any], metric: str | None = None, base_
     if path is not None and base_dir is not None and not os.path.isabs(path):
         path = os.path.join(base_dir, path)
     drop = _get(data_table, "drop", list, "[data]", DATA_KEYS, [])
+    keep = _get(data_table, "keep", list, "[data]", DATA_KEYS, [])
     return load_dataset(dataset or path, _get(data_table, "target", str, "[data]", DATA_KEYS),
                         task=_get(data_table, "task", str, "[data]", DATA_KEYS), metric=metric,
                         val_size=float(_get(data_table, "val_size", (int, float), "[data]", DATA_KEYS, 0.2)),
                         test_size=float(_get(data_table, "test_size", (int, float), "[data]", DATA_KEYS, 0.0)),
-                        seed=_get(data_table, "seed", int, "[data]", DATA_KEYS, 0), drop=drop)
+                        seed=_get(data_table, "seed", int, "[data]", DATA_KEYS, 0), drop=drop, keep=keep)
 
 
 def space_options(trainer_table: dict[str, Any], data: Any) -> SpaceOptions:
@@ -131,6 +135,13 @@ def build_objective(trainer_table: dict[str, Any], data_table: dict[str, Any], *
     ``base_dir``: where a relative ``path`` is looked up (default: the current directory).
     The objective's ``notes`` hold the data report and, with ``lr = "auto"``, the range test's reasons.
     """
+    from tunelab._extras import MissingExtra, require
+
+    try:  # fail before any trial rather than in every one
+        require("torch", "tunelab run with a [trainer] table", "torch", "PyTorch")
+        require("pandas", "tunelab run with a [trainer] table", "torch", "pandas")
+    except MissingExtra as exc:
+        raise ValueError(str(exc)) from None
     _check_keys(trainer_table, TRAINER_KEYS, "[trainer]")
     w = "[trainer]"
     metric = _get(trainer_table, "metric", str, w, TRAINER_KEYS)
@@ -155,6 +166,13 @@ def build_objective(trainer_table: dict[str, Any], data_table: dict[str, Any], *
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{w}: {exc}") from None
     objective.notes = notes
+    objective.out = _get(trainer_table, "out", str, w, TRAINER_KEYS)
+    baselines = _get(trainer_table, "baselines", list, w, TRAINER_KEYS, ["constant", "linear"])
+    from tunelab.nn.evaluate import BASELINES
+
+    if not set(baselines) <= set(BASELINES):
+        raise ValueError(f"{w} baselines: expected {TRAINER_KEYS['baselines']}; got {baselines!r}")
+    objective.baselines = tuple(baselines)
     return objective, None, metric_direction(objective.metric)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from tunelab._validation import Interval, Options, validate
 from tunelab.samplers.base import BaseSampler, SamplingContext
-from tunelab.samplers.pareto import constrained_ranks, crowding_distance, losses, violation
+from tunelab.pareto import constrained_ranks, crowding_distance, losses, violation
 from tunelab.space import CategoricalDistribution, Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from tunelab._validation import Check, Interval, validate
 from tunelab.samplers.base import BaseSampler, SamplingContext
-from tunelab.samplers.pareto import crowding_distance, losses, nondominated_ranks, violation
+from tunelab.pareto import crowding_distance, losses, nondominated_ranks, violation
 from tunelab.samplers.parzen import CategoricalAxis, NumericAxis, Observations, ParzenEstimator, make_axis
 from tunelab.space import Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState

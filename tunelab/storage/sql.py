@@ -325,9 +325,17 @@ class SQLStorage(BaseStorage):
         args = {"p_trial_id": trial_id, "p_state": int(state), "p_now": datetime.now(),
                 "p_values": None if values is None else dumps([float(v) for v in values], "values")}
 
+        tries = []
+
         def txn(conn: sa.engine.Connection) -> FrozenTrial:
+            tries.append(1)
             if conn.execute(Q.finish, args).rowcount != 1:
-                self._lock_trial(conn, trial_id)  # raises KeyError or TrialFinishedError
+                if len(tries) > 1:  # a lost connection may have cut off the answer to our own commit
+                    mine = self._load_trial(conn, trial_id)
+                    stored = None if mine.values is None else dumps([float(v) for v in mine.values], "values")
+                    if mine.state == state and stored == args["p_values"]:
+                        return mine
+                self._lock_trial(conn, trial_id)  # raises StudyNotFoundError or TrialFinishedError
                 raise AssertionError(f"trial {trial_id} could not be finished")  # pragma: no cover
             return self._load_trial(conn, trial_id)  # its final record: callers read it back at once
         frozen = self._write(txn)

@@ -168,24 +168,69 @@ def explain(exc: sa.exc.DBAPIError, url: str) -> StorageError | None:
     return None
 
 
+RECONNECT_SECONDS = 120.0
+"""How long an operation keeps trying to reach a server that went away (a restart, a failover)."""
+
+_PG_DISCONNECT = {"57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"}
+_MYSQL_DISCONNECT = {1053, 2002, 2003, 2006, 2013}  # shutdown in progress, can't connect, server gone, lost
+_DISCONNECT_TEXT = ("connection refused", "server closed the connection", "terminating connection",
+                    "the database system is starting up", "the database system is shutting down",
+                    "connection is closed", "consuming input failed", "lost connection", "server has gone away",
+                    "connection reset")
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The server went away or cannot be reached right now (restart, failover): worth reconnecting."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _PG_DISCONNECT:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL_DISCONNECT:
+        return True
+    text = str(orig).lower()
+    return any(s in text for s in _DISCONNECT_TEXT)
+
+
 def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
-    """Run ``fn`` (one whole transaction), again after transient errors, with jittered backoff."""
+    """Run ``fn`` (one whole transaction), again after transient errors, with jittered backoff.
+
+    Lock errors are retried ``attempts`` times; a lost server connection is retried (on a new
+    connection: the pool drops the dead ones) for :data:`RECONNECT_SECONDS`.  A transaction cut
+    off by a disconnect was rolled back by the server, unless the connection died between the
+    server's commit and its answer: writes that can tell (finishing a trial) check for that.
+    """
     delay = 0.002
-    for attempt in range(attempts):
+    lock_tries = 0
+    lost_since: float | None = None
+    while True:
         try:
             return fn()
         except sa.exc.DBAPIError as exc:
+            if is_disconnect(exc):
+                now = time.monotonic()
+                lost_since = now if lost_since is None else lost_since
+                if now - lost_since > RECONNECT_SECONDS:
+                    raise StorageError(f"{what} on {mask(url)}: lost the connection to the server and could not "
+                                       f"reconnect within {RECONNECT_SECONDS:.0f} s: "
+                                       f"{str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc}"
+                                       ) from exc
+                time.sleep(min(0.05 * 2 ** min(int(now - lost_since), 4), 1.0) * (0.5 + random.random()))
+                continue
             if not is_transient(exc):
                 explained = explain(exc, url)
                 if explained is not None:
                     raise explained from None
                 raise
-            if attempt == attempts - 1:
+            lock_tries += 1
+            if lock_tries >= attempts:
                 raise StorageError(f"{what} on {mask(url)} kept failing on locks after {attempts} tries: "
                                    f"{exc.orig}") from exc
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 0.5)
-    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------------------- schema

@@ -24,7 +24,7 @@ from tunelab.visualization._common import (
     wants_log,
 )
 
-_MAX_CONTOUR_PARAMS = 5
+_MAX_MATRIX_PARAMS = 5
 
 
 def _table(study: Any, params: Sequence[str] | None, target: Any, states: Sequence[TrialState], what: str) -> Table:
@@ -131,6 +131,15 @@ def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
     return fig
 
 
+def _at_most(table: Table, names: list[str], params: Sequence[str] | None) -> list[str]:
+    """The parameters a matrix of panels draws: those named, else the 5 most important (PED-ANOVA)."""
+    if params is not None or len(names) <= _MAX_MATRIX_PARAMS:
+        return names
+    from tunelab.analysis.importance import PedAnovaImportanceEvaluator, _normalized, _ordered
+
+    return list(_ordered(_normalized(PedAnovaImportanceEvaluator().raw(table))))[:_MAX_MATRIX_PARAMS]
+
+
 def _contour_panel(table: Table, x: str, y: str, idx: np.ndarray, log: Any, resolution: int):
     """A surface of the value over two parameters (inverse-distance weighted), plus the trials as points."""
     g = go()
@@ -192,11 +201,7 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
     names = table.names
     if len(names) < 2 or len(table.trials) < 1:
         return empty_figure("Contour Plot", "a contour plot needs two parameters that vary")
-    if params is None and len(names) > _MAX_CONTOUR_PARAMS:
-        from tunelab.analysis.importance import PedAnovaImportanceEvaluator, _normalized, _ordered
-
-        ranked = list(_ordered(_normalized(PedAnovaImportanceEvaluator().raw(table))))
-        names = ranked[:_MAX_CONTOUR_PARAMS]
+    names = _at_most(table, names, params)
     idx = keep_indices(table, max_points)
     g = go()
     if len(names) == 2:
@@ -226,7 +231,8 @@ def plot_rank(study: Any, params: Sequence[str] | None = None, *,
               log: Any = None, max_points: int | None = MAX_POINTS):
     """Trials over pairs of parameters colored by the rank of their value (0 = best, 1 = worst).
 
-    One parameter: value against it; two: one panel; more: a matrix of panels.
+    One parameter: value against it; two: one panel; more: a matrix of panels (default:
+    the 5 most important when there are more).
     """
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
@@ -234,6 +240,7 @@ def plot_rank(study: Any, params: Sequence[str] | None = None, *,
     names = table.names
     if not names or not len(table.trials):
         return empty_figure("Rank Plot", "no trials with values to show")
+    names = _at_most(table, names, params)
     n = len(table.trials)
     order = np.lexsort((np.arange(n), table.loss))
     rank = np.empty(n)

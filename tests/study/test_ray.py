@@ -8,7 +8,7 @@ import pytest
 
 import tunelab
 from executor_helpers import objective, require
-from tunelab.execution.distributed import RayExecutor
+from tunelab.integration.ray import RayExecutor
 from tunelab.trial import TrialState
 
 ray = require("ray", "ray")

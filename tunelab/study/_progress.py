@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tunelab.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
-    from tunelab.study import Study
+    from tunelab.study._study import Study
 
 
 class Progress:

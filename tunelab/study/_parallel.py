@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import multiprocessing as mp
 import os
 import pickle
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from tunelab.execution.worker import StopRules, TrialBudget, worker_loop
+from tunelab.study._worker import StopRules, StudyRecipe, TrialBudget, worker_study, worker_loop
 from tunelab.trial import TrialState
 
 if TYPE_CHECKING:
-    from tunelab.study import Study
-
-
-@dataclass
-class StudyRecipe:
-    """What a worker needs to open its own Study object of one study (picklable, unlike a Study)."""
-
-    study_name: str
-    storage: Any
-    sampler: Any
-    pruner: Any
-    seed: int | None
-    constraints: Any
-
-    @classmethod
-    def of(cls, study: "Study") -> "StudyRecipe":
-        return cls(study.study_name, study.storage, study.sampler, study.pruner, study.seed, study.constraints)
-
-
-def _worker_study(recipe: StudyRecipe, worker_index: int, storage: Any = None) -> "Study":
-    """A Study object of the same study for one worker, with its own sampler stream."""
-    from tunelab.study import Study
-
-    sampler = copy.deepcopy(recipe.sampler)
-    if recipe.seed is not None:
-        sampler.reseed(recipe.seed + 1000003 * (worker_index + 1))
-    else:
-        sampler.reseed(None)
-    return Study(recipe.study_name, storage if storage is not None else recipe.storage, sampler=sampler,
-                 pruner=recipe.pruner, seed=recipe.seed, constraints=recipe.constraints)
+    from tunelab.study._study import Study
 
 
 def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
@@ -57,7 +26,7 @@ def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int 
 
     def run(index: int) -> None:
         try:
-            worker_loop(_worker_study(StudyRecipe.of(study), index), objective, rules, catch, callbacks,
+            worker_loop(worker_study(StudyRecipe.of(study), index), objective, rules, catch, callbacks,
                         on_trial=lambda t: _locked(lock, progress.update, t))
         except BaseException as exc:  # surfaced in the caller's thread below
             errors.append(exc)
@@ -111,7 +80,7 @@ def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: S
                   catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any) -> None:
     try:
         storage = recipe.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
-        worker_loop(_worker_study(recipe, index, storage), objective, rules, catch, callbacks)
+        worker_loop(worker_study(recipe, index, storage), objective, rules, catch, callbacks)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:

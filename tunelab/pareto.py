@@ -1,9 +1,11 @@
 """Pareto dominance for multi-objective studies: fronts, ranks, crowding, constraints, hypervolume.
 
 Everything works on *losses* (lower is better in every column); :func:`losses`
-turns stored values into losses using the study's directions.  The samplers
-(TPE, NSGA-II) rank trials with these functions; tests and benchmarks measure
-fronts with :func:`hypervolume`.
+turns stored values into losses using the study's directions.
+``Study.best_trials`` is :func:`pareto_front`; the samplers (MOTPE, NSGA-II) rank
+trials with the same functions; tests and benchmarks measure fronts with
+:func:`hypervolume`.  It reads trial records only, so it sits just above them and
+below both samplers and study.
 """
 
 from __future__ import annotations

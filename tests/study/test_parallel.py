@@ -170,7 +170,7 @@ class _FakeTorch:
 def test_workers_are_spawned_where_torch_sees_a_gpu(monkeypatch, torch_state, expected):
     import sys
 
-    from tunelab.execution.local import start_method
+    from tunelab.study._parallel import start_method
 
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("TUNELAB_START_METHOD", raising=False)
@@ -185,7 +185,7 @@ def test_workers_are_spawned_once_jax_has_started_its_runtime(monkeypatch):
     import sys
     import types
 
-    from tunelab.execution.local import _start_rule
+    from tunelab.study._parallel import _start_rule
 
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("TUNELAB_START_METHOD", raising=False)
@@ -201,7 +201,7 @@ def test_workers_are_spawned_once_jax_has_started_its_runtime(monkeypatch):
 def test_start_method_can_be_forced_and_a_bad_value_is_named(monkeypatch):
     import sys
 
-    from tunelab.execution.local import start_method
+    from tunelab.study._parallel import start_method
 
     monkeypatch.setitem(sys.modules, "torch", _FakeTorch(True, 1))
     monkeypatch.setenv("TUNELAB_START_METHOD", "fork")

@@ -1,7 +1,7 @@
-"""Study: ask / tell / optimize over one storage; create_study and load_study.
+"""Study: ask / tell / best trials over one storage; create_study, load_study, delete_study.
 
-The study knows nothing of processes, Dask or Ray: ``optimize`` hands its
-arguments to :mod:`tunelab.execution`.
+``optimize`` hands its arguments to :mod:`tunelab.study._optimize`, which runs
+workers that drive this class through ask and tell.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class Study:
     @property
     def best_trials(self) -> list[FrozenTrial]:
         """The Pareto front of the complete (and, if constraints are set, feasible) trials."""
-        from tunelab.samplers.pareto import pareto_front
+        from tunelab.pareto import pareto_front
 
         return pareto_front(self._feasible(self.get_trials([TrialState.COMPLETE])), self.directions)
 
@@ -159,13 +159,11 @@ class Study:
         context.trial_number = number
         context.load_trials = lambda: self._load_other_trials(trial_id)
         context._trials = None
-        trial = Trial(self, trial_id, number, context, fixed)
         space = self.sampler.infer_relative_space(context)
-        if space:
-            trial._relative_space = dict(space)
-            trial._relative = self.sampler.sample_relative(context, space)
-        for name, dist in (fixed_distributions or {}).items():
-            trial._suggest(name, dist)
+        relative = self.sampler.sample_relative(context, space) if space else {}
+        trial = Trial(_TrialLink(self, trial_id, context), number, fixed, relative, space)
+        if fixed_distributions:
+            trial.suggest(fixed_distributions)
         return trial
 
     def tell(self, trial: Trial | FrozenTrial | int, values: float | Sequence[float] | None = None,
@@ -216,7 +214,7 @@ class Study:
 
     def _resolve_trial_id(self, trial: Trial | FrozenTrial | int) -> int:
         if isinstance(trial, (Trial, FrozenTrial)):
-            return trial.trial_id if isinstance(trial, FrozenTrial) else trial._trial_id
+            return trial.trial_id
         if isinstance(trial, int) and not isinstance(trial, bool):
             try:
                 return self._storage.get_trial_id_from_number(self._study_id, trial)
@@ -235,24 +233,6 @@ class Study:
                     return
         self._storage.create_trial(self._study_id, TrialState.WAITING, fixed_params=params, user_attrs=user_attrs)
 
-    # ------------------------------------------------------------------ pruning
-    def _pruning_context(self, trial: Trial) -> PruningContext:
-        frozen = FrozenTrial(number=trial.number, trial_id=trial._trial_id, state=TrialState.RUNNING,
-                             params=dict(trial.params), distributions=dict(trial.distributions),
-                             intermediate_values=dict(trial.intermediate_values), user_attrs=dict(trial.user_attrs))
-        others = [t for t in self._storage.get_all_trials(self._study_id) if t.trial_id != trial._trial_id]
-        # with several objectives, reports are read in the first one's direction (docs/pruning.md)
-        return PruningContext(trial=frozen, trials=others, direction=self.directions[0])
-
-    # ------------------------------------------------------------------ distributions seen
-    def _known_distribution(self, name: str) -> Distribution | None:
-        with self._distributions_lock:
-            return self._distributions.get(name)
-
-    def _remember_distribution(self, name: str, dist: Distribution) -> None:
-        with self._distributions_lock:
-            self._distributions.setdefault(name, dist)
-
     # ------------------------------------------------------------------ running
     def optimize(self, objective: ObjectiveFn, n_trials: int | None = None, timeout: float | None = None,
                  n_jobs: int = 1, catch: Sequence[type[BaseException]] | type[BaseException] = (Exception,),
@@ -266,7 +246,7 @@ class Study:
         """
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
                                          "n_jobs": n_jobs}, "Study.optimize")
-        from tunelab.execution import run_optimize
+        from tunelab.study._optimize import run_optimize
 
         self._stop.clear()
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
@@ -286,6 +266,50 @@ class Study:
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, directions={[d.name.lower() for d in self.directions]})"
+
+
+class _TrialLink:
+    """The study's side of one live Trial (a :class:`tunelab.trial.TrialBackend`)."""
+
+    def __init__(self, study: Study, trial_id: int, context: SamplingContext):
+        self.study, self.trial_id, self._context = study, trial_id, context
+        self._storage = study._storage
+
+    def known_distribution(self, name: str) -> Distribution | None:
+        with self.study._distributions_lock:
+            return self.study._distributions.get(name)
+
+    def sample(self, name: str, distribution: Distribution, params: dict[str, Any],
+               distributions: dict[str, Distribution]) -> Any:
+        self._context.params, self._context.distributions = params, distributions
+        return self.study.sampler.sample_independent(self._context, name, distribution)
+
+    def set_param(self, name: str, distribution: Distribution, value: Any) -> None:
+        self._storage.set_trial_param(self.trial_id, name, distribution, value)
+        with self.study._distributions_lock:
+            self.study._distributions.setdefault(name, distribution)
+
+    def set_intermediate_value(self, step: int, value: float) -> None:
+        self._storage.set_trial_intermediate_value(self.trial_id, step, value)
+
+    def set_attr(self, key: str, value: Any, system: bool) -> None:
+        if system:
+            self._storage.set_trial_system_attr(self.trial_id, key, value)
+        else:
+            self._storage.set_trial_user_attr(self.trial_id, key, value)
+
+    def should_prune(self, trial: FrozenTrial) -> bool:
+        pruner = self.study.pruner
+        return pruner is not None and bool(pruner.prune(self._pruning_context(trial)))
+
+    def budget(self, trial: FrozenTrial) -> float | None:
+        pruner = self.study.pruner
+        return None if pruner is None else pruner.budget(self._pruning_context(trial))
+
+    def _pruning_context(self, trial: FrozenTrial) -> PruningContext:
+        others = [t for t in self._storage.get_all_trials(self.study._study_id) if t.trial_id != self.trial_id]
+        # with several objectives, reports are read in the first one's direction (docs/pruning.md)
+        return PruningContext(trial=trial, trials=others, direction=self.study.directions[0])
 
 
 _OPTIMIZE_CONSTRAINTS = {

@@ -3,6 +3,7 @@ a local process, a Dask or Ray task, or on another machine against a shared stor
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -14,9 +15,38 @@ from tunelab.storage import TrialFinishedError
 from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState
 
 if TYPE_CHECKING:
-    from tunelab.study import Study
+    from tunelab.study._study import Study
 
 log = logging.getLogger("tunelab")
+
+
+@dataclass
+class StudyRecipe:
+    """What a worker needs to open its own Study object of one study (picklable, unlike a Study)."""
+
+    study_name: str
+    storage: Any
+    sampler: Any
+    pruner: Any
+    seed: int | None
+    constraints: Any
+    study_class: type  # Study, or the caller's subclass: workers never import the study module
+
+    @classmethod
+    def of(cls, study: "Study") -> "StudyRecipe":
+        return cls(study.study_name, study.storage, study.sampler, study.pruner, study.seed, study.constraints,
+                   type(study))
+
+
+def worker_study(recipe: StudyRecipe, worker_index: int, storage: Any = None) -> "Study":
+    """A Study object of the same study for one worker, with its own sampler stream."""
+    sampler = copy.deepcopy(recipe.sampler)
+    if recipe.seed is not None:
+        sampler.reseed(recipe.seed + 1000003 * (worker_index + 1))
+    else:
+        sampler.reseed(None)
+    return recipe.study_class(recipe.study_name, storage if storage is not None else recipe.storage, sampler=sampler,
+                 pruner=recipe.pruner, seed=recipe.seed, constraints=recipe.constraints)
 
 
 class TrialBudget:

@@ -1,7 +1,7 @@
 """How and where trials run: this thread, local threads or processes, or any executor (Dask, Ray).
 
-Study.optimize hands its arguments to :func:`run_optimize`; this package drives
-the study through ask/tell and never the other way round.
+Study.optimize hands its arguments to :func:`run_optimize`; the workers drive the
+study through ask/tell, and this module never imports the study module.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import os
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from tunelab.execution.worker import StopRules, TrialBudget, run_trial, worker_loop
+from tunelab.study._worker import StopRules, TrialBudget, run_trial, worker_loop
 
 if TYPE_CHECKING:
-    from tunelab.study import Study
+    from tunelab.study._study import Study
 
 __all__ = ["run_optimize", "run_trial", "worker_loop", "StopRules", "TrialBudget"]
 
@@ -21,15 +21,15 @@ __all__ = ["run_optimize", "run_trial", "worker_loop", "StopRules", "TrialBudget
 def run_optimize(study: "Study", objective: Callable, n_trials: int | None, timeout: float | None, n_jobs: int,
                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], show_progress_bar: bool,
                  executor: Any = None) -> None:
-    from tunelab.execution import local
-    from tunelab.execution.progress import Progress
+    from tunelab.study import _parallel as local
+    from tunelab.study._progress import Progress
 
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     deadline = None if timeout is None else time.time() + timeout
     with Progress(study, n_trials, timeout, enabled=show_progress_bar) as progress:
         if executor is not None:
-            from tunelab.execution.distributed import run_on_executor
+            from tunelab.study._executor import run_on_executor
 
             run_on_executor(study, objective, executor, n_jobs, n_trials, deadline, catch, callbacks, progress)
         elif n_jobs == 1:

@@ -1,0 +1,125 @@
+"""`tunelab run` exit codes and early stop, `tunelab show --trial`, and `tunelab worker` joining a study."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import tunelab
+from tunelab.cli import FAIL_FAST, main
+from tunelab.trial import TrialState
+
+MODULE = """
+def good(trial):
+    return trial.suggest_float("x", 0, 1)
+
+def always_fails(trial):
+    trial.suggest_float("x", 0, 1)
+    raise ValueError("boom")
+
+def fails_differently(trial):
+    trial.suggest_float("x", 0, 1)
+    raise ValueError(f"boom {trial.number}")
+
+def first_two_fail(trial):
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number < 2:
+        raise RuntimeError("warming up")
+    return x
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    (tmp_path / "runmod.py").write_text(MODULE)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "runmod", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _spec(folder: Path, function: str, n_trials: int, name: str = "s") -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(textwrap.dedent(f"""
+        [study]
+        name = "{name}"
+        sampler = "random"
+        n_trials = {n_trials}
+        [objective]
+        function = "runmod:{function}"
+    """))
+    return path
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_run_stops_early_when_the_first_trials_fail_alike_and_exits_1(workdir):
+    result = _run("run", str(_spec(workdir, "always_fails", 20)), "--no-progress")
+    assert result.exit_code == 1, result.output
+    assert f"stopped early: the first {FAIL_FAST} trials all failed with the same error: ValueError: boom" \
+        in result.output
+    trials = tunelab.load_study("s", "sqlite:///tunelab.db").trials
+    assert len(trials) == FAIL_FAST and {t.state for t in trials} == {TrialState.FAIL}
+
+
+def test_run_exits_1_when_no_trial_completed(workdir):
+    result = _run("run", str(_spec(workdir, "fails_differently", 7)), "--no-progress")
+    assert result.exit_code == 1, result.output
+    assert "no trial completed (7 of 7 failed; the first with: ValueError: boom 0)" in result.output
+    assert len(tunelab.load_study("s", "sqlite:///tunelab.db").trials) == 7
+
+
+def test_run_exits_0_when_some_trials_completed(workdir):
+    result = _run("run", str(_spec(workdir, "first_two_fail", 6)), "--no-progress")
+    assert result.exit_code == 0, result.output
+    states = [t.state for t in tunelab.load_study("s", "sqlite:///tunelab.db").trials]
+    assert states == [TrialState.FAIL] * 2 + [TrialState.COMPLETE] * 4
+
+
+def test_show_trial_prints_one_trial_and_its_failure(workdir):
+    _run("run", str(_spec(workdir, "first_two_fail", 3)), "--no-progress")
+    result = _run("show", "s", "--trial", "0")
+    assert result.exit_code == 0, result.output
+    assert "trial #0: fail" in result.output and "fail_reason = RuntimeError: warming up" in result.output
+    assert "x = " in result.output
+    assert _run("show", "s", "--trial", "2").output.startswith("trial #2: complete\n  values: ")
+    missing = _run("show", "s", "--trial", "9")
+    assert missing.exit_code == 2 and "has no trial #9 (it has 3 trials" in missing.output
+
+
+def test_worker_joins_with_the_recorded_spec_or_module(workdir, tmp_path_factory, monkeypatch):
+    url = f"sqlite:///{workdir / 'tunelab.db'}"
+    assert _run("run", str(_spec(workdir, "good", 3)), "--no-progress").exit_code == 0
+    elsewhere = tmp_path_factory.mktemp("machine2")
+    monkeypatch.chdir(elsewhere)  # another machine: the spec's path still exists (a shared folder)
+    result = _run("worker", "--storage", url, "--study", "s", "--n-trials", "2")
+    assert result.exit_code == 0, result.output
+    assert "worker joined study 's'" in result.output
+    (workdir / "s.toml").unlink()  # now only the module: it is imported from the current folder
+    monkeypatch.delitem(sys.modules, "runmod")  # as in a fresh process on that machine
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(workdir)])
+    no_module = _run("worker", "--storage", url, "--study", "s", "--n-trials", "1")
+    assert no_module.exit_code == 2 and "cannot import module 'runmod'" in no_module.output
+    shutil.copy(workdir / "runmod.py", elsewhere / "runmod.py")
+    assert _run("worker", "--storage", url, "--study", "s", "--n-trials", "2").exit_code == 0
+    trials = tunelab.load_study("s", url).trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 7
+
+
+def test_worker_needs_an_objective_for_studies_not_started_by_run(workdir):
+    url = "sqlite:///tunelab.db"
+    tunelab.create_study(study_name="py", storage=url)
+    result = _run("worker", "--storage", url, "--study", "py", "--n-trials", "1")
+    assert result.exit_code == 2 and "records no objective" in result.output
+    result = _run("worker", "--storage", url, "--study", "py", "--n-trials", "2", "--objective", "runmod:good")
+    assert result.exit_code == 0, result.output
+    assert len(tunelab.load_study("py", url).trials) == 2
+    missing = _run("worker", "--storage", url, "--study", "nope")
+    assert missing.exit_code == 2 and "no study named 'nope'" in missing.output

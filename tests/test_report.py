@@ -1,0 +1,167 @@
+"""The HTML report, its summary numbers, the static SVG writer and `tunelab show`'s narrow table."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import tunelab
+from tunelab._figure_svg import figure_to_svg
+from tunelab.cli import main
+from tunelab.report import build_report, metric_names, overview, trial_table, write_report
+from tunelab.trial import TrialState
+
+EVIL = "</script><script>alert(1)</script>"
+
+
+def _objective(trial):
+    x = trial.suggest_float("x", -2, 2)
+    kind = trial.suggest_categorical(EVIL, ["a", "b"])
+    for step in range(5):
+        trial.report(x * x + 1.0 / (step + 1), step)
+        if trial.should_prune():
+            raise tunelab.TrialPruned()
+    return x * x + (0.5 if kind == "a" else 0.0)
+
+
+@pytest.fixture
+def study():
+    s = tunelab.create_study(name="quad " + EVIL, direction="minimize", sampler="random", seed=0,
+                             pruner="median")
+    s.optimize(_objective, n_trials=40)
+    t = s.ask()
+    s.tell(t, state="fail")
+    return s
+
+
+def _payload(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1))
+
+
+def test_overview_counts_best_and_pruning_ledger(study):
+    trials = study.trials
+    ov = overview(study)
+    assert ov.n_trials == 41 and ov.counts["complete"] == 13
+    assert ov.counts["fail"] == 1
+    assert ov.counts["complete"] + ov.counts["pruned"] == 40
+    assert ov.best_number == study.best_trial.number and ov.best_values == [study.best_value]
+    assert ov.best_text.startswith("value = ")
+    # the ledger's sums equal the trials' steps
+    assert ov.unit == "steps"
+    assert ov.spent_complete == sum(len(t.intermediate_values) for t in trials if t.state == TrialState.COMPLETE)
+    assert ov.spent_pruned == sum(len(t.intermediate_values) for t in trials if t.state == TrialState.PRUNED)
+    assert ov.saved == sum(5 - len(t.intermediate_values) for t in trials if t.state == TrialState.PRUNED)
+    assert ov.keep_going.startswith("Too early to tell: 13 complete")  # the analysis verdict, word for word
+    fast = overview(study, analysis=False)  # the dashboard's: the same step counts, no estimate
+    assert (fast.spent_complete, fast.spent_pruned, fast.saved) == (ov.spent_complete, ov.spent_pruned, ov.saved)
+    assert fast.keep_going is None
+    assert ov.wall_seconds is not None and ov.wall_seconds >= 0
+
+
+def test_metric_name_comes_from_the_study_attrs(study):
+    assert metric_names(study) == ["value"]
+    study.set_user_attr("metric", "rmse")
+    assert metric_names(study) == ["rmse"]
+    assert overview(study).best_text.startswith("rmse = ")
+
+
+def test_report_is_offline_escaped_and_holds_every_trial(study, tmp_path):
+    path = write_report([study], tmp_path / "r.html")
+    html = path.read_text()
+    assert "<script src=" not in html  # plotly.js is inlined, nothing is fetched
+    assert "Plotly" in html and len(html) > 3_000_000
+    # the hostile name never appears raw: not in the markup, not able to close the data block
+    assert html.count(EVIL) == 0
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    data = _payload(html)
+    table = data["tables"][0]
+    assert table["total"] == 41 and len(table["rows"]) == 41
+    assert EVIL in table["columns"]
+    assert table["rows"][0][0] == study.best_trial.number  # best first
+    assert data["figures"], "at least the optimization history is drawn"
+    assert '<div class="static"><svg' in html  # the static copy for readers without scripts
+
+
+def test_report_table_is_limited_for_large_studies(study):
+    table = trial_table(study, study.trials, limit=10)
+    assert table["shown"] == 10 and table["total"] == 41
+    values = [r[2] for r in table["rows"]]
+    assert values == sorted(values)  # the best complete trials are the ones kept
+    html = build_report([study], max_table_rows=10)
+    assert "the first 10 of 41" in html
+
+
+def test_compare_puts_studies_side_by_side(study):
+    other = tunelab.create_study(name="other", direction="minimize", sampler="random", seed=1)
+    other.optimize(_objective, n_trials=8)
+    html = build_report([study, other])
+    data = _payload(html)
+    assert len(data["tables"]) == 2 and data["tables"][1]["total"] == 8
+    assert 'class="row cols-2"' in html
+    assert "<th>other</th>" in html
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="studies"):
+        build_report([])
+    with pytest.raises(ValueError, match="max_table_rows"):
+        build_report([object()], max_table_rows=0)
+
+
+def test_svg_draws_the_points_and_escapes_text():
+    fig = {"data": [{"type": "scatter", "mode": "markers", "x": [1, 2, 3], "y": [1e-3, 1e-2, 1e-1], "name": "a<b"},
+                    {"type": "scatter", "mode": "lines", "x": [1, 2, 3], "y": [1e-3, 1e-3, 1e-3], "name": "best"}],
+           "layout": {"title": {"text": "T <script>"}, "yaxis": {"type": "log", "title": {"text": "loss"}}}}
+    svg = figure_to_svg(fig)
+    assert svg.count("<circle") == 3
+    assert svg.count("<polyline") == 1
+    assert "T &lt;script&gt;" in svg and "<script>" not in svg
+    assert "a&lt;b" in svg
+    assert ">0.01<" in svg  # a decade tick on the log axis
+    bars = figure_to_svg({"data": [{"type": "bar", "orientation": "h", "x": [0.7, 0.3], "y": ["lr", "layers"]}],
+                          "layout": {}})
+    assert bars.count("<rect") == 2 + 2  # background, plot area, two bars
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(svg)  # well-formed XML
+    xml.dom.minidom.parseString(bars)
+
+
+def test_cli_report_and_compare(tmp_path):
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    for name in ("a", "b"):
+        tunelab.create_study(name=name, storage=storage, direction="minimize", sampler="random",
+                             seed=1).optimize(_objective, n_trials=6)
+    out = tmp_path / "rep.html"
+    result = CliRunner().invoke(main, ["report", "a", "--storage", storage, "-o", str(out), "--compare", "b"])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "12 trials" in result.output
+    result = CliRunner().invoke(main, ["report", "a", "--storage", storage, "--compare", "nope"])
+    assert result.exit_code == 2 and "no study named 'nope'" in result.output
+
+
+def test_show_fits_100_columns_with_the_metric_first(tmp_path):
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    study = tunelab.create_study(name="net", storage=storage, direction="maximize", sampler="random", seed=2)
+    study.set_user_attr("metric", "balanced_accuracy")
+    names = [f"layer_{i}_hidden_units_after_dropout" for i in range(10)]
+
+    def objective(trial):
+        return sum(trial.suggest_float(n, 0.000001, 1.0, log=True) for n in names) / 10
+
+    study.optimize(objective, n_trials=12)
+    result = CliRunner().invoke(main, ["show", "net", "--storage", storage])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 100, result.output
+    header = next(line for line in lines if line.lstrip().startswith("#"))
+    assert header.split()[:3] == ["#", "state", "balanced_accuracy"]
+    assert "use --wide" in result.output
+    wide = CliRunner().invoke(main, ["show", "net", "--storage", storage, "--wide"])
+    assert wide.exit_code == 0
+    assert max(len(line) for line in wide.output.splitlines()) > 100
+    assert all(n in wide.output for n in names)

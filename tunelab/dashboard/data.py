@@ -1,0 +1,300 @@
+"""What the dashboard sends, as plain JSON-ready data (no web framework here, so it is easy to test).
+
+The study page first loads a decimated history (every improvement of the best,
+the latest trials and an even sample) and then polls :func:`updates` with a
+cursor.  Finished trials never change, so the cursor holds a *watermark* (every
+trial numbered below it was finished when it was issued) and a fingerprint of
+each unfinished trial at or above it: an update carries only the trials that are
+new or whose fingerprint changed.  The trial table is paged on the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from tunelab.report import format_value, metric_names, overview
+from tunelab.storage import BaseStorage, StudyNotFoundError
+from tunelab.trial import FrozenTrial, TrialState
+
+#: How many points the first history plot holds at most (improvements of the best always stay).
+HISTORY_POINTS = 4000
+#: Rows per table page (at most).
+MAX_PAGE_SIZE = 500
+
+
+def mask_url(url: Any) -> str:
+    """A storage URL with its password replaced by ***, for display (the storage layer's rule)."""
+    from tunelab.storage import mask_url as _mask
+
+    return _mask(url)
+
+
+@dataclass
+class StudyRef:
+    """A study as the dashboard reads it: enough for the figures and the overview."""
+
+    storage: BaseStorage
+    study_id: int
+
+    @property
+    def study_name(self) -> str:
+        return self.storage.get_study_name(self.study_id)
+
+    @property
+    def directions(self) -> list:
+        return self.storage.get_study_directions(self.study_id)
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.storage.get_all_trials(self.study_id)
+
+    def get_trials(self, states: Any = None, deepcopy: bool = False) -> list[FrozenTrial]:
+        parsed = None if states is None else [TrialState.parse(s) for s in states]
+        return self.storage.get_all_trials(self.study_id, parsed)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self.storage.get_study_attrs(self.study_id)
+
+    @property
+    def direction(self) -> Any:
+        return self.directions[0]
+
+
+def study_list(storage: BaseStorage) -> list[dict]:
+    """Every study with its best value (and metric name) and counts per state."""
+    out = []
+    for s in storage.list_studies():
+        counts = {state.name.lower(): storage.get_n_trials(s.study_id, [state]) for state in TrialState}
+        ref = StudyRef(storage, s.study_id)
+        names = metric_names(_named(ref, s.name))
+        best = "-" if not s.best_values else ", ".join(
+            f"{m} = {format_value(v)}" for m, v in zip(names, s.best_values))
+        out.append({"study_id": s.study_id, "name": s.name,
+                    "directions": [d.name.lower() for d in s.directions], "n_trials": s.n_trials,
+                    "counts": counts, "best": best,
+                    "started": s.datetime_start.strftime("%Y-%m-%d %H:%M") if s.datetime_start else "-"})
+    return out
+
+
+class _Named:
+    def __init__(self, ref: StudyRef, name: str):
+        self._ref, self.study_name = ref, name
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._ref, item)
+
+
+def _named(ref: StudyRef, name: str) -> Any:
+    return _Named(ref, name)
+
+
+def open_study(storage: BaseStorage, study_id: int) -> StudyRef:
+    """A :class:`StudyRef`, or StudyNotFoundError."""
+    storage.get_study_name(study_id)  # raises StudyNotFoundError for an unknown id
+    return StudyRef(storage, study_id)
+
+
+# ------------------------------------------------------------------------------------------ history
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def history(ref: StudyRef, trials: Sequence[FrozenTrial], max_points: int = HISTORY_POINTS) -> dict:
+    """Complete trials' first objective by trial number, decimated to about ``max_points``.
+
+    Kept always: every trial that improved the best so far, and the latest 200 trials.
+    """
+    directions = ref.directions
+    sign = directions[0].sign()
+    done = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
+    keep = set()
+    best = math.inf
+    for i, t in enumerate(done):
+        v = sign * t.values[0]
+        if v < best:
+            best = v
+            keep.add(i)
+    keep.update(range(max(len(done) - 200, 0), len(done)))
+    stride = max(1, math.ceil(len(done) / max(max_points - len(keep), 1)))
+    keep.update(range(0, len(done), stride))
+    points = [[done[i].number, _num(done[i].values[0])] for i in sorted(keep)]
+    return {"points": points, "n_complete": len(done), "decimated": len(points) < len(done),
+            "sign": sign, "metric": metric_names(ref)[0]}
+
+
+# ------------------------------------------------------------------------------------------ updates
+def _fingerprint(t: FrozenTrial) -> str:
+    last = max(t.intermediate_values) if t.intermediate_values else None
+    key = (int(t.state), t.values, len(t.params), len(t.intermediate_values), last,
+           sorted(t.user_attrs), sorted(t.system_attrs))
+    return format(zlib.crc32(repr(key).encode()), "x")
+
+
+def encode_cursor(watermark: int, prints: dict[int, str]) -> str:
+    raw = json.dumps({"w": watermark, "f": prints}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, dict[int, str]]:
+    """(watermark, fingerprints); an empty cursor means 'send everything'. Raises ValueError if malformed."""
+    if not cursor:
+        return 0, {}
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        data = json.loads(raw)
+        watermark = int(data["w"])
+        prints = {int(k): str(v) for k, v in dict(data["f"]).items()}
+    except Exception as exc:
+        raise ValueError(f"cursor: not a cursor this dashboard issued ({type(exc).__name__})") from None
+    if watermark < 0:
+        raise ValueError("cursor: the watermark must be >= 0")
+    return watermark, prints
+
+
+def trial_row(t: FrozenTrial) -> list:
+    """[number, state, values, duration s, last step] — what the live page needs of a trial."""
+    values = [_num(v) for v in t.values] if t.values is not None else None
+    return [t.number, t.state.name.lower(), values, _num(t.duration), t.last_step]
+
+
+def cursor_for(trials: Sequence[FrozenTrial]) -> str:
+    unfinished = [t for t in trials if not t.state.is_finished()]
+    watermark = min((t.number for t in unfinished), default=(trials[-1].number + 1 if trials else 0))
+    return encode_cursor(watermark, {t.number: _fingerprint(t) for t in trials if t.number >= watermark})
+
+
+def updates(ref: StudyRef, cursor: str | None, trials: Sequence[FrozenTrial] | None = None) -> dict:
+    """Trials new or changed since ``cursor``, the new cursor, counts per state and the best."""
+    watermark, prints = decode_cursor(cursor)
+    trials = list(ref.trials if trials is None else trials)
+    # trials are ordered by number; the ones at or above the watermark sit at the end
+    lo = _first_at_least(trials, watermark)
+    changed = [t for t in trials[lo:] if prints.get(t.number) != _fingerprint(t)]
+    counts = {s.name.lower(): 0 for s in TrialState}
+    for t in trials:
+        counts[t.state.name.lower()] += 1
+    ov = overview(_named(ref, ""), trials, analysis=False) if changed or not cursor else None
+    out: dict[str, Any] = {"cursor": cursor_for(trials), "trials": [trial_row(t) for t in changed],
+                           "counts": counts, "n_trials": len(trials)}
+    if ov is not None:
+        out["best"] = ov.best_text
+        out["best_number"] = ov.best_number
+        out["wall_time"] = ov.wall_seconds
+        out["saved"] = ov.saved_text
+    return out
+
+
+def _first_at_least(trials: Sequence[FrozenTrial], number: int) -> int:
+    lo, hi = 0, len(trials)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if trials[mid].number < number:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+# ------------------------------------------------------------------------------------------ table
+SORT_KEYS = ("number", "state", "value", "duration", "steps")
+
+
+def table_page(ref: StudyRef, trials: Sequence[FrozenTrial], page: int = 0, size: int = 50,
+               sort: str = "number", desc: bool = False, state: str | None = None) -> dict:
+    """One page of the trial table, sorted and filtered on the server.
+
+    ``sort`` is one of :data:`SORT_KEYS` or ``param:NAME``; missing values sort last.
+    """
+    if size < 1 or size > MAX_PAGE_SIZE:
+        raise ValueError(f"size: must be an int in [1, {MAX_PAGE_SIZE}]; got {size}")
+    if page < 0:
+        raise ValueError(f"page: must be >= 0; got {page}")
+    if state:
+        try:
+            wanted = TrialState.parse(state)
+        except (ValueError, KeyError):
+            raise ValueError(f"state: must be one of {', '.join(s.name.lower() for s in TrialState)}; "
+                             f"got {state!r}") from None
+        trials = [t for t in trials if t.state == wanted]
+    names = metric_names(ref)
+    params = sorted({k for t in trials[-2000:] for k in t.params} | {k for t in trials[:200] for k in t.params})
+    if sort.startswith("param:"):
+        pname = sort[len("param:"):]
+
+        def key(t: FrozenTrial) -> Any:
+            v = t.params.get(pname)
+            return (v is None, (0, v) if isinstance(v, (int, float)) else (1, str(v)))
+    elif sort == "value":
+        def key(t: FrozenTrial) -> Any:
+            v = t.values[0] if t.values else None
+            return (v is None or not math.isfinite(v), v if v is not None and math.isfinite(v) else 0.0)
+    elif sort == "duration":
+        def key(t: FrozenTrial) -> Any:
+            return (t.duration is None, t.duration or 0.0)
+    elif sort == "steps":
+        def key(t: FrozenTrial) -> Any:
+            return (t.last_step is None, t.last_step or 0)
+    elif sort == "state":
+        def key(t: FrozenTrial) -> Any:
+            return (t.state.name, t.number)
+    elif sort == "number":
+        def key(t: FrozenTrial) -> Any:
+            return t.number
+    else:
+        raise ValueError(f"sort: must be one of {', '.join(SORT_KEYS)} or 'param:NAME'; got {sort!r}")
+    if sort == "number":
+        ordered = list(reversed(trials)) if desc else list(trials)
+    else:
+        ordered = sorted(trials, key=key)
+        if desc:  # missing values still last
+            present = [t for t in ordered if not (isinstance(key(t), tuple) and key(t)[0] is True)]
+            missing = ordered[len(present):]
+            ordered = present[::-1] + missing
+    chunk = ordered[page * size:(page + 1) * size]
+    rows = []
+    for t in chunk:
+        values = [_num(v) for v in t.values] if t.values is not None else [None] * len(names)
+        rows.append({"number": t.number, "state": t.state.name.lower(), "values": values,
+                     "duration": _num(t.duration), "steps": t.last_step,
+                     "params": [format_value(t.params[p]) if p in t.params else "" for p in params]})
+    return {"columns": {"metrics": names, "params": params}, "rows": rows, "total": len(trials), "page": page,
+            "size": size, "pages": max(1, math.ceil(len(trials) / size)), "sort": sort, "desc": desc}
+
+
+# ------------------------------------------------------------------------------------------ trial
+def trial_detail(ref: StudyRef, number: int) -> dict:
+    """Everything the trial page shows; KeyError when the study has no such trial."""
+    trials = ref.trials
+    i = _first_at_least(trials, number)
+    if i >= len(trials) or trials[i].number != number:
+        raise KeyError(number)
+    t = trials[i]
+    curve = sorted(t.intermediate_values.items())
+    fail = t.system_attrs.get("fail_reason")
+    tb = t.system_attrs.get("traceback") or t.system_attrs.get("fail_traceback")
+    return {
+        "number": t.number, "state": t.state.name.lower(),
+        "values": [(m, format_value(v)) for m, v in zip(metric_names(ref), t.values or [])],
+        "params": [(k, format_value(v), str(t.distributions.get(k, ""))) for k, v in t.params.items()],
+        "user_attrs": [(k, _show(v)) for k, v in sorted(t.user_attrs.items())],
+        "system_attrs": [(k, _show(v)) for k, v in sorted(t.system_attrs.items())
+                         if k not in ("fail_reason", "traceback", "fail_traceback")],
+        "fail_reason": str(fail) if fail else None, "traceback": str(tb) if tb else None,
+        "started": str(t.datetime_start or "-"), "completed": str(t.datetime_complete or "-"),
+        "duration": format_value(t.duration) if t.duration is not None else "-",
+        "curve": {"steps": [s for s, _ in curve], "values": [_num(v) for _, v in curve]},
+    }
+
+
+def _show(v: Any) -> str:
+    text = v if isinstance(v, str) else json.dumps(v, default=str)
+    return text if len(text) <= 2000 else text[:2000] + " …"

@@ -1,0 +1,11 @@
+"""Trials: the stored records (states, directions, FrozenTrial) and the live handle an objective talks to.
+
+``_records`` holds what storages, samplers and pruners read; ``_handle`` the
+live :class:`Trial`, which reaches its study only through :class:`TrialBackend`.
+"""
+
+from tunelab.trial._handle import FixedTrial, Trial, TrialBackend
+from tunelab.trial._records import FrozenTrial, StudyDirection, TrialPruned, TrialState, check_values
+
+__all__ = ["FixedTrial", "FrozenTrial", "StudyDirection", "Trial", "TrialBackend", "TrialPruned", "TrialState",
+           "check_values"]
