@@ -98,7 +98,7 @@ def test_run_with_a_declared_space_and_yaml(workdir):
     "body, message",
     [
         ("[study]\nn_trials = 'ten'\n[objective]\nfunction='myobj:objective'\n",
-         "spec.toml: [study] n_trials: expected an int >= 1; got 'ten'"),
+         "spec.toml: [study]: argument 'n_trials' must be an int in [1, inf] or None; got 'ten'"),
         ("[study]\nn_trials = 3\nsampler = 'magic'\n[objective]\nfunction='myobj:objective'\n",
          "spec.toml: [study] sampler: unknown sampler 'magic'; expected one of"),
         ("[study]\nn_trials = 3\n", "spec.toml: missing [objective]"),
@@ -111,7 +111,7 @@ def test_run_with_a_declared_space_and_yaml(workdir):
         ("[study]\n[objective]\nfunction='myobj:objective'\n", "spec.toml: [study] needs n_trials or timeout"),
         ("[study]\ntimeout='soon'\n[objective]\nfunction='myobj:objective'\n", "spec.toml: [study] timeout: expected"),
         ("[study]\nn_trials=2\ndirection='up'\n[objective]\nfunction='myobj:objective'\n",
-         "spec.toml: [study] direction: expected 'minimize' or 'maximize'"),
+         "spec.toml: [study]: argument 'direction' must be 'minimize' or 'maximize' or None; got 'up'"),
         ("[study]\nn_trials=2\ntrials=3\n[objective]\nfunction='myobj:objective'\n",
          "spec.toml: [study] unknown key(s) ['trials']"),
         ("[study]\nn_trials=2\n[objective]\nfunction='myobj:objective'\n[space]\nx={type='float', low=1}\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 import textwrap
@@ -127,3 +128,14 @@ def test_the_spec_loader_imports_no_plug_in_and_names_the_missing_one(spec_dir):
     code = "import tunelab.nn.spec\n" + code.replace("load_spec(", "s = load_spec(") + "\nprint(s.directions)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and "['maximize']" in result.stdout, result.stderr[-800:]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("n_jobs = 0", "argument 'n_jobs' must be an int in [1, inf] or -1 (one per CPU)"),
+    ("seed = -1", "argument 'seed' must be an int in [0, inf] or None"),
+    ("timeout = 0", "[study] timeout: expected seconds > 0"),
+    ("directions = ['maximize', 'sideways']", "argument 'directions' must be a non-empty list"),
+])
+def test_study_values_get_the_studys_own_checks(spec_dir, line, message):
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_spec(write(spec_dir, f"[study]\nn_trials = 2\n{line}\n[objective]\nfunction = 'specobj:objective'\n"))

@@ -193,6 +193,18 @@ class SpecObjective:
         return self.func(params, **self.kwargs)
 
 
+def _check_study(path: Path, values: dict[str, Any]) -> None:
+    """The [study] values through the checks create_study and Study.optimize run on the same arguments."""
+    from tunelab._validation import validate
+    from tunelab.study._study import _CREATE_CONSTRAINTS, _OPTIMIZE_CONSTRAINTS
+
+    declared = {**_OPTIMIZE_CONSTRAINTS, **_CREATE_CONSTRAINTS}
+    try:
+        validate({name: declared[name] for name in values}, values, f"{path}: [study]")
+    except (TypeError, ValueError) as exc:
+        raise SpecError(str(exc).rstrip(".")) from None
+
+
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunSpec:
     """Read and check a spec file; ``overrides`` (from CLI flags) replace [study] keys."""
     from tunelab.pruners import make_pruner
@@ -253,27 +265,19 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunS
     if "direction" in study and "directions" in study:
         raise SpecError(f"{path}: [study] give 'direction' or 'directions', not both")
     directions = study.get("directions", [study.get("direction", direction_default)])
-    if not isinstance(directions, list) or not directions or \
-            any(d not in ("minimize", "maximize") for d in directions):
-        raise SpecError(f"{path}: [study] direction: expected 'minimize' or 'maximize'; got {directions!r}")
-
-    n_trials = study.get("n_trials")
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
-        raise SpecError(f"{path}: [study] n_trials: expected an int >= 1; got {n_trials!r}")
-    timeout = None
-    if study.get("timeout") is not None:
+    timeout = study.get("timeout")
+    if timeout is not None:
         try:
-            timeout = parse_duration(study["timeout"])
+            timeout = parse_duration(timeout)
         except ValueError as exc:
             raise SpecError(f"{path}: [study] timeout: {exc}") from None
+    n_trials, n_jobs, seed = study.get("n_trials"), study.get("n_jobs", 1), study.get("seed")
+    _check_study(path, {"direction" if "direction" in study else "directions":
+                        directions[0] if "direction" in study else directions,
+                        "n_trials": n_trials, "timeout": timeout, "n_jobs": n_jobs, "seed": seed})
+    directions = [d.lower() for d in directions]
     if n_trials is None and timeout is None:
         raise SpecError(f"{path}: [study] needs n_trials or timeout (or both)")
-    n_jobs = study.get("n_jobs", 1)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
-        raise SpecError(f"{path}: [study] n_jobs: expected an int >= 1 or -1; got {n_jobs!r}")
-    seed = study.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise SpecError(f"{path}: [study] seed: expected an int >= 0; got {seed!r}")
     name = study.get("name", path.stem)
     _expect(path, "[study] name", name, str, "a text")
     storage = study.get("storage", DEFAULT_STORAGE)
