@@ -168,6 +168,16 @@ def test_categoricals_are_learned_by_catcma_with_margin():
     assert np.mean(shares) > 0.6, shares
 
 
+def test_a_space_of_categoricals_only():
+    def objective(trial):
+        return (trial.suggest_categorical("a", ["x", "y", "z"]) != "y") + (trial.suggest_categorical("b", [1, 2]) != 2)
+
+    study = tunelab.create_study(sampler=CMAESSampler(seed=1))
+    study.optimize(objective, n_trials=40)
+    assert study.sampler.last_state.generation >= 3 and study.sampler.last_state.mean == {}
+    assert study.best_value == 0
+
+
 def test_a_fresh_sampler_replays_a_mixed_history_to_the_same_state():
     def objective(trial):
         c = trial.suggest_categorical("c", ["a", "b", "c"])

@@ -123,7 +123,8 @@ class CMAESSampler(BaseSampler):
         number = context.trial_number if context.trial_number is not None else len(context.trials)
         x_eval, _ = replay.ask(number)
         opt = replay.optimizer
-        mean = opt._mean if replay.mixed else opt.mean  # CatCMAwM keeps the Gaussian's mean private
+        # CatCMAwM keeps the Gaussian's mean private, and has none over categoricals alone
+        mean = getattr(opt, "_mean", ()) if replay.mixed else opt.mean
         self.last_state = CMAState(replay.generation, replay.restarts, opt.population_size,
                                    dict(zip(replay.names, map(float, mean))))
         return {n: space[n].from_unit(float(u)) for n, u in zip(replay.names, x_eval)}

@@ -65,7 +65,9 @@ strong_others = st.lists(st.tuples(st.dictionaries(st.integers(0, 8), st.floats(
                                    st.just(TrialState.COMPLETE)), min_size=4, max_size=8)
 others_strategy = st.one_of(any_others, strong_others)
 directions = st.sampled_from(["maximize", "minimize"])
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# each subclass runs the same @given methods on its own pruner: one method, several executors, by design
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors])
 
 
 def build_others(others: Sequence[tuple[dict, TrialState]], sign: float = 1.0) -> list[FrozenTrial]:
