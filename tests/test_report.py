@@ -165,3 +165,17 @@ def test_show_fits_100_columns_with_the_metric_first(tmp_path):
     assert wide.exit_code == 0
     assert max(len(line) for line in wide.output.splitlines()) > 100
     assert all(n in wide.output for n in names)
+
+
+def test_empty_and_multi_objective_studies_get_a_report():
+    empty = tunelab.create_study(name="empty", direction="maximize")
+    html = build_report([empty])
+    assert "<td>-</td>" in html  # no best yet
+    assert _payload(html)["tables"][0]["total"] == 0
+    multi = tunelab.create_study(name="multi", directions=["minimize", "maximize"], sampler="random", seed=0)
+    multi.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=12)
+    html = build_report([multi])
+    data = _payload(html)
+    assert data["tables"][0]["columns"][2:4] == ["value 0", "value 1"]
+    assert any("pareto" in k or data["figures"][k] for k in data["figures"])
+    assert f"Pareto front of {len(multi.best_trials)} trials" in html

@@ -7,6 +7,7 @@ import path Optuna users know (``optuna.importance``).
 from tunelab.analysis.importance import (
     BaseImportanceEvaluator,
     FanovaImportanceEvaluator,
+    ImportanceEvaluator,
     ImportanceResult,
     MeanDecreaseImpurityImportanceEvaluator,
     PedAnovaImportanceEvaluator,
@@ -18,6 +19,7 @@ from tunelab.analysis.importance import (
 __all__ = [
     "BaseImportanceEvaluator",
     "FanovaImportanceEvaluator",
+    "ImportanceEvaluator",
     "ImportanceResult",
     "MeanDecreaseImpurityImportanceEvaluator",
     "PedAnovaImportanceEvaluator",

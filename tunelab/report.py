@@ -28,8 +28,11 @@ from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 #: Figures the report draws, in order (Optuna's names without ``plot_``).
 DEFAULT_FIGURES: tuple[str, ...] = (
     "optimization_history", "param_importances", "parallel_coordinate", "slice", "intermediate_values",
-    "pruning_ledger", "terminator_improvement", "pareto_front",
+    "pruning_ledger", "pareto_front",
 )
+#: Drawn only when asked for (``figures=``): a regret estimate per point in time is seconds of fitting each.
+OPTIONAL_FIGURES: tuple[str, ...] = ("terminator_improvement", "edf", "timeline", "rank", "contour", "interactions",
+                                     "partial_dependence", "ablation_path", "noise")
 #: Figures that also get a static SVG (scatter and bar figures).
 SVG_FIGURES: tuple[str, ...] = ("optimization_history", "param_importances", "intermediate_values",
                                 "pruning_ledger", "terminator_improvement")
@@ -55,11 +58,16 @@ class StudyOverview:
     spent_pruned: float = 0.0
     saved: float = 0.0
     n_on_track: int | None = None  # pruned trials that were on track for the top 10 % (report only)
+    pareto_numbers: list[int] | None = None  # several objectives: the trials on the Pareto front
     keep_going: str | None = None
 
     @property
     def best_text(self) -> str:
         """'accuracy = 0.9812 (trial #41)', or '-' when nothing is complete."""
+        if self.pareto_numbers is not None:
+            shown = ", ".join(f"#{n}" for n in self.pareto_numbers[:10])
+            more = f" and {len(self.pareto_numbers) - 10} more" if len(self.pareto_numbers) > 10 else ""
+            return f"Pareto front of {len(self.pareto_numbers)} trials: {shown}{more}"
         if self.best_values is None:
             return "-"
         parts = [f"{m} = {format_value(v)}" for m, v in zip(self.metric_names, self.best_values)]
@@ -151,6 +159,11 @@ def overview(study: Any, trials: Sequence[FrozenTrial] | None = None, *, analysi
             last = datetime.now(starts[0].tzinfo)
         ov.wall_seconds = max((last - min(starts)).total_seconds(), 0.0)
     _count_steps(ov, trials)
+    if analysis and len(directions) > 1 and complete:
+        try:
+            ov.pareto_numbers = sorted(t.number for t in study.best_trials)
+        except Exception:  # a study object without best_trials
+            pass
     if analysis:
         _fill_ledger(ov, study)
         ov.keep_going = _keep_going(study)

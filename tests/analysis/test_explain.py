@@ -67,6 +67,8 @@ def test_ablation_path_from_a_given_reference():
                         rel_tol=1e-9, abs_tol=1e-9)
     with pytest.raises(ValueError, match="the trials do not have"):
         ablation_path(study, {"dropout": 0.1})
+    with pytest.raises(ValueError, match=r"lacks parameter\(s\) \['layers'\]"):
+        ablation_path(study, {"lr": 1e-5, "optimizer": "adam"})
     with pytest.raises(TypeError, match="reference"):
         ablation_path(study, 3)
 

@@ -162,3 +162,11 @@ def test_normalize_false_gives_the_raw_scores(linear):
     assert raw["x0"] == pytest.approx(100 / 110, abs=0.05)
     ped = PedAnovaImportanceEvaluator().evaluate(linear)
     assert list(ped)[0] == "x0" and ped["x0"] > 1.0  # a divergence, not a share
+
+
+def test_a_plug_in_evaluator():
+    class ByName:
+        def evaluate(self, study, params=None, *, target=None):
+            return OrderedDict([("x3", 3.0), ("x0", 1.0)])
+
+    assert get_param_importances(linear_study(n=20), evaluator=ByName()) == OrderedDict([("x3", 0.75), ("x0", 0.25)])

@@ -38,7 +38,7 @@ def _ref(store):
 def test_updates_carry_only_new_or_changed_trials(storage):
     ref = _ref(storage)
     first = D.updates(ref, None)
-    assert len(first["trials"]) == 30 and first["n_trials"] == 30
+    assert first["trials"] == [] and first["n_trials"] == 30  # the page starts from the history
     assert D.updates(ref, first["cursor"])["trials"] == []  # nothing happened: nothing travels
     study = tunelab.load_study(ref.study_name, storage, sampler="random")
     running = study.ask()
@@ -54,6 +54,21 @@ def test_updates_carry_only_new_or_changed_trials(storage):
     assert u3["trials"] == [[30, "complete", [0.25], u3["trials"][0][3], 0]]
     assert u3["counts"]["complete"] == sum(t.state == TrialState.COMPLETE for t in study.trials)
     assert D.updates(ref, u3["cursor"])["trials"] == []
+
+
+def test_a_trial_left_running_does_not_make_every_refresh_resend_the_rest(storage):
+    ref = _ref(storage)
+    study = tunelab.load_study(ref.study_name, storage, sampler="random")
+    stuck = study.ask()  # stays RUNNING, below every later trial
+    cursor = D.updates(ref, None)["cursor"]
+    study.optimize(_objective, n_trials=3, catch=(ValueError,))
+    u = D.updates(ref, cursor)
+    assert [r[0] for r in u["trials"]] == [31, 32, 33]
+    assert D.updates(ref, u["cursor"])["trials"] == []
+    study.tell(stuck, 9.0)
+    u2 = D.updates(ref, u["cursor"])
+    assert [(r[0], r[1]) for r in u2["trials"]] == [(30, "complete")]
+    assert D.decode_cursor(u2["cursor"]) == (34, {})
 
 
 def test_a_cursor_not_issued_here_is_refused(storage):
@@ -191,3 +206,22 @@ def test_password_in_the_storage_url_never_appears(postgres_url):
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
         admin.dispose()
+
+
+def test_cli_binds_to_loopback_unless_told_and_masks_the_url(monkeypatch):
+    from click.testing import CliRunner
+
+    import tunelab.dashboard as dashboard
+    from tunelab.cli import main
+
+    calls = []
+    monkeypatch.setattr(dashboard, "run_dashboard", lambda storage, **kw: calls.append((storage, kw)))
+    result = CliRunner().invoke(main, ["dashboard", "--storage", "sqlite:///x.db"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1][1]["host"] == "127.0.0.1" and calls[-1][1]["port"] == 8080
+    assert "warning" not in result.output
+    url = "postgresql://me:hunter2@db/x"
+    result = CliRunner().invoke(main, ["dashboard", "--storage", url, "--host", "0.0.0.0"])
+    assert result.exit_code == 0
+    assert "other machines can read" in result.output and "hunter2" not in result.output
+    assert calls[-1][0] == url  # the real URL goes to the server; only the printed one is masked

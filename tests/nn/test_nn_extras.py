@@ -52,3 +52,14 @@ def test_a_trainer_spec_without_torch_fails_before_any_trial(no_torch, tmp_path,
     assert result.exit_code == 2
     assert "tunelab run with a [trainer] table needs PyTorch: pip install 'tunelab[torch]'" in result.output
     assert "trials:" not in result.output and "ModuleNotFoundError" not in result.output
+
+
+@pytest.mark.parametrize("module,url,extra", [("psycopg", "postgresql://u@127.0.0.1:1/db", "postgres"),
+                                              ("pymysql", "mysql://u@127.0.0.1:1/db", "mysql")])
+def test_a_missing_database_driver_names_its_extra(monkeypatch, module, url, extra):
+    from tunelab.storage import StorageError, get_storage
+
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(StorageError, match=rf"needs the database driver '{module}'; install it with: "
+                                           rf"pip install 'tunelab\[{extra}\]'"):
+        get_storage(url)

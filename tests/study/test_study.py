@@ -66,7 +66,7 @@ def test_bad_return_values_fail_the_trial_with_a_reason(returned, reason):
     assert study.trials[0].values is None
 
 
-def test_raising_objective_fails_the_trial_and_the_study_goes_on():
+def test_caught_exceptions_fail_the_trial_and_the_study_goes_on():
     study = tunelab.create_study()
 
     def objective(trial):
@@ -75,20 +75,23 @@ def test_raising_objective_fails_the_trial_and_the_study_goes_on():
             raise RuntimeError("out of memory")
         return x
 
-    study.optimize(objective, n_trials=4)
+    study.optimize(objective, n_trials=4, catch=(RuntimeError,))
     assert [t.state for t in study.trials].count(TrialState.FAIL) == 1
     assert study.trials[1].system_attrs["fail_reason"] == "RuntimeError: out of memory"
+    assert "in objective" in study.trials[1].system_attrs["traceback"]
+    assert 'raise RuntimeError("out of memory")' in study.trials[1].system_attrs["traceback"]
 
 
-def test_catch_empty_tuple_reraises_after_recording():
+def test_optimize_reraises_by_default_after_recording_like_optuna():
     study = tunelab.create_study()
 
     def objective(trial):
         raise ZeroDivisionError("boom")
 
     with pytest.raises(ZeroDivisionError):
-        study.optimize(objective, n_trials=3, catch=())
+        study.optimize(objective, n_trials=3)
     assert len(study.trials) == 1 and study.trials[0].state == TrialState.FAIL
+    assert study.trials[0].system_attrs["traceback"].rstrip().endswith("ZeroDivisionError: boom")
 
 
 def test_numpy_and_int_returns_are_accepted():
@@ -136,7 +139,7 @@ def test_ask_tell_loop_with_numbers_and_states():
     assert study.tell(t0, 1.0, skip_if_finished=True).value == x
     with pytest.raises(ValueError, match="no trial number 99"):
         study.tell(99, 1.0)
-    with pytest.raises(ValueError, match="state must be one of"):
+    with pytest.raises(ValueError, match="tell: state must be 'complete', 'pruned' or 'fail'; got 'done'"):
         study.tell(study.ask(), state="done")
 
 
@@ -156,7 +159,8 @@ def test_enqueue_trial_runs_first_and_samples_the_rest():
     assert study.trials[0].params["x"] == 0.25 and 0 <= study.trials[0].params["y"] <= 5
     assert study.trials[1].params == {"x": 0.75, "y": 3}
     study.enqueue_trial({"x": 2.0})
-    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    with pytest.raises(ValueError, match="fixed value 2.0 is outside"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
     assert study.trials[3].state == TrialState.FAIL
     assert "fixed value 2.0 is outside" in study.trials[3].system_attrs["fail_reason"]
 

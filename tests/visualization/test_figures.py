@@ -243,3 +243,58 @@ def test_figures_on_100k_trials_keep_the_best(huge):
         assert all(len(tr.x) <= 5000 for tr in fig.data if tr.type != "contour" and tr.x is not None)
     imp = vis.plot_param_importances(huge, with_ci=False)
     assert set(imp.data[0].y) == {"lr", "x"}
+
+
+def test_every_figure_on_a_real_study_with_pruning():
+    study = tunelab.create_study(sampler="random", seed=0, pruner="median")
+
+    def objective(trial):
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        if kind == "a":
+            trial.suggest_int("depth", 1, 4)
+        value = (np.log10(lr) + 2.5) ** 2
+        for step in range(5):
+            trial.report(value + 1.0 / (step + 1), step)
+            if trial.should_prune():
+                raise tunelab.TrialPruned()
+        return value
+
+    study.optimize(objective, n_trials=40)
+    n_complete = len(study.get_trials(["complete"]))
+    for name in vis.__all__:
+        if name.startswith("plot_") and name != "plot_pareto_front":
+            fig = getattr(vis, name)(study)
+            if name == "plot_terminator_improvement" and n_complete < 20:
+                assert fig.layout.annotations[0].text.startswith("Too early"), name
+            else:
+                assert fig.data, name
+    led = _by_name(vis.plot_pruning_ledger(study))
+    spent = sum(len(t.intermediate_values) for t in study.trials)
+    assert led["complete"].x[0] + led["pruned"].x[0] == spent
+
+
+def test_intermediate_values_and_pareto_on_100k_trials():
+    n = 100_000
+    rng = np.random.default_rng(0)
+    vals = rng.random((n, 2))
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(vals[i, 0]), float(vals[i, 1])], {"x": float(vals[i, 0])},
+                          {"x": UNIT}, {0: float(vals[i, 0]), 1: float(vals[i, 0])}) for i in range(n)]
+    study = StudyView(trials, [StudyDirection.MINIMIZE, StudyDirection.MINIMIZE])
+    curves = vis.plot_intermediate_values(study)
+    assert sum(1 for tr in curves.data for x in tr.x if x is None) <= 300
+    fig = vis.plot_pareto_front(study)
+    traces = _by_name(fig)
+    assert len(traces["Trial"].x) <= 5000
+    front = np.flatnonzero(~np.array([np.any((vals[:, 0] < a) & (vals[:, 1] < b)) for a, b in
+                                      zip(traces["Best Trial"].x, traces["Best Trial"].y)]))
+    assert len(front) == len(traces["Best Trial"].x) >= 5
+
+
+def test_every_figure_on_an_empty_and_a_one_trial_study():
+    one = StudyView([FrozenTrial(0, 0, TrialState.COMPLETE, [1.0], {"x": 0.5}, {"x": UNIT})])
+    for study in (StudyView([]), one):
+        for name in vis.__all__:
+            if name.startswith("plot_") and name != "plot_pareto_front":
+                fig = getattr(vis, name)(study)
+                assert fig.layout.title.text, name

@@ -149,8 +149,8 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
     best_i = int(np.lexsort((np.arange(len(table.trials)), table.loss))[0])
     best = table.trials[best_i]
     if reference is None:
-        ref_params, ref_value = dict(_median_trial(table).params), float(table.values[table.trials.index(
-            _median_trial(table))])
+        median = _median_trial(table)
+        ref_params, ref_value = dict(median.params), float(table.values[table.trials.index(median)])
     elif isinstance(reference, FrozenTrial):
         ref_params, ref_value = dict(reference.params), (reference.values[0] if reference.values else None)
     elif isinstance(reference, Mapping):
@@ -161,6 +161,9 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
     unknown = [k for k in ref_params if k not in table.columns]
     if unknown:
         raise ValueError(f"ablation_path: the reference has parameter(s) {unknown} the trials do not have")
+    missing = [n for n, c in table.columns.items() if n not in ref_params and not c.conditional]
+    if missing:
+        raise ValueError(f"ablation_path: the reference lacks parameter(s) {missing}, which every trial has")
     forest, X, lows, _ = fit_forest(table, n_trees=n_trees, seed=seed)
     names = table.names
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from tunelab._validation import Interval, validate
 from tunelab.analysis._data import Table, Target, build_table
@@ -77,6 +77,14 @@ def _normalized(raw: dict[str, float]) -> dict[str, float]:
 
 def _ordered(shares: dict[str, float]) -> "OrderedDict[str, float]":
     return OrderedDict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@runtime_checkable
+class ImportanceEvaluator(Protocol):
+    """What ``get_param_importances`` needs of an evaluator (Optuna's method name and arguments)."""
+
+    def evaluate(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None
+                 ) -> "OrderedDict[str, float]": ...
 
 
 class BaseImportanceEvaluator:
@@ -142,6 +150,9 @@ def _kernel_matrix(n_bins: int, bandwidth: float):
     return k / k.sum(axis=0, keepdims=True)
 
 
+_DISCRETE_SMOOTHING = 1.0
+
+
 def _smoother(u, n_bins: int, discrete: int | None):
     """Raw cell counts of unit values u (NaN = absent, one more cell at the end) and the smoothing matrix.
 
@@ -156,6 +167,11 @@ def _smoother(u, n_bins: int, discrete: int | None):
     idx = np.minimum((x * cells).astype(int), cells - 1)
     counts = np.append(np.bincount(idx, minlength=cells).astype(float), float((~present).sum()))
     k = np.eye(cells + 1)
+    if discrete is not None and cells > 1 and x.size > 0:
+        # an Aitchison-Aitken kernel: each trial keeps 1 - lam on its value and spreads lam over the
+        # others, lam shrinking with the sample as a bandwidth does (n ** -1/5)
+        lam = (cells - 1) / cells * min(1.0, _DISCRETE_SMOOTHING * x.size ** -0.2)
+        k[:cells, :cells] = (1 - lam) * np.eye(cells) + lam / (cells - 1) * (1 - np.eye(cells))
     if discrete is None and x.size > 1:
         sd = float(x.std())
         q75, q25 = np.percentile(x, [75, 25])
@@ -480,7 +496,7 @@ def _evaluator(evaluator: Any) -> BaseImportanceEvaluator:
         if evaluator.lower() not in named:
             raise ValueError(f"evaluator must be one of {sorted(named)} or an evaluator object; got {evaluator!r}")
         return named[evaluator.lower()]()
-    if not hasattr(evaluator, "evaluate"):
+    if not isinstance(evaluator, ImportanceEvaluator):
         raise TypeError(f"evaluator must have an evaluate(study, params, target=...) method; got {evaluator!r}")
     return evaluator
 

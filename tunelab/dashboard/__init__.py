@@ -11,9 +11,10 @@ curve, parameters, attributes and failure reason.  It never writes to the storag
 from __future__ import annotations
 
 import ipaddress
+import threading
 from typing import Any
 
-__all__ = ["create_app", "run_dashboard"]
+__all__ = ["create_app", "is_loopback", "preload", "run_dashboard"]
 
 
 def create_app(storage: Any, *, refresh_seconds: float = 2.0) -> Any:
@@ -33,9 +34,43 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run_dashboard(storage: Any, host: str = "127.0.0.1", port: int = 8080, refresh_seconds: float = 2.0) -> None:
-    """Serve the dashboard until interrupted (Werkzeug's threaded server: fine for a few readers)."""
-    from werkzeug.serving import run_simple
+def preload(app: Any) -> threading.Thread:
+    """Read every study's trials once, in a background thread, so the first visitor does not wait for it.
 
-    run_simple(host, port, create_app(storage, refresh_seconds=refresh_seconds), threaded=True,
-               use_reloader=False, use_debugger=False)
+    A database storage keeps finished trials in memory afterwards and reads only new ones on each refresh
+    (loading 100,000 trials from SQLite takes seconds; later reads take milliseconds).
+    """
+    store = app.config["TUNELAB_STORAGE"]
+
+    def run() -> None:
+        try:
+            for s in store.list_studies():
+                store.get_all_trials(s.study_id)
+        except Exception:  # the pages report storage errors themselves
+            pass
+
+    thread = threading.Thread(target=run, name="tunelab-dashboard-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_dashboard(storage: Any, host: str = "127.0.0.1", port: int = 8080, refresh_seconds: float = 2.0) -> None:
+    """Serve the dashboard until interrupted.
+
+    Werkzeug's threaded server: enough for the few people who read one study's progress; the page
+    polls every ``refresh_seconds``, so the per-request log is kept quiet.
+    """
+    import logging
+
+    from werkzeug.serving import make_server
+
+    app = create_app(storage, refresh_seconds=refresh_seconds)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, app, threaded=True)
+    preload(app)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -26,7 +26,7 @@ def create_app(storage: Any, *, refresh_seconds: float = 2.0) -> Flask:
     store: BaseStorage = get_storage(storage)
     shown_url = D.mask_url(storage if isinstance(storage, str) else getattr(store, "url", type(store).__name__))
     app = Flask(__name__, static_folder="static", template_folder="templates")
-    app.config["JSON_SORT_KEYS"] = False
+    app.config["TUNELAB_STORAGE"] = store
     studies: dict[int, Any] = {}
     lock = threading.Lock()
 
@@ -87,8 +87,7 @@ def create_app(storage: Any, *, refresh_seconds: float = 2.0) -> Flask:
     def api_init(study_id: int) -> Response:
         r = ref(study_id)
         trials = r.trials
-        out = D.updates(r, None, trials)
-        out["trials"] = []  # the first page gets the decimated history instead of every trial
+        out = D.updates(r, None, trials)  # no trial rows: the page starts from the decimated history
         if len(r.directions) == 1:
             out["history"] = D.history(r, trials)
         return jsonify(out)

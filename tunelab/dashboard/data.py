@@ -166,30 +166,47 @@ def trial_row(t: FrozenTrial) -> list:
     return [t.number, t.state.name.lower(), values, _num(t.duration), t.last_step]
 
 
-def cursor_for(trials: Sequence[FrozenTrial]) -> str:
-    unfinished = [t for t in trials if not t.state.is_finished()]
-    watermark = min((t.number for t in unfinished), default=(trials[-1].number + 1 if trials else 0))
-    return encode_cursor(watermark, {t.number: _fingerprint(t) for t in trials if t.number >= watermark})
+def _at(trials: Sequence[FrozenTrial], number: int) -> FrozenTrial | None:
+    i = _first_at_least(trials, number)
+    return trials[i] if i < len(trials) and trials[i].number == number else None
+
+
+def cursor_for(trials: Sequence[FrozenTrial], unfinished: Sequence[FrozenTrial] | None = None) -> str:
+    """A cursor after ``trials``: the next trial number, and a fingerprint of each trial not finished yet
+    (``unfinished``, when the caller knows them, saves a scan of every trial)."""
+    if unfinished is None:
+        unfinished = [t for t in trials if not t.state.is_finished()]
+    watermark = trials[-1].number + 1 if trials else 0
+    return encode_cursor(watermark, {t.number: _fingerprint(t) for t in unfinished})
 
 
 def updates(ref: StudyRef, cursor: str | None, trials: Sequence[FrozenTrial] | None = None) -> dict:
-    """Trials new or changed since ``cursor``, the new cursor, counts per state and the best."""
+    """Trials new or changed since ``cursor``, the new cursor, counts per state and the best.
+
+    Without a cursor no trial rows are sent (the page starts from :func:`history` and a table page).
+    The work is proportional to the trials that are new or were unfinished at the cursor, plus one
+    count over all trials.
+    """
     watermark, prints = decode_cursor(cursor)
     trials = list(ref.trials if trials is None else trials)
-    # trials are ordered by number; the ones at or above the watermark sit at the end
-    lo = _first_at_least(trials, watermark)
-    changed = [t for t in trials[lo:] if prints.get(t.number) != _fingerprint(t)]
+    if cursor:
+        # trials are ordered by number: the new ones sit at the end
+        new = trials[_first_at_least(trials, watermark):]
+        known = [t for t in (_at(trials, n) for n in sorted(prints)) if t is not None]
+        changed = [t for t in known if prints[t.number] != _fingerprint(t)] + new
+        unfinished = [t for t in known + new if not t.state.is_finished()]
+        next_cursor = cursor_for(trials, unfinished)
+    else:
+        changed = []
+        next_cursor = cursor_for(trials)
     counts = {s.name.lower(): 0 for s in TrialState}
     for t in trials:
         counts[t.state.name.lower()] += 1
-    ov = overview(_named(ref, ""), trials, analysis=False) if changed or not cursor else None
-    out: dict[str, Any] = {"cursor": cursor_for(trials), "trials": [trial_row(t) for t in changed],
+    out: dict[str, Any] = {"cursor": next_cursor, "trials": [trial_row(t) for t in changed],
                            "counts": counts, "n_trials": len(trials)}
-    if ov is not None:
-        out["best"] = ov.best_text
-        out["best_number"] = ov.best_number
-        out["wall_time"] = ov.wall_seconds
-        out["saved"] = ov.saved_text
+    if changed or not cursor:
+        ov = overview(_named(ref, ""), trials, analysis=False)
+        out.update(best=ov.best_text, best_number=ov.best_number, wall_time=ov.wall_seconds, saved=ov.saved_text)
     return out
 
 

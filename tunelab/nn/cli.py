@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from tunelab.nn.metrics import METRICS
+from tunelab.storage import mask_url
 
 DEFAULT_STORAGE = "sqlite:///tunelab.db"
 
@@ -134,11 +135,11 @@ def tune(data: str, target: str | None, metric: str | None, trials: int | None, 
     _record_metric(study, objective.metric)
     budget = " and ".join(x for x in (f"{n_trials} trials" if n_trials else "", time_limit or "") if x)
     click.echo(f"tuning {model} for {objective.metric} ({objective.direction}) on {dataset.name}: {budget}, "
-               f"pruner={_pruner_name()}, study {study.study_name!r} in {storage}")
+               f"pruner={_pruner_name()}, study {study.study_name!r} in {mask_url(storage)}")
     started = time.time()
     try:
         study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                       show_progress_bar=not no_progress)
+                       show_progress_bar=not no_progress, catch=(Exception,))
     except KeyboardInterrupt:
         click.echo("\ninterrupted: finished trials are kept; saving the best so far", err=True)
     from tunelab.nn.finish import finish
@@ -172,7 +173,7 @@ def _open_study(name: str, storage: str, direction: str, seed: int) -> Any:
         return create_study(name, storage, direction=direction, sampler="auto", pruner=_pruner_name(), seed=seed,
                             load_if_exists=True)
     except (StorageError, ValueError, TypeError) as exc:
-        _fail(f"cannot open study {name!r} in {storage}: {exc}")
+        _fail(f"cannot open study {name!r} in {mask_url(storage)}: {exc}")
 
 
 @click.command(name="predict")

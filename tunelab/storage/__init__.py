@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab.storage.base import (
+    STALE_ATTR,
     BaseStorage,
     DuplicatedStudyError,
     StorageError,
@@ -15,6 +16,7 @@ from tunelab.storage.base import (
 from tunelab.storage.memory import InMemoryStorage
 
 __all__ = [
+    "STALE_ATTR",
     "BaseStorage",
     "DuplicatedStudyError",
     "InMemoryStorage",

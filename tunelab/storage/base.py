@@ -17,6 +17,10 @@ from tunelab.space import Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 
+STALE_ATTR = "stale"
+"""System attr that ``fail_stale_trials`` sets (True) on each trial it fails."""
+
+
 class StorageError(RuntimeError):
     """The storage could not do what was asked (bad URL, schema mismatch, lost connection...)."""
 
@@ -132,7 +136,11 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
-        """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL."""
+        """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL.
+
+        Each gets the system attrs ``fail_reason`` ("no heartbeat for N s (worker lost)") and
+        :data:`STALE_ATTR` (True), so that a result arriving later can still be kept (Study.tell).
+        """
 
     def reopen(self) -> "BaseStorage":
         """The same data with this storage's settings and connections of its own, for a worker process.

@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from tunelab.space import Distribution
+from tunelab.storage.sql_records import dumps
 from tunelab.storage.base import (
+    STALE_ATTR,
     BaseStorage,
     DuplicatedStudyError,
     StudyNotFoundError,
@@ -96,7 +98,7 @@ class InMemoryStorage(BaseStorage):
     def set_study_attr(self, study_id: int, key: str, value: Any, system: bool = False) -> None:
         with self._lock:
             study = self._study(study_id)
-            (study.system_attrs if system else study.user_attrs)[key] = copy.deepcopy(value)
+            (study.system_attrs if system else study.user_attrs)[key] = copy.deepcopy(_json_checked(value, key))
 
     def get_study_attrs(self, study_id: int, system: bool = False) -> dict[str, Any]:
         with self._lock:
@@ -157,11 +159,11 @@ class InMemoryStorage(BaseStorage):
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._lock:
-            self._trial(trial_id, writable=True).user_attrs[key] = copy.deepcopy(value)
+            self._trial(trial_id, writable=True).user_attrs[key] = copy.deepcopy(_json_checked(value, key))
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._lock:
-            self._trial(trial_id, writable=True).system_attrs[key] = copy.deepcopy(value)
+            self._trial(trial_id, writable=True).system_attrs[key] = copy.deepcopy(_json_checked(value, key))
 
     def finish_trial(self, trial_id: int, state: TrialState, values: Sequence[float] | None = None) -> None:
         if not state.is_finished():
@@ -212,9 +214,16 @@ class InMemoryStorage(BaseStorage):
                 beat = self._heartbeats.get(t.trial_id)
                 if t.state == TrialState.RUNNING and beat is not None and now - beat > grace_seconds:
                     t.system_attrs["fail_reason"] = f"no heartbeat for {now - beat:.0f} s (worker lost)"
+                    t.system_attrs[STALE_ATTR] = True
                     self.finish_trial(t.trial_id, TrialState.FAIL)
                     failed.append(t.trial_id)
         return failed
+
+
+def _json_checked(value: Any, key: str) -> Any:
+    """Refuse what a database storage could not keep, so that code tried in memory works on SQL too."""
+    dumps(value, f"attr {key!r}")
+    return value
 
 
 def _snapshot(trial: FrozenTrial) -> FrozenTrial:

@@ -27,6 +27,7 @@ from tunelab.storage import sql_engine
 from tunelab.storage import sql_queries as Q
 from tunelab.storage import sql_schema as S
 from tunelab.storage.base import (
+    STALE_ATTR,
     BaseStorage,
     DuplicatedStudyError,
     StudyNotFoundError,
@@ -438,11 +439,13 @@ class SQLStorage(BaseStorage):
             args = {"p_trial_id": trial_id, "p_cutoff": cutoff, "p_now": datetime.now()}
             reason = {"trial_id": trial_id, "is_system": True, "attr_key": "fail_reason",
                       "value_json": dumps(f"no heartbeat for {now - beat:.0f} s (worker lost)", "fail_reason")}
+            marker = {"trial_id": trial_id, "is_system": True, "attr_key": STALE_ATTR, "value_json": "true"}
 
             def txn(conn: sa.engine.Connection) -> bool:
                 if conn.execute(Q.fail_stale, args).rowcount != 1:
                     return False  # finished or beat meanwhile, or another sweeper failed it
                 conn.execute(self._upserts["trial_attr"], reason)
+                conn.execute(self._upserts["trial_attr"], marker)
                 return True
             if self._write(txn):
                 failed.append(int(trial_id))

@@ -34,7 +34,7 @@ _DEFAULT_DRIVERS = {
     "mariadb": "mariadb+pymysql",
 }
 _BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
-_DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "pymysql": "PyMySQL", "psycopg2": "psycopg2-binary"}
+_DRIVER_PACKAGES = {"psycopg": "'tunelab[postgres]'", "pymysql": "'tunelab[mysql]'", "psycopg2": "psycopg2-binary"}
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 

@@ -34,7 +34,8 @@ def dumps(value: Any, what: str) -> str:
     try:
         return json.dumps(value, default=_json_default)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must be JSON-serializable to be stored in a SQL database; got {value!r} ({exc})") from None
+        raise TypeError(f"{what} must be JSON-serializable (every storage keeps values as JSON); got {value!r} "
+                        f"({exc})") from None
 
 
 loads = json.loads

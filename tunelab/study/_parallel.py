@@ -10,6 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from tunelab.storage import TrialFinishedError
 from tunelab.study._worker import StopRules, StudyRecipe, TrialBudget, worker_study, worker_loop
 from tunelab.trial import TrialState
 
@@ -76,11 +77,29 @@ class _SharedBudget:
             return True
 
 
+def _fail_trials_of_dead(study: "Study", procs: list, running: list, buried: set[int]) -> None:
+    """A worker process that died (killed, segfault) leaves its trial RUNNING: fail it now, with the cause."""
+    for i, p in enumerate(procs):
+        if i in buried or p.is_alive() or p.exitcode in (None, 0):
+            continue
+        buried.add(i)
+        trial_id = running[i].value
+        if trial_id < 0:
+            continue
+        cause = f"signal {-p.exitcode}" if p.exitcode < 0 else f"exit code {p.exitcode}"
+        try:
+            study.storage.set_trial_system_attr(trial_id, "fail_reason", f"worker process {p.name} died ({cause})")
+            study.storage.finish_trial(trial_id, TrialState.FAIL)
+        except TrialFinishedError:  # it got to tell, or a sweep was first
+            pass
+
+
 def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: StopRules,
-                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any) -> None:
+                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any,
+                  current: Any = None) -> None:
     try:
         storage = recipe.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
-        worker_loop(worker_study(recipe, index, storage), objective, rules, catch, callbacks)
+        worker_loop(worker_study(recipe, index, storage), objective, rules, catch, callbacks, current=current)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
@@ -153,14 +172,18 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
     dispose = getattr(study.storage, "dispose", None)
     if dispose is not None:
         dispose()  # children must not inherit open connections
-    procs = [ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors),
+    running = [ctx.Value("q", -1, lock=False) for _ in range(n_jobs)]  # each worker's trial id, -1 between
+    procs = [ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors,
+                                                     running[i]),
                          name=f"tunelab-worker-{i}") for i in range(n_jobs)]
     for p in procs:
         p.start()
+    buried: set[int] = set()
     try:
         while any(p.is_alive() for p in procs):
             if study._stop.is_set():
                 stop.set()
+            _fail_trials_of_dead(study, procs, running, buried)
             progress.poll()
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -172,6 +195,7 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
         raise
     for p in procs:
         p.join()
+    _fail_trials_of_dead(study, procs, running, buried)
     progress.poll()
     if not errors.empty():
         raise RuntimeError(f"a worker process stopped with an error: {errors.get()}")

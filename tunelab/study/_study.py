@@ -6,8 +6,10 @@ workers that drive this class through ask and tell.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from tunelab._validation import Check, Interval, validate
@@ -16,12 +18,14 @@ from tunelab.pruners.base import PruningContext
 from tunelab.samplers import BaseSampler, make_sampler
 from tunelab.samplers.base import SamplingContext, SearchExhausted
 from tunelab.space import Distribution
-from tunelab.storage import BaseStorage, DuplicatedStudyError, TrialFinishedError, get_storage
+from tunelab.storage import STALE_ATTR, BaseStorage, DuplicatedStudyError, TrialFinishedError, get_storage
 from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, check_values
 
 if TYPE_CHECKING:
     import pandas
 
+
+log = logging.getLogger("tunelab")
 
 ObjectiveFn = Callable[[Trial], Any]
 ConstraintsFn = Callable[[FrozenTrial], Sequence[float]]
@@ -44,6 +48,9 @@ class Study:
         self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
         self._stop = threading.Event()
+        stale_after = getattr(self._storage, "stale_after", None)
+        if stale_after:  # trials of workers that died long ago (a crash, a lost machine) are failed on sight
+            self._storage.fail_stale_trials(self._study_id, stale_after)
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
 
@@ -171,19 +178,23 @@ class Study:
              skip_if_finished: bool = False) -> FrozenTrial:
         """Finish a trial: COMPLETE with values, or state='pruned' / 'fail'."""
         trial_id = self._resolve_trial_id(trial)
+        final = _tell_state(state)
         # a live Trial of this study knows its own curve; the storage refuses to finish a finished trial,
         # so the read before the write is only needed for other handles (and for the constraints function)
         live = isinstance(trial, Trial) and trial.study is self and self.constraints is None
         current = None if live else self._storage.get_trial(trial_id)
+        if current is not None:
+            self._check_own(trial, trial_id, current)
         if current is not None and current.state.is_finished():
+            if final == TrialState.COMPLETE and current.system_attrs.get(STALE_ATTR):
+                return self._keep_late_result(current, values)
             return self._already_finished(current, skip_if_finished)
-        final = TrialState.parse(state) if state is not None else TrialState.COMPLETE
-        if final not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
-            raise ValueError(f"tell: state must be 'complete', 'pruned' or 'fail'; got {final.name.lower()}")
         curve = trial.intermediate_values if current is None else current.intermediate_values
         checked: list[float] | None = None
         if final == TrialState.COMPLETE:
             checked, reason = check_values(values, len(self.directions))
+            if reason is not None and _count_mismatch(values, len(self.directions)):
+                raise ValueError(f"tell: {reason}; pass {len(self.directions)} value(s) (the trial stays running)")
             if reason is not None:
                 final, fail_reason = TrialState.FAIL, reason
         elif final == TrialState.PRUNED and len(self.directions) == 1 and curve:
@@ -201,7 +212,49 @@ class Study:
                     self._storage.set_trial_system_attr(trial_id, "constraints_error", repr(exc))
             self._storage.finish_trial(trial_id, final, checked)
         except TrialFinishedError:  # finished meanwhile (another handle, a stale-trial sweep)
-            return self._already_finished(self._storage.get_trial(trial_id), skip_if_finished)
+            now = self._storage.get_trial(trial_id)
+            if final == TrialState.COMPLETE and now.system_attrs.get(STALE_ATTR):
+                return self._keep_late_result(now, checked)
+            return self._already_finished(now, skip_if_finished)
+        if isinstance(trial, Trial) and getattr(trial, "_fixed", None):
+            warnings.warn(f"trial {trial.number}: enqueue_trial fixed {sorted(trial._fixed)}, which the objective "
+                          f"never suggested, so they were not used (a misspelt parameter name?)", stacklevel=2)
+        frozen = self._storage.get_trial(trial_id)
+        self.sampler.after_trial(self._sampling_context(), frozen)
+        return frozen
+
+    def _check_own(self, trial: Any, trial_id: int, current: FrozenTrial) -> None:
+        """Refuse a trial of another study (its number would point at a different trial here)."""
+        if isinstance(trial, Trial) and trial.study._study_id == self._study_id and trial.study.storage is self.storage:
+            return
+        try:
+            mine = self._storage.get_trial_id_from_number(self._study_id, current.number) == trial_id
+        except KeyError:
+            mine = False
+        if not mine:
+            raise ValueError(f"tell: the trial (id {trial_id}, number {current.number}) belongs to another study, "
+                             f"not to {self.study_name!r}; tell it through its own study")
+
+    def _keep_late_result(self, swept: FrozenTrial, values: Any) -> FrozenTrial:
+        """A result that arrived after its trial was failed as stale: keep it in a new COMPLETE trial.
+
+        Finished trials never change (storages cache them), so the value goes to a copy of the swept
+        trial (same params, curve and user attrs) that names it in the system attr ``late_result_of``.
+        """
+        checked, reason = check_values(values, len(self.directions))
+        if reason is not None:
+            return swept
+        trial_id, number = self._storage.create_trial(self._study_id)
+        for name, value in swept.params.items():
+            self._storage.set_trial_param(trial_id, name, swept.distributions[name], value)
+        for step, value in swept.intermediate_values.items():
+            self._storage.set_trial_intermediate_value(trial_id, step, value)
+        for key, value in swept.user_attrs.items():
+            self._storage.set_trial_user_attr(trial_id, key, value)
+        self._storage.set_trial_system_attr(trial_id, "late_result_of", swept.number)
+        self._storage.finish_trial(trial_id, TrialState.COMPLETE, checked)
+        log.warning("trial %d was failed as stale (no heartbeat) but its result %s arrived later: kept as trial %d",
+                    swept.number, checked, number)
         frozen = self._storage.get_trial(trial_id)
         self.sampler.after_trial(self._sampling_context(), frozen)
         return frozen
@@ -235,10 +288,14 @@ class Study:
 
     # ------------------------------------------------------------------ running
     def optimize(self, objective: ObjectiveFn, n_trials: int | None = None, timeout: float | None = None,
-                 n_jobs: int = 1, catch: Sequence[type[BaseException]] | type[BaseException] = (Exception,),
+                 n_jobs: int = 1, catch: Sequence[type[BaseException]] | type[BaseException] = (),
                  callbacks: Sequence[Callable[["Study", FrozenTrial], None]] | None = None,
                  show_progress_bar: bool = False, executor: Any = None) -> None:
         """Run ``objective`` on new trials until n_trials, timeout, stop() or an exhausted grid.
+
+        An exception in the objective fails its trial (reason and traceback stored) and is raised
+        again, as in Optuna; exception types in ``catch`` only fail the trial and the study goes on.
+        ``timeout`` stops starting new trials; a running trial is not interrupted.
 
         n_jobs > 1 runs workers in local processes when the storage is a database
         (threads for the in-memory storage); ``executor`` takes any
@@ -329,6 +386,25 @@ _CREATE_CONSTRAINTS = {
 }
 
 
+def _tell_state(state: Any) -> TrialState:
+    accepted = "'complete', 'pruned' or 'fail'"
+    if state is None:
+        return TrialState.COMPLETE
+    try:
+        final = TrialState.parse(state)
+    except ValueError:
+        raise ValueError(f"tell: state must be {accepted}; got {state!r}") from None
+    if final not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
+        raise ValueError(f"tell: state must be {accepted}; got {final.name.lower()!r}")
+    return final
+
+
+def _count_mismatch(values: Any, n_objectives: int) -> bool:
+    if values is None:
+        return False
+    return (len(values) if isinstance(values, (list, tuple)) else 1) != n_objectives
+
+
 def create_study(name: str | None = None, storage: Any = None, direction: str | StudyDirection | None = None,
                  directions: Sequence[str | StudyDirection] | None = None, sampler: Any = "auto",
                  pruner: Any = None, seed: int | None = None, load_if_exists: bool = False,
@@ -339,6 +415,9 @@ def create_study(name: str | None = None, storage: Any = None, direction: str | 
     "postgresql+psycopg://user@host/db" makes it durable and shareable.
     """
     name = name if name is not None else study_name
+    if isinstance(name, str) and not name.strip():
+        raise ValueError(f"create_study: 'study_name' must be a non-empty name, or None for a generated one; "
+                         f"got {name!r}")
     validate(_CREATE_CONSTRAINTS, {"study_name": name, "direction": direction, "directions": directions,
                                    "seed": seed, "load_if_exists": load_if_exists}, "create_study")
     if direction is not None and directions is not None:

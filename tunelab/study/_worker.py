@@ -7,12 +7,13 @@ import copy
 import logging
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tunelab.samplers.base import SearchExhausted
 from tunelab.storage import TrialFinishedError
-from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState
+from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState, check_values
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -112,6 +113,11 @@ class Heartbeat:
             self._thread.join(timeout=1)
 
 
+TRACEBACK_ATTR = "traceback"
+"""System attr of a failed trial: the formatted traceback of the objective's exception."""
+_MAX_TRACEBACK = 20_000  # characters kept (the end, where the error is)
+
+
 def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | None:
     try:
         return study.tell(trial, **kwargs)
@@ -119,9 +125,33 @@ def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | 
         return None
 
 
-def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]]) -> FrozenTrial | None:
-    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others propagate."""
+def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        study.storage.set_trial_system_attr(trial._trial_id, TRACEBACK_ATTR, text[-_MAX_TRACEBACK:])
+    except TrialFinishedError:  # swept meanwhile: the fail reason still says what happened
+        pass
+
+
+def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
+              current: Any = None) -> FrozenTrial | None:
+    """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others fail it and propagate.
+
+    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a shared
+    value, for a parent watching worker processes) holds the running trial's id, -1 between trials.
+    """
     trial = study.ask()
+    if current is not None:
+        current.value = trial._trial_id
+    try:
+        return _run_asked(study, trial, objective, catch)
+    finally:
+        if current is not None:
+            current.value = -1
+
+
+def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
+               catch: Sequence[type[BaseException]]) -> FrozenTrial | None:
     interval = getattr(study.storage, "heartbeat_interval", None)
     try:
         with Heartbeat(study.storage, trial._trial_id, interval):
@@ -133,12 +163,17 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
         raise
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
+        _keep_traceback(study, trial, exc)
         _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
         if isinstance(exc, tuple(catch)):
             log.warning("trial %d failed: %s", trial.number, reason)
             return study.storage.get_trial(trial._trial_id)
         raise
-    frozen = _tell_quietly(study, trial, values=value)
+    checked, reason = check_values(value, len(study.directions))
+    if reason is not None:  # the trial fails with the reason (tell would refuse a wrong count outright)
+        frozen = _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
+    else:
+        frozen = _tell_quietly(study, trial, values=checked)
     if frozen is not None and frozen.state == TrialState.FAIL:
         log.warning("trial %d failed: %s", trial.number, frozen.system_attrs.get("fail_reason"))
     return frozen
@@ -146,7 +181,7 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
 
 def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
                 catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
-                on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
+                on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
     """Run trials until a stop rule holds or the sampler is exhausted; returns how many it ran."""
     ran = 0
     last_sweep = 0.0
@@ -158,7 +193,7 @@ def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRu
         if not rules.budget.take():
             break
         try:
-            frozen = run_trial(study, objective, catch)
+            frozen = run_trial(study, objective, catch, current)
         except SearchExhausted:
             break
         ran += 1

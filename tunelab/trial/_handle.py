@@ -69,6 +69,9 @@ class Trial:
         return int(self._suggest(name, _make(name, IntDistribution, low, high, log, step)))
 
     def suggest_categorical(self, name: str, choices: Sequence) -> Any:
+        if isinstance(choices, (str, bytes)):  # tuple("abc") would make the letters the choices
+            raise ValueError(f"suggest_categorical({name!r}): 'choices' must be a list of values; got the string "
+                             f"{choices!r} (write [{choices!r}] for one choice)")
         return self._suggest(name, _make(name, CategoricalDistribution, tuple(choices)))
 
     def suggest(self, space: Any) -> dict[str, Any]:

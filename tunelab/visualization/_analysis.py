@@ -21,6 +21,14 @@ from tunelab.visualization._common import (
 )
 
 
+def _too_few(view: Any, title: str, needed: int = 2):
+    """An empty figure saying why, when the study has fewer complete trials than a surrogate needs."""
+    n = len(view.get_trials([TrialState.COMPLETE]))
+    if n < needed:
+        return empty_figure(title, f"needs at least {needed} complete trials; the study has {n}")
+    return None
+
+
 def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[str] | None = None, *,
                            target: Callable[[FrozenTrial], float] | None = None,
                            target_name: str = "Objective Value", with_ci: bool = True, n_bootstrap: int | None = None):
@@ -32,6 +40,9 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
     from tunelab.analysis.importance import get_param_importances, param_importances
 
     view = studies_of(study)[0]
+    early = _too_few(view, "Hyperparameter Importances")
+    if early is not None:
+        return early
     g = go()
     fig = g.Figure()
     targets: list[tuple[str, Any]]
@@ -69,6 +80,9 @@ def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
     from tunelab.analysis.importance import FanovaImportanceEvaluator
 
     view = studies_of(study)[0]
+    early = _too_few(view, "Interactions")
+    if early is not None:
+        return early
     res = FanovaImportanceEvaluator(interaction_top=top).evaluate_with_ci(view, params=params, target=target)
     names = [p.name for p in res.params[:top]]
     if len(names) < 2:
@@ -104,6 +118,9 @@ def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
     from tunelab.analysis.explain import partial_dependence
 
     view = studies_of(study)[0]
+    early = _too_few(view, "Partial Dependence")
+    if early is not None:
+        return early
     pds = partial_dependence(view, params, target=target, top=top, n_points=n_points)
     g = go()
     fig = make_subplots(rows=1, cols=len(pds), shared_yaxes=True,
@@ -130,7 +147,11 @@ def plot_ablation_path(study: Any, reference: Any = None, *, target: Callable[[F
     """A waterfall from the reference configuration's predicted value to the best's, one parameter per step."""
     from tunelab.analysis.explain import ablation_path
 
-    path = ablation_path(studies_of(study)[0], reference, target=target)
+    view = studies_of(study)[0]
+    early = _too_few(view, "Ablation Path")
+    if early is not None:
+        return early
+    path = ablation_path(view, reference, target=target)
     g = go()
     labels = ["reference"] + [f"{escape(s.param)} → {escape(_short(s.to_value))}" for s in path.steps] + ["best"]
     deltas = [path.reference_predicted]
