@@ -139,3 +139,29 @@ def test_the_spec_loader_imports_no_plug_in_and_names_the_missing_one(spec_dir):
 def test_study_values_get_the_studys_own_checks(spec_dir, line, message):
     with pytest.raises(SpecError, match=re.escape(message)):
         load_spec(write(spec_dir, f"[study]\nn_trials = 2\n{line}\n[objective]\nfunction = 'specobj:objective'\n"))
+
+
+def test_tunelab_run_records_the_specs_own_sampler_for_workers(spec_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from tunelab.cli import OBJECTIVE_ATTR, main
+
+    monkeypatch.chdir(spec_dir)
+    path = write(spec_dir, """
+        [study]
+        name = "recorded"
+        n_trials = 2
+        storage = "sqlite:///recorded.db"
+        sampler = {name = "tpe", n_startup_trials = 3}
+        pruner = "median"
+        [objective]
+        function = "specobj:objective"
+        """)
+    result = CliRunner().invoke(main, ["run", str(path), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    study = tunelab.load_study("recorded", "sqlite:///recorded.db")
+    record = study.storage.get_study_attrs(study.study_id, system=True)[OBJECTIVE_ATTR]
+    assert record["sampler"] == {"name": "tpe", "n_startup_trials": 3} and record["pruner"] == "median"
+    worker_study = tunelab.load_study("recorded", "sqlite:///recorded.db", sampler=record["sampler"],
+                                      pruner=record["pruner"])
+    assert type(worker_study.sampler).__name__ == "TPESampler" and worker_study.sampler.n_startup_trials == 3
