@@ -152,20 +152,23 @@ def bench_dashboard(tmp: Path, n: int, browser: bool) -> dict:
         server.shutdown()
 
     # bytes per refresh while trials arrive: a writer adds ~10 trials/s, the page polls once a second
-    stop = threading.Event()
+    stop, writing = threading.Event(), threading.Event()
 
     def writer() -> None:
-        study = tunelab.load_study("big", url, sampler="random")
+        study = tunelab.load_study("big", url, sampler="random")  # reads the 100,000 trials first
         while not stop.is_set():
             trial = study.ask()
             x = trial.suggest_float("p0", 1e-4, 1.0, log=True)
             for step in range(3):
                 trial.report(x + step, step)
             study.tell(trial, x)
+            writing.set()
             time.sleep(0.1)
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
+    if not writing.wait(timeout=900):
+        raise RuntimeError("the writer thread added no trial")
     cursor = client.get(f"/api/study/{sid}/init").get_json()["cursor"]
     sizes, counts = [], []
     for _ in range(10):

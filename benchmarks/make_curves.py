@@ -1,9 +1,12 @@
 """Build the learning-curve tables that benchmarks/multifidelity.py replays.
 
 Trains small MLPs (PyTorch, CPU, one thread) over a full-factorial grid of
-configurations x 3 seeds x every epoch, on scikit-learn's digits and on a
-synthetic imbalanced 3-class set, and stores per-epoch validation and test
-accuracy plus the per-epoch cost (CPU seconds) in benchmarks/data/<name>.npz.
+configurations x 3 seeds x every epoch, on scikit-learn's digits, on a
+synthetic imbalanced 3-class set, on breast_cancer (2 classes, 569 rows) and,
+as a regression table, on diabetes (442 rows; squared-error training, R^2
+stored where the classification tables store accuracy), and stores per-epoch
+validation and test scores plus the per-epoch cost (CPU seconds) in
+benchmarks/data/<name>.npz.
 
 The three seeds of one configuration are trained together as one batched
 model (weights of shape (seeds, in, out)): SGD and Adam update each weight
@@ -11,7 +14,7 @@ element on its own, and the loss is the sum of the per-seed mean losses, so
 this is exactly three independent runs, at a third of the Python overhead.
 Seeds differ in initialisation, shuffling and dropout; the data split is fixed.
 
-Run:  nice -n 10 python benchmarks/make_curves.py [--datasets digits,imbalanced] [--limit N]
+Run:  nice -n 10 python benchmarks/make_curves.py [--datasets digits,imbalanced,breast_cancer,diabetes] [--limit N]
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 DATA_DIR = Path(__file__).parent / "data"
 N_EPOCHS = 27
 N_SEEDS = 3
+REGRESSION = {"diabetes"}  # tables whose score is R^2 (higher is better), not accuracy
 
 # the grid: every combination is one configuration (576 per data set)
 GRID: dict[str, list] = {
@@ -54,26 +58,45 @@ def load_dataset(name: str) -> tuple[np.ndarray, ...]:
 
     if name == "digits":
         X, y = load_digits(return_X_y=True)
+    elif name == "breast_cancer":
+        from sklearn.datasets import load_breast_cancer
+
+        X, y = load_breast_cancer(return_X_y=True)
+    elif name == "diabetes":
+        from sklearn.datasets import load_diabetes
+
+        X, y = load_diabetes(return_X_y=True)
     elif name == "imbalanced":
         X, y = make_classification(n_samples=3000, n_features=20, n_informative=8, n_redundant=4,
                                    n_classes=3, n_clusters_per_class=2, weights=[0.7, 0.2, 0.1],
                                    class_sep=0.8, flip_y=0.03, random_state=0)
     else:
-        raise ValueError(f"unknown data set {name!r}; expected 'digits' or 'imbalanced'")
-    X_tr, X_rest, y_tr, y_rest = train_test_split(X, y, test_size=0.4, stratify=y, random_state=0)
-    X_val, X_te, y_val, y_te = train_test_split(X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0)
+        raise ValueError(f"unknown data set {name!r}; expected 'digits', 'imbalanced', 'breast_cancer' or 'diabetes'")
+    regression = name in REGRESSION
+    strat = None if regression else y
+    X_tr, X_rest, y_tr, y_rest = train_test_split(X, y, test_size=0.4, stratify=strat, random_state=0)
+    X_val, X_te, y_val, y_te = train_test_split(X_rest, y_rest, test_size=0.5,
+                                                stratify=None if regression else y_rest, random_state=0)
     scaler = StandardScaler().fit(X_tr)
     f = lambda a: scaler.transform(a).astype(np.float32)  # noqa: E731
+    if regression:  # targets standardised on the training part too
+        mu, sd = float(y_tr.mean()), float(y_tr.std())
+        g = lambda a: ((a - mu) / sd).astype(np.float32)  # noqa: E731
+        return f(X_tr), g(y_tr), f(X_val), g(y_val), f(X_te), g(y_te)
     return f(X_tr), y_tr, f(X_val), y_val, f(X_te), y_te
 
 
 def train_config(cfg: dict, data: tuple, n_epochs: int = N_EPOCHS, n_seeds: int = N_SEEDS,
                  base_seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Train one configuration for n_seeds seeds at once; (val_acc, test_acc) of shape (seeds, epochs), cost (epochs,)."""
+    """Train one configuration for n_seeds seeds at once; (val, test) scores of shape (seeds, epochs), cost (epochs,).
+
+    Classification (integer targets): accuracy.  Regression (float targets): R^2, trained on squared error.
+    """
     import torch
 
     X_tr, y_tr, X_val, y_val, X_te, y_te = (torch.as_tensor(a) for a in data)
-    n_classes = int(max(y_tr.max(), y_val.max(), y_te.max())) + 1
+    regression = y_tr.is_floating_point()
+    n_classes = 1 if regression else int(max(y_tr.max(), y_val.max(), y_te.max())) + 1
     gen = torch.Generator().manual_seed(base_seed)
     sizes = [X_tr.shape[1]] + [cfg["width"]] * cfg["depth"] + [n_classes]
     params = []
@@ -103,8 +126,11 @@ def train_config(cfg: dict, data: tuple, n_epochs: int = N_EPOCHS, n_seeds: int 
     def accuracy(X: "torch.Tensor", y: "torch.Tensor") -> np.ndarray:
         with torch.no_grad():
             logits = forward(X.unsqueeze(0).expand(n_seeds, -1, -1), train=False)
-            pred = logits.argmax(-1)
-            ok = (pred == y.unsqueeze(0)).float().mean(1)
+            if regression:
+                sse = ((logits[..., 0] - y.unsqueeze(0)) ** 2).sum(1)
+                ok = 1.0 - sse / ((y - y.mean()) ** 2).sum()
+            else:
+                ok = (logits.argmax(-1) == y.unsqueeze(0)).float().mean(1)
         acc = ok.numpy()
         return np.where(np.isfinite(logits.sum((1, 2)).numpy()), acc, np.nan)
 
@@ -120,16 +146,23 @@ def train_config(cfg: dict, data: tuple, n_epochs: int = N_EPOCHS, n_seeds: int 
             idx = perms[:, start:start + bs]
             xb, yb = X_tr[idx], y_tr[idx]  # (seeds, b, f), (seeds, b)
             logits = forward(xb, train=True)
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), yb.reshape(-1),
-                                                     reduction="none").view(n_seeds, -1).mean(1).sum()
+            if regression:
+                loss = ((logits[..., 0] - yb) ** 2).mean(1).sum()
+            else:
+                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), yb.reshape(-1),
+                                                         reduction="none").view(n_seeds, -1).mean(1).sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
         cost[epoch] = (time.process_time() - t0) / n_seeds
         val[:, epoch] = accuracy(X_val, y_val)
         test[:, epoch] = accuracy(X_te, y_te)
-    # a diverged run (NaN weights) scores chance-free zero: it predicts nothing useful
-    return np.nan_to_num(val, nan=0.0), np.nan_to_num(test, nan=0.0), cost
+    # a diverged run (NaN weights) scores zero: it predicts nothing useful (R^2 is clipped below at -1 too,
+    # so one exploded regression run does not dominate a mean)
+    val, test = np.nan_to_num(val, nan=0.0), np.nan_to_num(test, nan=0.0)
+    if regression:
+        val, test = np.maximum(val, -1.0), np.maximum(test, -1.0)
+    return val, test, cost
 
 
 def build(name: str, limit: int | None = None) -> Path:
@@ -152,7 +185,8 @@ def build(name: str, limit: int | None = None) -> Path:
     meta = {"grid": GRID, "n_epochs": N_EPOCHS, "n_seeds": N_SEEDS, "dataset": name,
             "n_train": int(len(data[1])), "n_val": int(len(data[3])), "n_test": int(len(data[5])),
             "torch": torch.__version__, "build_seconds": round(time.time() - t0, 1),
-            "cost_unit": "CPU seconds per epoch per seed (time.process_time, one thread)"}
+            "cost_unit": "CPU seconds per epoch per seed (time.process_time, one thread)",
+            "score": "R^2" if name in REGRESSION else "accuracy"}
     keys = list(GRID)
     columns = {k: np.array([c[k] for c in configs]) for k in keys}
     np.savez_compressed(out, val_acc=val, test_acc=test, cost=cost, meta=json.dumps(meta),

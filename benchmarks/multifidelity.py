@@ -156,6 +156,8 @@ def run_tunelab(table: Table, budget: float, seed: int, sampler: str, pruner: st
     samplers = {"random": lambda: tunelab.samplers.RandomSampler(seed),
                 "tpe": lambda: tunelab.samplers.load_sampler_class("tpe")(seed=seed),
                 "fidelity": lambda: FidelitySampler(base="tpe", seed=seed),
+                # the default before the curve-trust rule: a fixed random share of 0.5
+                "fidelity-fixed": lambda: FidelitySampler(base="tpe", seed=seed, adaptive=False),
                 "auto": lambda: "auto"}  # the real default: create_study(sampler="auto", pruner=...)
     if pruner is not None and pruner.startswith("asha:"):  # "asha:MIN:ETA", the ASHA settings sweep
         r_min, eta = (int(v) for v in pruner.split(":")[1:])
@@ -191,6 +193,7 @@ METHODS: dict[str, Callable[[Table, float, int], Run]] = {
     "tunelab fidelity-TPE + ASHA": lambda t, b, s: run_tunelab(t, b, s, "fidelity", "asha"),
     "tunelab fidelity-TPE + Hyperband": lambda t, b, s: run_tunelab(t, b, s, "fidelity", "hyperband"),
     "tunelab auto + ASHA (default)": lambda t, b, s: run_tunelab(t, b, s, "auto", "asha"),
+    "tunelab fidelity-TPE fixed share + ASHA": lambda t, b, s: run_tunelab(t, b, s, "fidelity-fixed", "asha"),
 }
 DEFAULT_METHODS = list(METHODS)
 # other ASHA settings (min resource r, reduction factor eta), run on request: --methods "tunelab random + ASHA r2 eta3"
@@ -198,6 +201,32 @@ for _r, _eta in ((2, 3), (3, 3), (1, 2), (1, 4)):
     for _sampler in ("random", "auto"):
         METHODS[f"tunelab {_sampler} + ASHA r{_r} eta{_eta}"] = (
             lambda t, b, s, _x=_sampler, _p=f"asha:{_r}:{_eta}": run_tunelab(t, b, s, _x, _p))
+
+
+def method(name: str) -> Callable[[Table, float, int], Run]:
+    """A method by name; "tunelab fidelity-TPE + ASHA [KEY=VALUE;...]" runs FidelitySampler with those options
+    (e.g. ``[trust_range=(0.2, 0.6)]``; values are Python literals), for probes of its settings."""
+    if name in METHODS:
+        return METHODS[name]
+    head, sep, options = name.partition(" [")
+    if not sep or head != "tunelab fidelity-TPE + ASHA" or not options.endswith("]"):
+        raise ValueError(f"unknown method {name!r}; expected one of {list(METHODS)} or "
+                         "'tunelab fidelity-TPE + ASHA [KEY=VALUE;...]'")
+    import ast
+
+    kwargs = {k.strip(): ast.literal_eval(v.strip()) for k, _, v in
+              (item.partition("=") for item in options[:-1].split(";") if item.strip())}
+
+    def run(table: Table, budget: float, seed: int) -> Run:
+        import tunelab
+        from tunelab.pruners.halving import SuccessiveHalvingPruner
+        from tunelab.samplers.fidelity import FidelitySampler
+
+        study = tunelab.create_study(direction="maximize", sampler=FidelitySampler(base="tpe", seed=seed, **kwargs),
+                                     pruner=SuccessiveHalvingPruner(1, 3, max_resource=table.n_epochs), seed=seed)
+        return replay(table, budget, seed, study, pruned_state="pruned", prunes=True)
+
+    return run
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -225,25 +254,50 @@ def compute_to_within(run: Run, table: Table, tol: float = WITHIN) -> float:
     return math.inf
 
 
-def evaluate(table: Table, methods: list[str], reps: int, budget_units: float) -> dict[str, dict]:
+def _one_rep(job: tuple[str, str, float, int]) -> tuple[list[float], float, int]:
+    """One repetition of one method on one table: (regret at each checkpoint, compute to 0.5 %, trials)."""
+    table_name, name, budget_units, seed = job
+    logging.getLogger("tunelab").setLevel(logging.WARNING)
+    table = _TABLES.get(table_name) or _TABLES.setdefault(table_name, Table.load(table_name))
     unit = table.full_cost
-    checkpoints = [budget_units * f for f in (1 / 32, 1 / 16, 1 / 8, 1 / 5, 1 / 4, 1 / 2, 1)]
+    checkpoints = [budget_units * f for f in CHECKPOINT_SHARES]
+    run = method(name)(table, budget_units * unit, seed)
+    return [regret_at(run, table, c * unit) for c in checkpoints], compute_to_within(run, table) / unit, run.n_trials
+
+
+_TABLES: dict[str, Table] = {}
+CHECKPOINT_SHARES = (1 / 32, 1 / 16, 1 / 8, 1 / 5, 1 / 4, 1 / 2, 1)
+
+
+def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, first_seed: int = 0,
+             workers: int = 1, partial: Path | None = None) -> dict[str, dict]:
+    """Every method's repetitions on one table; with ``partial``, each finished method is written there at once."""
+    checkpoints = [budget_units * f for f in CHECKPOINT_SHARES]
+    seeds = list(range(first_seed, first_seed + reps))
     out = {}
+    pool = None
+    if workers > 1:
+        from multiprocessing import get_context
+
+        pool = get_context("spawn").Pool(workers)
     for name in methods:
         t0 = time.time()
-        regrets, reach, trials = [], [], []
-        for rep in range(reps):
-            run = METHODS[name](table, budget_units * unit, rep)
-            regrets.append([regret_at(run, table, c * unit) for c in checkpoints])
-            reach.append(compute_to_within(run, table) / unit)
-            trials.append(run.n_trials)
+        jobs = [(table.name, name, budget_units, s) for s in seeds]
+        results = pool.map(_one_rep, jobs) if pool else [_one_rep(j) for j in jobs]
+        regrets = [r[0] for r in results]
+        reach = [r[1] for r in results]
+        trials = [r[2] for r in results]
         r = np.array(regrets)
-        out[name] = {"checkpoints": checkpoints, "regret_mean": r.mean(0).tolist(),
+        out[name] = {"checkpoints": checkpoints, "seeds": seeds, "regret": r.tolist(), "regret_mean": r.mean(0).tolist(),
                      "regret_se": (r.std(0, ddof=1) / math.sqrt(reps)).tolist(),
                      "reach_median": float(np.median(reach)), "reach_share": float(np.mean(np.isfinite(reach))),
                      "trials_mean": float(np.mean(trials)), "seconds": time.time() - t0}
+        if partial is not None:
+            partial.write_text(json.dumps({table.name: out}, indent=1))
         print(f"  {table.name:10s} {name:34s} regret@B {r[:, -1].mean() * 100:5.2f} %  "
               f"reach {np.median(reach):6.1f}  ({time.time() - t0:.0f} s)", flush=True)
+    if pool:
+        pool.close()
     return out
 
 
@@ -324,8 +378,11 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--budget", type=float, default=64.0, help="compute budget in full trainings")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
-                        help=f"comma-separated; default all but the ASHA settings sweep; any of {list(METHODS)}")
+                        help="comma-separated ('|'-separated if a name holds a comma); default all but the ASHA "
+                        f"settings sweep; any of {list(METHODS)}, or 'tunelab fidelity-TPE + ASHA [KEY=VALUE;...]'")
     parser.add_argument("--out", default=None, help="write the raw results as JSON here")
+    parser.add_argument("--first-seed", type=int, default=0, help="repetitions use seeds first-seed .. first-seed+reps-1")
+    parser.add_argument("--workers", type=int, default=1, help="processes over the repetitions")
     parser.add_argument("--oracle-pools", type=float, default=None, metavar="BUDGET",
                         help="only print the oracle-pool simulation (docs/pruning.md) at this many full trainings")
     args = parser.parse_args()
@@ -337,8 +394,8 @@ def main() -> None:
                 print(f"{name}: best {share:.0%} pool, {k} complete trials, regret {regret * 100:.2f}")
         return
     logging.getLogger("tunelab").setLevel(logging.WARNING)
-    methods = [m.strip() for m in args.methods.split(",")]
-    unknown = [m for m in methods if m not in METHODS]
+    methods = [m.strip() for m in args.methods.split("|" if "|" in args.methods else ",")]
+    unknown = [m for m in methods if m not in METHODS and not m.startswith("tunelab fidelity-TPE + ASHA [")]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; expected some of {list(METHODS)}")
     results = {}
@@ -346,7 +403,8 @@ def main() -> None:
         table = Table.load(name.strip())
         print(f"{name}: {table.val.shape[0]} configurations, best mean test accuracy "
               f"{table.true_score.max():.4f}, full training = {table.full_cost:.3f} CPU s", flush=True)
-        results[name] = evaluate(table, methods, args.reps, args.budget)
+        partial = Path(f"{args.out}.{name.strip()}.partial") if args.out else None
+        results[name] = evaluate(table, methods, args.reps, args.budget, args.first_seed, args.workers, partial)
     print(markdown(results, args.budget))
     print("\n" + environment())
     if args.out:

@@ -9,6 +9,18 @@ timed; the tunelab column of that row is then the same last-trials window.
 
     nice -n 10 python benchmarks/overhead.py                # full run (several minutes)
     python benchmarks/overhead.py --sizes 300 --quick       # smoke run
+    python benchmarks/overhead.py --only extra              # only the rows below
+
+Extra rows (``--only extra`` runs just these):
+
+* ``optimize()`` against an ask + tell loop, per trial, on SQLite (target: within 1.2x);
+* a 100,000-trial SQLite study (filled in bulk with plain SQL, untimed): ``load_study``,
+  then the first and the next asks with TPE (target: load under 1 s, first ask no dearer
+  than the next);
+* sampler ask time (ask + suggests + tell, 6 float parameters, in memory) at 100 and 500
+  trials for ``auto``, ``tpe`` and ``gp``, TPE at 10,000 (the study filled by random
+  trials first), next to Optuna's TPE and GP (GP at 100 only: its asks take seconds at 500
+  on a loaded machine).  CPU milliseconds, so other jobs on the machine stretch them less.
 """
 
 from __future__ import annotations
@@ -121,6 +133,154 @@ def _prefill_optuna(url: str, n: int) -> None:
     storage.engine.dispose()
 
 
+# ------------------------------------------------------------------ extra rows (issue 17)
+
+
+def optimize_vs_ask_tell(n: int, tmp: str) -> tuple[Timing, Timing]:
+    """(ask + tell loop, optimize) per trial on SQLite, random sampler, the same trivial objective."""
+    import tunelab
+    from tunelab.samplers.random import RandomSampler
+
+    def objective(trial) -> float:
+        return _objective_values(trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5))
+
+    loop = tunelab.create_study(storage=f"sqlite:///{tmp}/loop.db", sampler=RandomSampler(seed=0))
+
+    def step() -> None:
+        trial = loop.ask()
+        loop.tell(trial, objective(trial))
+
+    asktell = _timed_loop(step, n)
+    opt = tunelab.create_study(storage=f"sqlite:///{tmp}/opt.db", sampler=RandomSampler(seed=0))
+    wall, cpu = time.perf_counter(), time.process_time()
+    opt.optimize(objective, n_trials=n)
+    optimized = Timing((time.perf_counter() - wall) / n * 1e3, (time.process_time() - cpu) / n * 1e3, n, n)
+    assert len(opt.trials) == n
+    return asktell, optimized
+
+
+def fill_sqlite_study(url: str, path: str, n: int, name: str = "big") -> None:
+    """A tunelab SQLite study of ``n`` complete 2-parameter trials, written with plain SQL (fast, untimed)."""
+    import json
+    import random
+    import sqlite3
+
+    import tunelab
+
+    study = tunelab.create_study(name=name, storage=url, sampler="random")
+    trial = study.ask()
+    study.tell(trial, _objective_values(trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5)))
+    study.storage.close() if hasattr(study.storage, "close") else None
+    con = sqlite3.connect(path)
+    (study_id, start, end), = con.execute("SELECT study_id, datetime_start, datetime_complete FROM tunelab_trials")
+    dists = dict(con.execute("SELECT param_name, distribution_json FROM tunelab_trial_params"))
+    rng = random.Random(0)
+    trials, params = [], []
+    for number in range(1, n):
+        x, y = rng.uniform(-5, 5), rng.uniform(-5, 5)
+        trials.append((number + 1, study_id, number, 2, json.dumps([_objective_values(x, y)]), start, end))
+        params += [(number + 1, "x", dists["x"], json.dumps(x)), (number + 1, "y", dists["y"], json.dumps(y))]
+    con.executemany("INSERT INTO tunelab_trials (trial_id, study_id, number, state, values_json, datetime_start, "
+                    "datetime_complete) VALUES (?, ?, ?, ?, ?, ?, ?)", trials)
+    con.executemany("INSERT INTO tunelab_trial_params (trial_id, param_name, distribution_json, value_json) "
+                    "VALUES (?, ?, ?, ?)", params)
+    con.execute("UPDATE tunelab_studies SET next_number = ? WHERE study_id = ?", (n, study_id))
+    con.commit()
+    con.close()
+
+
+def big_study_rows(n: int, tmp: str) -> list[tuple[str, float, float]]:
+    """(what, wall ms, CPU ms): load_study of an n-trial SQLite study, then its first three asks with TPE."""
+    import tunelab
+
+    path = f"{tmp}/big.db"
+    url = f"sqlite:///{path}"
+    fill_sqlite_study(url, path, n)
+    rows = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    study = tunelab.load_study(name="big", storage=url, sampler="tpe")
+    rows.append((f"load_study ({n:,} trials)", (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3))
+    for which in ("first", "second", "third"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        trial = study.ask()
+        study.tell(trial, _objective_values(trial.suggest_float("x", -5, 5), trial.suggest_float("y", -5, 5)))
+        rows.append((f"{which} ask + tell, TPE", (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3))
+    return rows
+
+
+def _ask_cpu_ms(ask_tell: Callable[[], None], n: int, at: list[int]) -> dict[int, float]:
+    """CPU ms of one ask + tell, the mean of the 5 asks up to each size in ``at``."""
+    times = []
+    for _ in range(n):
+        cpu = time.process_time()
+        ask_tell()
+        times.append(time.process_time() - cpu)
+    return {c: 1e3 * sum(times[c - 5:c]) / 5 for c in at if c <= n}
+
+
+def sampler_ask_rows(d: int = 6) -> list[tuple[str, dict[int, float]]]:
+    import optuna
+
+    import tunelab
+    from tunelab.samplers.random import RandomSampler
+
+    def tl_step(study) -> Callable[[], None]:
+        def step() -> None:
+            trial = study.ask()
+            study.tell(trial, sum(trial.suggest_float(f"x{j}", -5, 5) ** 2 for j in range(d)))
+        return step
+
+    def op_step(study) -> Callable[[], None]:
+        def step() -> None:
+            trial = study.ask()
+            study.tell(trial, sum(trial.suggest_float(f"x{j}", -5, 5) ** 2 for j in range(d)))
+        return step
+
+    rows = []
+    for name in ("auto", "tpe", "gp"):
+        study = tunelab.create_study(sampler=name, seed=0)
+        rows.append((f"tunelab {name}", _ask_cpu_ms(tl_step(study), 500, [100, 500])))
+    for name, cls, n in (("TPE", optuna.samplers.TPESampler, 500), ("GP", optuna.samplers.GPSampler, 100)):
+        study = optuna.create_study(sampler=cls(seed=0))
+        rows.append((f"Optuna {name}", _ask_cpu_ms(op_step(study), n, [100, 500])))
+    # 10,000 trials: filled by random trials, then the sampler takes over for 10 asks
+    study = tunelab.create_study(sampler=RandomSampler(seed=0), seed=0)
+    fill = tl_step(study)
+    for _ in range(9990):
+        fill()
+    study.sampler = tunelab.samplers.load_sampler_class("tpe")(seed=0)
+    rows.append(("tunelab tpe", {10000: _ask_cpu_ms(tl_step(study), 10, [10])[10]}))
+    op = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    fill = op_step(op)
+    for _ in range(9990):
+        fill()
+    op.sampler = optuna.samplers.TPESampler(seed=0)
+    rows.append(("Optuna TPE", {10000: _ask_cpu_ms(op_step(op), 10, [10])[10]}))
+    return rows
+
+
+def extra_rows(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        asktell, optimized = optimize_vs_ask_tell(args.optimize_trials, tmp)
+    print(f"\n| {args.optimize_trials:,} trials, SQLite | ms/trial (wall / CPU) | optimize / ask+tell (wall) | target |")
+    print("|---|---|---|---|")
+    print(f"| ask + tell loop | {asktell.wall_ms:.3f} / {asktell.cpu_ms:.3f} | | |")
+    ratio = optimized.wall_ms / asktell.wall_ms
+    print(f"| optimize() | {optimized.wall_ms:.3f} / {optimized.cpu_ms:.3f} | {ratio:.2f}x | <= 1.2x: "
+          f"{'met' if ratio <= 1.2 else 'MISSED'} |", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = big_study_rows(args.big, tmp)
+    print(f"\n| {args.big:,}-trial SQLite study | wall ms | CPU ms |")
+    print("|---|---|---|")
+    for what, wall, cpu in rows:
+        print(f"| {what} | {wall:.0f} | {cpu:.0f} |", flush=True)
+    print("\n| sampler (CPU ms per ask + tell, 6-D, in memory) | at 100 | at 500 | at 10,000 |")
+    print("|---|---|---|---|")
+    for name, by_size in sampler_ask_rows():
+        cells = [f"{by_size[c]:.1f}" if c in by_size else "-" for c in (100, 500, 10000)]
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
 def _versions() -> str:
     import numpy
     import optuna
@@ -139,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="at larger sizes, time only this many last Optuna SQLite trials (after an untimed fill)")
     parser.add_argument("--window", type=int, default=500, help="the last-trials window reported for tunelab")
     parser.add_argument("--quick", action="store_true", help="skip the Optuna WAL row")
+    parser.add_argument("--only", choices=["all", "extra"], default="all", help="'extra': only the issue-17 rows")
+    parser.add_argument("--optimize-trials", type=int, default=1000)
+    parser.add_argument("--big", type=int, default=100_000, help="trials in the study that load_study opens")
     args = parser.parse_args(argv)
     import optuna
 
@@ -149,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# command: {' '.join([os.path.basename(sys.executable)] + sys.argv)}")
     print(f"# load average at start: {os.getloadavg()[0]:.2f} (wall times stretch when other jobs share the CPUs; "
           "CPU times much less)")
+    if args.only == "extra":
+        extra_rows(args)
+        print(f"# load average at end: {os.getloadavg()[0]:.2f}")
+        return 0
     header = ("| trials | storage | tunelab ms/trial (wall / CPU) | Optuna ms/trial (wall / CPU) | "
               "Optuna / tunelab (wall) | tunelab target |")
     print(header)
@@ -185,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
             whole, _ = run_tunelab(n, f"sqlite:///{tmp}/tunelab.db", min(args.window, n // 2))
         print(f"| {n:,} | sqlite, Optuna also in WAL + synchronous=NORMAL | {whole.wall_ms:.3f} / {whole.cpu_ms:.3f} "
               f"| {wal.wall_ms:.3f} / {wal.cpu_ms:.3f} | {wal.wall_ms / whole.wall_ms:.1f}x | (same settings) |")
+    extra_rows(args)
     print(f"# load average at end: {os.getloadavg()[0]:.2f}")
     if failures:
         print(f"# targets missed: {', '.join(failures)}")

@@ -21,6 +21,7 @@ import numpy as np
 
 _PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
 SUPPORTED_TYPES = ("scatter", "scattergl", "bar")
+MAX_MARKERS = 1000  # per trace: an even sample plus the extremes, to keep the file small
 _TAG = re.compile(r"</?(b|i|br|sup|sub|em|span|a)\b[^>]*>", re.I)
 
 
@@ -271,6 +272,13 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
                         stepped += [(x1, y0), (x1, y1)] if shape == "hv" else [(x0, y1), (x1, y1)]
                     seg = [f"{x:.1f},{y:.1f}" for x, y in stepped]
                 out.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{" ".join(seg)}"/>')
+        if "markers" in mode and len(points) > MAX_MARKERS:
+            ys_px = [p[1] if p[1] is not None else math.nan for p in points]
+            finite = [i for i, v in enumerate(ys_px) if not math.isnan(v)]
+            extremes = {min(finite, key=lambda i: ys_px[i]), max(finite, key=lambda i: ys_px[i])} if finite else set()
+            step = len(points) / MAX_MARKERS
+            keep = sorted({int(k * step) for k in range(MAX_MARKERS)} | extremes)
+            points = [points[i] for i in keep]
         if "markers" in mode:
             opacity = (t.get("marker") or {}).get("opacity", 0.8)
             opacity = opacity if isinstance(opacity, (int, float)) else 0.8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 import click
@@ -377,6 +378,32 @@ def show(study_name: str, storage: str, top: int, by: str, wide: bool, trial_num
         note = f"{len(dropped)} more columns (use --wide): " + ", ".join(dropped)
         note = _clean(note)
         click.echo(note if len(note) <= st.NARROW_WIDTH else note[: st.NARROW_WIDTH - 4] + " ...")
+    for line in _abandoned(study, trials):
+        click.echo(line)
+
+
+def _abandoned(study: Any, trials: list) -> list[str]:
+    """Lines for RUNNING trials that look abandoned: no heartbeat for over twice the interval.
+
+    Opening the study already failed those past ``stale_after``; these are the ones on the way.
+    """
+    from tunelab.trial import TrialState
+
+    beats = getattr(study.storage, "get_heartbeats", None)
+    interval = getattr(study.storage, "heartbeat_interval", None)
+    if beats is None or not interval:
+        return []
+    last = beats(study.study_id)
+    now = time.time()
+    stale = getattr(study.storage, "stale_after", None)
+    lines = []
+    for t in trials:
+        beat = last.get(t.trial_id)
+        if t.state == TrialState.RUNNING and beat is not None and now - beat > 2 * interval:
+            after = f"; it is failed as lost after {stale:g} s" if stale else ""
+            lines.append(f"trial #{t.number} looks abandoned: running, but no heartbeat for {now - beat:.0f} s "
+                         f"(heartbeats come every {interval:g} s){after}")
+    return lines
 
 
 TRACEBACK_ATTR = "traceback"

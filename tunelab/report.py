@@ -252,8 +252,13 @@ def _fallback_history(study: Any) -> Any:
 
 
 def build_figures(study: Any, names: Sequence[str] = DEFAULT_FIGURES, svg: Sequence[str] = SVG_FIGURES,
-                  ) -> list[Figure]:
-    """Draw the named figures for ``study``; one that does not apply gets a note instead of an error."""
+                  max_points: int | None = None) -> list[Figure]:
+    """Draw the named figures for ``study``; one that does not apply gets a note instead of an error.
+
+    ``max_points`` goes to the figures that decimate (None: their own default).
+    """
+    import inspect
+
     from tunelab._figure_svg import figure_to_svg, supported
 
     out = []
@@ -261,8 +266,11 @@ def build_figures(study: Any, names: Sequence[str] = DEFAULT_FIGURES, svg: Seque
         fn = _plotter(name)
         if fn is None:
             continue
+        kwargs = {}
+        if max_points is not None and "max_points" in inspect.signature(fn).parameters:
+            kwargs["max_points"] = max_points
         try:
-            fig = fn(study)
+            fig = fn(study, **kwargs)
         except Exception as exc:  # e.g. no complete trial, one objective for the Pareto front
             out.append(Figure(name, None, note=str(exc) or type(exc).__name__))
             continue
@@ -321,20 +329,26 @@ def _cell(v: Any) -> Any:
 _CONSTRAINTS = {
     "studies": [Check(lambda s: isinstance(s, (list, tuple)) and len(s) >= 1, "a non-empty list of studies")],
     "max_table_rows": [Interval(int, 1, None)],
+    "max_points": [Interval(int, 100, None)],
 }
 
 
 def build_report(studies: Sequence[Any], *, figures: Sequence[str] = DEFAULT_FIGURES,
-                 max_table_rows: int = 10_000, title: str | None = None) -> str:
-    """The report's HTML for one study, or several side by side."""
-    validate(_CONSTRAINTS, {"studies": studies, "max_table_rows": max_table_rows}, "build_report")
+                 max_table_rows: int = 10_000, max_points: int = 1500, title: str | None = None) -> str:
+    """The report's HTML for one study, or several side by side.
+
+    ``max_points`` caps the points per figure (the best trials and the Pareto front always stay), so a
+    report of a large study stays a few MB; ``max_table_rows`` caps the table (best complete trials first).
+    """
+    validate(_CONSTRAINTS, {"studies": studies, "max_table_rows": max_table_rows, "max_points": max_points},
+             "build_report")
     started = time.perf_counter()
     import plotly.offline
 
     parts = []
     for study in studies:
         trials = study.trials
-        parts.append({"overview": overview(study, trials), "figures": build_figures(study, figures),
+        parts.append({"overview": overview(study, trials), "figures": build_figures(study, figures, max_points=max_points),
                       "table": trial_table(study, trials, max_table_rows)})
     names = [p["overview"].name for p in parts]
     title = title or ("tunelab report: " + " vs ".join(names))
@@ -470,13 +484,24 @@ _SCRIPT = r"""
 (function(){
   document.documentElement.classList.add("has-js");
   var data = JSON.parse(document.getElementById("report-data").textContent);
+  function draw(el){
+    var fig = data.figures[el.id];
+    if (!fig || el.getAttribute("data-drawn")) return;
+    el.setAttribute("data-drawn", "1");
+    var layout = Object.assign({}, fig.layout || {}, {autosize: true});
+    Plotly.newPlot(el, fig.data, layout, {responsive: true, displaylogo: false});
+  }
   if (window.Plotly) {
-    Object.keys(data.figures).forEach(function(id){
-      var el = document.getElementById(id), fig = data.figures[id];
-      if (!el) return;
-      var layout = Object.assign({}, fig.layout || {}, {autosize: true});
-      Plotly.newPlot(el, fig.data, layout, {responsive: true, displaylogo: false});
-    });
+    // figures are drawn when they come near the screen, so a large report opens at once
+    var plots = Array.prototype.slice.call(document.querySelectorAll(".plot"));
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(function(entries){
+        entries.forEach(function(e){ if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); } });
+      }, {rootMargin: "300px"});
+      plots.forEach(function(el){ seen.observe(el); });
+    } else {
+      plots.forEach(draw);
+    }
   } else {
     document.documentElement.classList.remove("has-js");
   }

@@ -60,7 +60,7 @@ def test_levels_group_reports_by_step():
 
 def test_base_sampler_sees_the_highest_level_with_enough_points():
     base = BestOfView()
-    sampler = FidelitySampler(base=base, min_points=3, seed=0, random_fraction=0.0)
+    sampler = FidelitySampler(base=base, min_points=3, seed=0, random_fraction=0.0, adaptive=False)
     # at step 1 trial 1 (pruned) is best; at step 3 only two trials: not enough, so step 1 is used
     trials = [with_x(make_trial(0, {1: 0.5, 3: 0.9}), 0.1), with_x(make_trial(1, {1: 0.8}, TrialState.PRUNED), 0.7),
               with_x(make_trial(2, {1: 0.2, 3: 0.3}, TrialState.PRUNED), 0.3)]
@@ -76,7 +76,7 @@ def test_base_sampler_sees_the_highest_level_with_enough_points():
 
 def test_random_until_a_level_has_enough_points():
     base = BestOfView()
-    sampler = FidelitySampler(base=base, min_points=5, seed=0, random_fraction=0.0)
+    sampler = FidelitySampler(base=base, min_points=5, seed=0, random_fraction=0.0, adaptive=False)
     trials = [with_x(make_trial(i, {1: 0.1 * i}), 0.1 * i) for i in range(4)]
     ctx = SamplingContext(load_trials=lambda: trials, directions=[StudyDirection.MAXIMIZE], trial_number=4)
     draws = {sampler.sample_independent(ctx, "x", X) for _ in range(5)}
@@ -87,7 +87,7 @@ def test_random_until_a_level_has_enough_points():
 def test_with_asha_it_learns_from_pruned_trials_in_a_study():
     base = BestOfView()
     # no level floor: in this short run the levels above step 3 fill up with complete trials at once
-    sampler = FidelitySampler(base=base, min_points=4, seed=1, random_fraction=0.0, min_level_share=0.0)
+    sampler = FidelitySampler(base=base, min_points=4, seed=1, random_fraction=0.0, min_level_share=0.0, adaptive=False)
 
     def objective(trial):
         x = trial.suggest_float("x", 0.0, 1.0)
@@ -118,7 +118,7 @@ def test_with_tpe_the_search_concentrates_near_the_optimum():
                 raise tunelab.TrialPruned()
         return (x - 1) ** 2 + (y + 2) ** 2
 
-    sampler = FidelitySampler(base="tpe", seed=0, random_fraction=0.0)
+    sampler = FidelitySampler(base="tpe", seed=0, random_fraction=0.0, adaptive=False)
     study = tunelab.create_study(direction="minimize", sampler=sampler, pruner="asha", seed=0)
     study.optimize(objective, n_trials=80)
     distance = [np.hypot(t.params["x"] - 1, t.params["y"] + 2) for t in study.trials]
@@ -160,12 +160,12 @@ def test_levels_below_a_share_of_the_longest_curve_are_not_modelled():
     base = BestOfView()
     ctx = SamplingContext(load_trials=lambda: trials, directions=[StudyDirection.MAXIMIZE], trial_number=15)
     # the default (1/3): a step-1 report says little about a 27-step curve, so it samples at random
-    sampler = FidelitySampler(base=base, min_points=10, seed=0, random_fraction=0.0)
+    sampler = FidelitySampler(base=base, min_points=10, seed=0, random_fraction=0.0, adaptive=False)
     assert sampler.min_level_share == pytest.approx(1 / 3)
     assert 0 <= sampler.sample_independent(ctx, "x", X) <= 1
     assert base.seen == [] and sampler.last_level is None
     # with no floor it models step 1, where trial 11 (x = 0.55) is best
-    sampler = FidelitySampler(base=base, min_points=10, seed=0, random_fraction=0.0, min_level_share=0.0)
+    sampler = FidelitySampler(base=base, min_points=10, seed=0, random_fraction=0.0, min_level_share=0.0, adaptive=False)
     assert sampler.sample_independent(ctx, "x", X) == pytest.approx(0.55)
     assert sampler.last_level == 1
     with pytest.raises(ValueError, match="FidelitySampler: argument 'min_level_share'"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import time
 
@@ -169,3 +170,20 @@ def test_the_tell_state_error_lists_only_what_tell_accepts():
             study.tell(study.ask(), state=bad)
         assert "'complete', 'pruned' or 'fail'" in str(info.value)
         assert "waiting'" not in str(info.value).split(";")[0] and "running'" not in str(info.value).split(";")[0]
+
+
+def test_show_marks_trials_that_look_abandoned(sqlite_url):
+    import sqlalchemy as sa
+
+    storage = SQLStorage(sqlite_url)  # the defaults `tunelab show` uses: beats every 20 s, lost after 120 s
+    study = tunelab.create_study(study_name="ab", storage=storage)
+    quiet, fine = study.ask(), study.ask()
+    for trial, age in ((quiet, 65), (fine, 1)):
+        storage.record_heartbeat(trial.trial_id)
+        with storage._engine.begin() as conn:
+            conn.execute(sa.text("UPDATE tunelab_trials SET heartbeat = :t WHERE trial_id = :i"),
+                         {"t": time.time() - age, "i": trial.trial_id})
+    result = CliRunner().invoke(main, ["show", "ab", "--storage", sqlite_url])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"trial #0 looks abandoned: running, but no heartbeat for 6\d s", result.output)
+    assert "trial #1 looks abandoned" not in result.output

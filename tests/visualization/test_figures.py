@@ -202,6 +202,16 @@ def test_user_strings_are_escaped():
     fig = vis.plot_slice(study)
     assert fig.layout.xaxis.title.text == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert "<script>" not in fig.to_json()
+    from tunelab.space import CategoricalDistribution
+
+    bad = CategoricalDistribution(("<b>x</b>", "<script>"))
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(i)], {"c": bad.choices[i % 2], "x": float(X[i, 0])},
+                          {"c": bad, "x": UNIT}) for i in range(30)]
+    view = StudyView(trials)
+    for f in (vis.plot_slice, vis.plot_contour, vis.plot_rank, vis.plot_parallel_coordinate,
+              vis.plot_partial_dependence):
+        text = f(view).to_json()
+        assert "<script>" not in text and "<b>x" not in text, f.__name__
 
 
 def test_bad_arguments(mixed):

@@ -64,13 +64,13 @@ class DataReport:
         if self.kept:
             lines.append("kept on request: " + ", ".join(self.kept))
         if self.imputed:
-            parts = ", ".join(f"{c} ({n})" for c, n in self.imputed.items())
+            parts = _listed([f"{c} ({n})" for c, n in self.imputed.items()])
             lines.append(f"missing values filled (column (count)): {parts}")
         if self.missing_indicators:
             lines.append("missing-value indicators added (> 5 % missing): "
                          + ", ".join(f"{c}_missing" for c in self.missing_indicators))
         if self.one_hot:
-            lines.append("one-hot encoded: " + ", ".join(f"{c} ({n} categories)" for c, n in self.one_hot.items()))
+            lines.append("one-hot encoded: " + _listed([f"{c} ({n} categories)" for c, n in self.one_hot.items()]))
         if self.target_encoded:
             lines.append("target-encoded (too many values to one-hot; cross-fitted TargetEncoder): "
                          + ", ".join(f"{c} ({n} values)" for c, n in self.target_encoded.items()))
@@ -207,6 +207,12 @@ def read_table(path: str) -> Any:
     if df.shape[1] == 0 or len(df) == 0:
         raise DataError(f"data file {path!r} has no data rows")
     return df
+
+
+def _listed(items: list[str], limit: int = 12) -> str:
+    """A comma-separated list, cut after ``limit`` items (the full lists are in the DataReport)."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def _row_number(label: Any) -> Any:

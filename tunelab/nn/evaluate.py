@@ -48,6 +48,7 @@ class Evaluation:
     folds: int = 0
     scores: dict[str, float] = field(default_factory=dict)
     std: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # why there is no test or CV score, when there is none
 
     @property
     def direction(self) -> str:
@@ -57,8 +58,9 @@ class Evaluation:
         """The evaluation as printed by ``tunelab tune`` and ``tunelab run``: one row per model."""
         m = self.metric
         if self.mode == "none":
-            return [f"{m} of the best configuration: {fmt(self.validation)} on validation rows (no test rows, "
-                    "test size 0: this is the figure tuning chose on, not a test score)"]
+            why = self.note or "no test rows, test size 0"
+            return [f"{m} of the best configuration: {fmt(self.validation)} on validation rows ({why}: this is "
+                    "the figure tuning chose on, not a test score)"]
         if self.mode == "test":
             head = f"{m} on {self.n_test} held-out test rows that tuning never saw (the same rows for every model):"
             column = "test"
@@ -79,7 +81,7 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "validation": self.validation, "mode": self.mode, "n_test": self.n_test,
-                "folds": self.folds, "scores": dict(self.scores), "std": dict(self.std)}
+                "folds": self.folds, "scores": dict(self.scores), "std": dict(self.std), "note": self.note}
 
 
 def fmt(value: float) -> str:
@@ -181,14 +183,24 @@ def evaluate_best(objective: Any, params: dict[str, Any], result: Any, validatio
 
     splitter = (StratifiedKFold if data.task == "classification" else KFold)(folds, shuffle=True,
                                                                               random_state=objective.seed)
+    from tunelab.nn.errors import DataError
+
     per_label: dict[str, list[float]] = {}
     positions = np.arange(len(data.strata))
-    for _, held_out in splitter.split(positions, data.strata if data.task == "classification" else None):
-        fold = data.refold(test_rows=held_out)
-        fold_result = objective.retrain(params, data=fold)
-        per_label.setdefault(NETWORK, []).append(score_on_test(fold_result, fold, metric))
-        for label, value in baseline_scores(fold, metric, baselines, objective.seed).items():
-            per_label.setdefault(label, []).append(value)
+    if data.task == "classification" and np.bincount(data.strata).min() < 2 * folds:
+        ev.note = (f"no cross-validation: a class has fewer than {2 * folds} rows, too few for {folds} "
+                   "stratified folds with a validation split in each")
+        return ev
+    try:
+        for _, held_out in splitter.split(positions, data.strata if data.task == "classification" else None):
+            fold = data.refold(test_rows=held_out)
+            fold_result = objective.retrain(params, data=fold)
+            per_label.setdefault(NETWORK, []).append(score_on_test(fold_result, fold, metric))
+            for label, value in baseline_scores(fold, metric, baselines, objective.seed).items():
+                per_label.setdefault(label, []).append(value)
+    except DataError as exc:
+        ev.note = f"no cross-validation: {exc}"
+        return ev
     ev.mode, ev.folds = "cv", folds
     ev.scores = {k: float(np.mean(v)) for k, v in per_label.items()}
     ev.std = {k: float(np.std(v, ddof=1)) for k, v in per_label.items()}
@@ -224,7 +236,8 @@ def describe(config: dict[str, Any], best_epoch: int | None = None) -> str:
     parts.append({"none": "constant learning rate", "cosine": "cosine decay of the learning rate",
                   "step": f"learning rate x{float(config.get('step_gamma', 0.1)):.2g} every third of the epochs"}
                  .get(schedule, schedule))
-    epochs = f"up to {config.get('epochs')} epochs"
+    n_epochs = config.get("epochs")
+    epochs = f"up to {n_epochs} epoch{'' if n_epochs == 1 else 's'}"
     if best_epoch:
         epochs += f" (best validation score at epoch {best_epoch})"
     parts.append(epochs)

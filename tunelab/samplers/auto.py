@@ -6,7 +6,9 @@ The choice (see :func:`choose` and docs/auto.md for the benchmark behind it):
 situation                                   inner sampler
 ==========================================  ============================================
 a pruner that stops trials                  FidelitySampler over TPE (BOHB-style; random
-                                            share 0.5; no model below 1/3 of the longest curve)
+                                            share 0.5, raised towards 1 when the study's own
+                                            curves say the modelled level ranks badly; no
+                                            model below 1/3 of the longest curve)
 several objectives, < 250 complete trials   TPE (MOTPE)
 several objectives, later                   NSGA-II
 the first ``n_startup`` trials              Sobol QMC (even cover, no model yet)

@@ -150,9 +150,9 @@ class ParzenEstimator:
         sigma = bandwidth_factor * max(n, 1) ** (-1.0 / (d + 4))
         self.mu = np.vstack([np.full((1, len(self.num_axes)), 0.5), obs.numeric.reshape(n, len(self.num_axes))])
         floors = np.array([max(min_bandwidth, 0.5 * a.min_cell) for a in self.num_axes])
+        self._obs_sigma = np.clip(np.maximum(sigma, floors), None, 1.0).reshape(len(self.num_axes))  # every observation's
         self.sigma = np.vstack([np.ones((1, len(self.num_axes))),
-                                np.broadcast_to(np.clip(np.maximum(sigma, floors), None, 1.0),
-                                                (n, len(self.num_axes)))])
+                                np.broadcast_to(self._obs_sigma, (n, len(self.num_axes)))])
         self._log_z = _log_mass(-self.mu / self.sigma, (1.0 - self.mu) / self.sigma)  # truncation to [0, 1]
         self.discrete = np.array([a.discrete for a in self.num_axes], dtype=bool)
 
@@ -201,14 +201,22 @@ class ParzenEstimator:
         u, lo, hi = cells if cells is not None else self.snap(obs)
         total = np.zeros((len(u), self.n_components))
         if self.num_axes:
-            mu, sigma = self.mu[None], self.sigma[None]  # (1, N, D)
-            z = (u[:, None, :] - mu) / sigma
-            log_k = -0.5 * z * z - _LOG_SQRT_2PI - np.log(sigma)
-            if self.discrete.any():  # probability of the whole grid cell on discrete axes
-                d = self.discrete
-                m, s = mu[:, :, d], sigma[:, :, d]
-                log_k[:, :, d] = _log_mass((lo[:, None, d] - m) / s, (hi[:, None, d] - m) / s)
-            total += log_k.sum(axis=2) - self._log_z.sum(axis=1)[None]
+            cont, d = ~self.discrete, self.discrete
+            if cont.any():
+                # Gaussian densities on continuous axes.  Every observation shares one bandwidth per axis, so the
+                # squared distances come from one matrix product instead of a (candidates, components, axes) array.
+                s = self._obs_sigma[cont]
+                uc = u[:, cont]
+                z0 = uc - 0.5  # the prior component: centred, bandwidth 1
+                total[:, 0] += -0.5 * np.sum(z0 * z0, axis=1) - cont.sum() * _LOG_SQRT_2PI
+                if self.n_components > 1:
+                    U, M = uc / s, self.mu[1:, cont] / s
+                    sq = np.sum(U * U, axis=1)[:, None] - 2.0 * (U @ M.T) + np.sum(M * M, axis=1)[None, :]
+                    total[:, 1:] += -0.5 * np.maximum(sq, 0.0) - np.log(s).sum() - cont.sum() * _LOG_SQRT_2PI
+            if d.any():  # probability of the whole grid cell on discrete axes
+                m, sg = self.mu[None][:, :, d], self.sigma[None][:, :, d]
+                total += _log_mass((lo[:, None, d] - m) / sg, (hi[:, None, d] - m) / sg).sum(axis=2)
+            total -= self._log_z.sum(axis=1)[None]
         for j in range(len(self.cat_axes)):
             total += self._log_cat[:, j, :][:, obs.categorical[:, j]].T
         return logsumexp(total + self.log_weights[None], axis=1)

@@ -13,6 +13,7 @@ from tunelab.storage.base import (
     StudySummary,
     TrialFinishedError,
 )
+from tunelab.storage._retry import RetryFailedTrialCallback
 from tunelab.storage.memory import InMemoryStorage
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "BaseStorage",
     "DuplicatedStudyError",
     "InMemoryStorage",
+    "RetryFailedTrialCallback",
     "StorageError",
     "StudyNotFoundError",
     "StudySummary",

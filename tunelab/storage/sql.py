@@ -427,6 +427,12 @@ class SQLStorage(BaseStorage):
         args = {"p_trial_id": trial_id, "p_time": time.time()}
         self._write(lambda c: c.execute(Q.heartbeat, args))
 
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        """The last heartbeat (``time.time()``) of each RUNNING trial that has one, by trial id."""
+        query = sa.select(Q.T.trial_id, Q.T.heartbeat).where(Q.T.study_id == study_id, Q.T.state == Q.RUNNING,
+                                                             Q.T.heartbeat.is_not(None))
+        return {int(tid): float(beat) for tid, beat in self._read(lambda c: c.execute(query).all())}
+
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         now = time.time()
         cutoff = now - grace_seconds

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tunelab.storage import TrialFinishedError
-from tunelab.study._worker import StopRules, StudyRecipe, TrialBudget, worker_study, worker_loop
+from tunelab.study._worker import StopRules, StudyRecipe, TrialBudget, retry_failed, worker_study, worker_loop
 from tunelab.trial import TrialState
 
 if TYPE_CHECKING:
@@ -77,21 +77,45 @@ class _SharedBudget:
             return True
 
 
-def _fail_trials_of_dead(study: "Study", procs: list, running: list, buried: set[int]) -> None:
+def _fail_trials_of_dead(study: "Study", procs: list, running: list, buried: set[int],
+                         callbacks: Sequence[Callable] = ()) -> None:
     """A worker process that died (killed, segfault) leaves its trial RUNNING: fail it now, with the cause."""
     for i, p in enumerate(procs):
-        if i in buried or p.is_alive() or p.exitcode in (None, 0):
+        if p.pid in buried or p.is_alive() or p.exitcode in (None, 0):
             continue
-        buried.add(i)
+        buried.add(p.pid)
         trial_id = running[i].value
         if trial_id < 0:
             continue
         cause = f"signal {-p.exitcode}" if p.exitcode < 0 else f"exit code {p.exitcode}"
-        try:
-            study.storage.set_trial_system_attr(trial_id, "fail_reason", f"worker process {p.name} died ({cause})")
-            study.storage.finish_trial(trial_id, TrialState.FAIL)
-        except TrialFinishedError:  # it got to tell, or a sweep was first
-            pass
+        if _fail(study, trial_id, f"worker process {p.name} died ({cause})"):
+            retry_failed(study, [trial_id], callbacks)
+
+
+def _fail(study: "Study", trial_id: int, reason: str, **attrs: Any) -> bool:
+    """Fail a trial some worker left RUNNING; False if it finished meanwhile."""
+    try:
+        for key, value in {"fail_reason": reason, **attrs}.items():
+            study.storage.set_trial_system_attr(trial_id, key, value)
+        study.storage.finish_trial(trial_id, TrialState.FAIL)
+        return True
+    except TrialFinishedError:  # it got to tell, or a sweep was first
+        return False
+
+
+class _Watch:
+    """When each worker's current trial started, as seen by the parent (for ``trial_timeout``)."""
+
+    def __init__(self, n: int):
+        self.seen: list[tuple[int, float]] = [(-1, 0.0)] * n
+
+    def overdue(self, i: int, trial_id: int, limit: float) -> bool:
+        if trial_id < 0:
+            self.seen[i] = (-1, 0.0)
+            return False
+        if self.seen[i][0] != trial_id:
+            self.seen[i] = (trial_id, time.monotonic())
+        return time.monotonic() - self.seen[i][1] > limit
 
 
 def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: StopRules,
@@ -155,11 +179,14 @@ def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequen
 
 
 def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
-                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any) -> None:
+                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any,
+                  trial_timeout: float | None = None) -> None:
     """n_jobs processes, each with its own connection to the study's database.
 
     On Linux the processes are forked, so the objective need not be picklable;
-    where they are spawned (see :func:`start_method`) it must be.
+    where they are spawned (see :func:`start_method`) it must be.  A trial running longer than
+    ``trial_timeout`` seconds has its process ended and is failed (reason "timeout: ..."); a new
+    process takes that worker's place.
     """
     method, why = _start_rule()
     recipe = StudyRecipe.of(study)
@@ -173,19 +200,39 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
     if dispose is not None:
         dispose()  # children must not inherit open connections
     running = [ctx.Value("q", -1, lock=False) for _ in range(n_jobs)]  # each worker's trial id, -1 between
-    procs = [ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors,
-                                                     running[i]),
-                         name=f"tunelab-worker-{i}") for i in range(n_jobs)]
-    for p in procs:
+
+    def spawn(i: int) -> Any:
+        p = ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors,
+                                                    running[i]), name=f"tunelab-worker-{i}")
         p.start()
-    buried: set[int] = set()
+        return p
+
+    procs = [spawn(i) for i in range(n_jobs)]
+    buried: set[int] = set()  # pids whose death was handled
+    ended: set[int] = set()  # pids ended here for a timeout (not a failure of the run)
+    watch = _Watch(n_jobs)
     try:
         while any(p.is_alive() for p in procs):
             if study._stop.is_set():
                 stop.set()
-            _fail_trials_of_dead(study, procs, running, buried)
+            if trial_timeout is not None:
+                for i, p in enumerate(procs):
+                    trial_id = running[i].value
+                    if p.is_alive() and watch.overdue(i, trial_id, trial_timeout):
+                        p.kill()
+                        p.join()
+                        buried.add(p.pid)
+                        ended.add(p.pid)
+                        if _fail(study, trial_id, f"timeout: the trial ran longer than trial_timeout="
+                                                  f"{trial_timeout:g} s; its worker process was ended",
+                                 timeout=True):
+                            retry_failed(study, [trial_id], callbacks)
+                        running[i].value = -1
+                        if not rules.should_stop():
+                            procs[i] = spawn(i)
+            _fail_trials_of_dead(study, procs, running, buried, callbacks)
             progress.poll()
-            time.sleep(0.2)
+            time.sleep(0.05 if trial_timeout is not None else 0.2)
     except KeyboardInterrupt:
         stop.set()
         for p in procs:
@@ -195,11 +242,11 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
         raise
     for p in procs:
         p.join()
-    _fail_trials_of_dead(study, procs, running, buried)
+    _fail_trials_of_dead(study, procs, running, buried, callbacks)
     progress.poll()
     if not errors.empty():
         raise RuntimeError(f"a worker process stopped with an error: {errors.get()}")
-    died = [p for p in procs if p.exitcode not in (0, None)]
+    died = [p for p in procs if p.exitcode not in (0, None) and p.pid not in ended]
     if died:
         hint = ("; spawned workers re-import the main module and unpickle the objective, so the script needs an "
                 "`if __name__ == '__main__':` guard and the objective must be importable (not defined in a "

@@ -290,25 +290,29 @@ class Study:
     def optimize(self, objective: ObjectiveFn, n_trials: int | None = None, timeout: float | None = None,
                  n_jobs: int = 1, catch: Sequence[type[BaseException]] | type[BaseException] = (),
                  callbacks: Sequence[Callable[["Study", FrozenTrial], None]] | None = None,
-                 show_progress_bar: bool = False, executor: Any = None) -> None:
+                 show_progress_bar: bool = False, executor: Any = None,
+                 trial_timeout: float | None = None) -> None:
         """Run ``objective`` on new trials until n_trials, timeout, stop() or an exhausted grid.
 
         An exception in the objective fails its trial (reason and traceback stored) and is raised
         again, as in Optuna; exception types in ``catch`` only fail the trial and the study goes on.
-        ``timeout`` stops starting new trials; a running trial is not interrupted.
+        ``timeout`` stops starting new trials; a running trial is not interrupted.  ``trial_timeout``
+        (seconds) ends a trial that runs longer: its worker process is ended and the trial fails with
+        the reason "timeout: ..." (this needs local worker processes, so a database storage).
 
         n_jobs > 1 runs workers in local processes when the storage is a database
         (threads for the in-memory storage); ``executor`` takes any
         concurrent.futures-style executor (Dask, Ray) instead.
         """
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
-                                         "n_jobs": n_jobs}, "Study.optimize")
+                                         "n_jobs": n_jobs, "trial_timeout": trial_timeout}, "Study.optimize")
         from tunelab.study._optimize import run_optimize
 
         self._stop.clear()
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
                      catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
-                     callbacks=list(callbacks or []), show_progress_bar=show_progress_bar, executor=executor)
+                     callbacks=list(callbacks or []), show_progress_bar=show_progress_bar, executor=executor,
+                     trial_timeout=trial_timeout)
 
     def stop(self) -> None:
         """Ask optimize to start no new trial (call from a callback or another thread)."""
@@ -373,6 +377,7 @@ _OPTIMIZE_CONSTRAINTS = {
     "objective": [Check(callable, "a callable taking a Trial")],
     "n_trials": [Interval(int, 1, None), None],
     "timeout": [Interval(float, 0, None, closed="neither"), None],
+    "trial_timeout": [Interval(float, 0, None, closed="neither"), None],
     "n_jobs": [Interval(int, 1, None), Check(lambda v: v == -1, "-1 (one per CPU)")],
 }
 

@@ -3,16 +3,17 @@ a local process, a Dask or Ray task, or on another machine against a shared stor
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tunelab.samplers.base import SearchExhausted
-from tunelab.storage import TrialFinishedError
+from tunelab.storage import RetryFailedTrialCallback, TrialFinishedError
 from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState, check_values
 
 if TYPE_CHECKING:
@@ -86,29 +87,65 @@ class StopRules:
 
 
 class Heartbeat:
-    """Records a heartbeat for the running trial every ``interval`` seconds, in a daemon thread."""
+    """Records heartbeats for the trial a worker is running, from one daemon thread per worker.
 
-    def __init__(self, storage: Any, trial_id: int, interval: float | None):
-        self._storage, self._trial_id, self._interval = storage, trial_id, interval
-        self._done = threading.Event()
+    Starting and joining a thread for every trial cost more than a fast trial itself
+    on a loaded machine, so one thread lives as long as the worker loop and is pointed
+    at each trial in turn (:meth:`running`): it records a beat as soon as a trial
+    starts (off the worker's path) and every ``interval`` seconds after.  A beat
+    that lands after the trial finished changes nothing (storages update RUNNING
+    trials only).  With ``interval`` None no thread is started.
+    """
+
+    def __init__(self, storage: Any, interval: float | None):
+        self._storage, self._interval = storage, interval
+        self._cond = threading.Condition()
+        self._trial_id: int | None = None
+        self._fresh = False
+        self._due = 0.0
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "Heartbeat":
         if self._interval:
-            self._storage.record_heartbeat(self._trial_id)
-            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread = threading.Thread(target=self._beat, daemon=True, name="tunelab-heartbeat")
             self._thread.start()
         return self
 
+    @contextlib.contextmanager
+    def running(self, trial_id: int) -> Iterator[None]:
+        """Beat for ``trial_id`` while the block runs."""
+        if self._thread is None:
+            yield
+            return
+        with self._cond:
+            self._trial_id, self._fresh = trial_id, True
+            self._cond.notify()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._trial_id, self._fresh = None, False
+
     def _beat(self) -> None:
-        while not self._done.wait(self._interval):
+        while True:
+            with self._cond:
+                while not self._closed and (self._trial_id is None
+                                            or (not self._fresh and time.monotonic() < self._due)):
+                    self._cond.wait(None if self._trial_id is None else max(0.0, self._due - time.monotonic()))
+                if self._closed:
+                    return
+                trial_id, self._fresh = self._trial_id, False
+                self._due = time.monotonic() + self._interval
             try:
-                self._storage.record_heartbeat(self._trial_id)
+                self._storage.record_heartbeat(trial_id)
             except Exception:  # a missed beat is not fatal; the next one may pass
                 log.debug("heartbeat failed", exc_info=True)
 
     def __exit__(self, *exc: Any) -> None:
-        self._done.set()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout=1)
 
@@ -134,27 +171,30 @@ def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
 
 
 def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
-              current: Any = None) -> FrozenTrial | None:
+              current: Any = None, heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
     """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others fail it and propagate.
 
     A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a shared
     value, for a parent watching worker processes) holds the running trial's id, -1 between trials.
+    ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
     """
     trial = study.ask()
     if current is not None:
         current.value = trial._trial_id
     try:
-        return _run_asked(study, trial, objective, catch)
+        if heartbeat is None:
+            with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as own:
+                return _run_asked(study, trial, objective, catch, own)
+        return _run_asked(study, trial, objective, catch, heartbeat)
     finally:
         if current is not None:
             current.value = -1
 
 
 def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
-               catch: Sequence[type[BaseException]]) -> FrozenTrial | None:
-    interval = getattr(study.storage, "heartbeat_interval", None)
+               catch: Sequence[type[BaseException]], heartbeat: Heartbeat) -> FrozenTrial | None:
     try:
-        with Heartbeat(study.storage, trial._trial_id, interval):
+        with heartbeat.running(trial._trial_id):
             value = objective(trial)
     except TrialPruned:
         return _tell_quietly(study, trial, state=TrialState.PRUNED)
@@ -179,21 +219,39 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
     return frozen
 
 
+def retry_failed(study: "Study", trial_ids: Sequence[int], callbacks: Sequence[Callable]) -> None:
+    """Give trials failed outside any worker's own loop (stale sweeps, dead workers, timeouts) to the retry
+    callbacks among ``callbacks``; other callbacks see only the trials their worker ran."""
+    retries = [c for c in callbacks if isinstance(c, RetryFailedTrialCallback)]
+    for trial_id in trial_ids if retries else ():
+        frozen = study.storage.get_trial(trial_id)
+        for callback in retries:
+            callback(study, frozen)
+
+
 def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
                 catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
                 on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
     """Run trials until a stop rule holds or the sampler is exhausted; returns how many it ran."""
+    with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as heartbeat:
+        return _loop(study, objective, rules, catch, callbacks, on_trial, current, heartbeat)
+
+
+def _loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
+          catch: Sequence[type[BaseException]], callbacks: Sequence[Callable],
+          on_trial: Callable[[FrozenTrial], None] | None, current: Any, heartbeat: Heartbeat) -> int:
     ran = 0
     last_sweep = 0.0
     grace = getattr(study.storage, "stale_after", None)
     while not rules.should_stop() and not study._stop.is_set():
         if grace and time.time() - last_sweep > grace / 2:
-            study.storage.fail_stale_trials(study.study_id, grace)
+            swept = study.storage.fail_stale_trials(study.study_id, grace)
             last_sweep = time.time()
+            retry_failed(study, swept, callbacks)
         if not rules.budget.take():
             break
         try:
-            frozen = run_trial(study, objective, catch, current)
+            frozen = run_trial(study, objective, catch, current, heartbeat)
         except SearchExhausted:
             break
         ran += 1

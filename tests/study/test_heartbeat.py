@@ -1,0 +1,65 @@
+"""One heartbeat thread per worker, pointed at each trial in turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import tunelab
+from tunelab.storage.memory import InMemoryStorage
+from tunelab.study._worker import Heartbeat
+
+
+class CountingStorage(InMemoryStorage):
+    """An in-memory storage that records which trials got a heartbeat, and beats like a database storage."""
+
+    heartbeat_interval = 0.05
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.beats: list[int] = []
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        self.beats.append(trial_id)
+        super().record_heartbeat(trial_id)
+
+
+def test_a_worker_starts_one_heartbeat_thread_for_all_its_trials():
+    storage = CountingStorage()
+    study = tunelab.create_study(storage=storage, sampler="random", seed=0)
+    seen: set[int] = set()
+
+    def objective(trial: tunelab.Trial) -> float:
+        seen.update(t.ident for t in threading.enumerate() if t.name == "tunelab-heartbeat")
+        time.sleep(0.01)
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=12)
+    assert len(seen) == 1  # the same thread for every trial
+    assert not any(t.name == "tunelab-heartbeat" for t in threading.enumerate())  # gone with the worker
+    time.sleep(0.1)
+    assert len(storage.beats) >= 1
+
+
+def test_a_long_trial_gets_a_beat_at_its_start_and_every_interval():
+    storage = CountingStorage()
+    study = tunelab.create_study(storage=storage, sampler="random", seed=0)
+
+    def objective(trial: tunelab.Trial) -> float:
+        time.sleep(0.3)  # six intervals
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=2)
+    ids = [t._trial_id if hasattr(t, "_trial_id") else t.trial_id for t in study.trials]
+    for trial_id in ids:
+        assert storage.beats.count(trial_id) >= 3  # the first beat, then about one per 0.05 s
+    assert storage.beats.index(ids[1]) > max(i for i, b in enumerate(storage.beats) if b == ids[0])  # in turn
+
+
+def test_heartbeat_without_an_interval_starts_no_thread():
+    storage = CountingStorage()
+    with Heartbeat(storage, None) as beat:
+        with beat.running(7):
+            pass
+        assert beat._thread is None
+    assert storage.beats == []
