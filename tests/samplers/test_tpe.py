@@ -3,7 +3,7 @@ import pytest
 
 import tunelab
 from tunelab.pareto import hypervolume, losses
-from tunelab.samplers.tpe import TPESampler, _groups, _Split, default_gamma, rank_trials
+from tunelab.samplers.tpe import TPESampler, default_gamma, presence_groups, rank_trials
 from tunelab.space import CategoricalDistribution, FloatDistribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
@@ -89,7 +89,7 @@ def test_conditional_parameters_get_their_own_group():
 
     trials = [trial(i, "sgd" if i % 2 else "adam") for i in range(8)]
     space = {"x": f, "y": f, "opt": c, "momentum": f}
-    assert _groups(_Split(trials, len(trials), 0), space) == [["momentum"], ["opt", "x", "y"]]
+    assert presence_groups(trials, space) == [["momentum"], ["opt", "x", "y"]]
 
 
 def test_conditional_parameter_is_modelled_from_the_trials_where_it_is_active():

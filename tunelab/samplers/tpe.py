@@ -145,6 +145,11 @@ def _groups(split: _Split, space: dict[str, Distribution]) -> list[list[str]]:
     return list(groups.values())
 
 
+def presence_groups(trials: Sequence[FrozenTrial], space: dict[str, Distribution]) -> list[list[str]]:
+    """Parameters grouped by the exact set of ``trials`` that carry them: each group is modelled jointly."""
+    return _groups(_Split(list(trials), len(trials), 0), space)
+
+
 _CONSTRAINTS = {
     "seed": [Interval(int, 0, None), None],
     "n_startup_trials": [Interval(int, 0, None)],
