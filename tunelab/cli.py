@@ -91,6 +91,7 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
 
     Run the same command on several machines against one database to add workers.
     """
+    import tunelab.nn.spec  # noqa: F401  (registers the [trainer] section with the spec loader)
     from tunelab.spec import load_spec
     from tunelab.study import create_study
 
@@ -168,9 +169,10 @@ OBJECTIVE_ATTR = "cli:objective"
 def _record_objective(study: Any, rs: Any) -> None:
     from tunelab.spec import read_file
 
-    target = read_file(rs.path).get("objective", {}).get("function")
-    sampler = rs.sampler if isinstance(rs.sampler, str) else None
-    pruner = rs.pruner if isinstance(rs.pruner, str) else None
+    raw = read_file(rs.path)
+    target = raw.get("objective", {}).get("function")
+    study_table = raw.get("study", {})  # the spec's own words (a name or a table): workers build from them
+    sampler, pruner = study_table.get("sampler"), study_table.get("pruner")
     record = {"spec": str(rs.path.resolve()), "function": target, "sampler": sampler, "pruner": pruner}
     if study.storage.get_study_attrs(study.study_id, system=True).get(OBJECTIVE_ATTR) != record:
         study.storage.set_study_attr(study.study_id, OBJECTIVE_ATTR, record, system=True)
@@ -189,6 +191,7 @@ def worker(storage: str, study_name: str, n_trials: int | None, timeout: str | N
     The objective is the spec's, recorded by `tunelab run` (its spec file is read again if it exists
     here; else its module:function is imported from the current folder), or --objective.
     """
+    import tunelab.nn.spec  # noqa: F401  (registers the [trainer] section with the spec loader)
     from tunelab.spec import load_spec, parse_duration
     from tunelab.storage import StudyNotFoundError, get_storage
     from tunelab.study import Study
