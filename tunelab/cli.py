@@ -116,23 +116,27 @@ FAIL_FAST = 5
 class _FailFast:
     """A callback: stop the study when its first ``n`` trials from ``start`` all failed with one error.
 
-    It reads the shared storage, so every worker process (each runs its own copy) sees the same verdict.
+    It reads the shared storage, so every worker process (each runs its own copy) sees the same verdict;
+    it looks until those first trials have all finished (another worker may finish a later one first).
     """
 
     def __init__(self, start: int, n: int = FAIL_FAST):
         self.start, self.n = start, n
+        self._settled = False  # the first n trials finished and did not all fail alike
 
     def verdict(self, study: Any) -> str | None:
         from tunelab.trial import TrialState
 
         first = [t for t in study.get_trials() if t.number >= self.start][: self.n]
         if len(first) < self.n or any(t.state != TrialState.FAIL for t in first):
+            self._settled = len(first) == self.n and all(t.state.is_finished() for t in first)
             return None
         reasons = {t.system_attrs.get("fail_reason") for t in first}
+        self._settled = len(reasons) != 1
         return reasons.pop() if len(reasons) == 1 else None
 
     def __call__(self, study: Any, trial: Any) -> None:
-        if trial.number < self.start + self.n and self.verdict(study) is not None:
+        if not self._settled and self.verdict(study) is not None:
             study.stop()
 
 
