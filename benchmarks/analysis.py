@@ -247,8 +247,29 @@ def stability(n: int, d: int, seeds: int, skip: Sequence[str] = ()) -> list[dict
 
 
 def report_and_dashboard(quick: bool) -> list[dict[str, Any]]:
-    """Report size/build time and dashboard render/refresh timings (to be filled in by the dashboard work)."""
-    return []
+    """Report size/build time and dashboard render/refresh timings, measured by benchmarks/dashboard.py
+    (run that file for the full table with wall and CPU times and the Chromium numbers)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import dashboard as dash_bench
+
+    tmp = Path(tempfile.mkdtemp(prefix="tunelab-analysis-dash-"))
+    try:
+        rep = dash_bench.bench_report(tmp, 1_000 if quick else 10_000)
+        dash = dash_bench.bench_dashboard(tmp, 5_000 if quick else 100_000, browser=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [
+        {"what": f"report, {rep['trials']:,} trials (CPU s)", "seconds": round(rep["build_cpu_s"], 2),
+         "bytes": int(rep["size_mb"] * 1e6)},
+        {"what": f"dashboard first full render, {dash['trials']:,} trials, server, trials cached (CPU s)",
+         "seconds": round(dash["server_warm_cpu_s"], 3)},
+        {"what": "dashboard bytes per refresh while running (updates + table page)",
+         "bytes": int(dash["refresh_bytes_mean"])},
+    ]
 
 
 # ----------------------------------------------------------------------------- main

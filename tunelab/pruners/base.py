@@ -23,6 +23,9 @@ class PruningContext:
 class BasePruner:
     """Never prunes and hands out no budget; subclasses override one or both."""
 
+    #: whether this pruner may stop trials; samplers read it (tunelab.protocols.PrunerInfo)
+    prunes: bool = True
+
     def __repr__(self) -> str:
         """``Name(arg=value, ...)`` from the public attributes, so a study's pruner prints readably."""
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -38,3 +41,5 @@ class BasePruner:
 
 class NopPruner(BasePruner):
     """Keeps every trial."""
+
+    prunes = False

@@ -36,7 +36,11 @@ class _Study:
 
 
 class InMemoryStorage(BaseStorage):
-    """Keeps everything in this process; thread-safe; lost when the process ends."""
+    """Keeps everything in this process; thread-safe; lost when the process ends.
+
+    Not ``shareable`` (parallel workers are threads) and no heartbeats: a thread is
+    not lost without its process.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

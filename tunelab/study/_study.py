@@ -47,10 +47,9 @@ class Study:
         self.constraints = constraints
         self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
-        self._stop = threading.Event()
-        stale_after = getattr(self._storage, "stale_after", None)
-        if stale_after:  # trials of workers that died long ago (a crash, a lost machine) are failed on sight
-            self._storage.fail_stale_trials(self._study_id, stale_after)
+        self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
+        if self._storage.stale_after:  # trials of workers that died long ago (a crash, a lost machine) fail on sight
+            self._storage.fail_stale_trials(self._study_id, self._storage.stale_after)
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
 
@@ -302,13 +301,14 @@ class Study:
 
         n_jobs > 1 runs workers in local processes when the storage is a database
         (threads for the in-memory storage); ``executor`` takes any
-        concurrent.futures-style executor (Dask, Ray) instead.
+        concurrent.futures-style executor (Dask, Ray) instead.  Every worker follows
+        the same recipe: callbacks run in the worker that ran the trial, and a
+        callback's ``study.stop()`` stops all of them.
         """
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
                                          "n_jobs": n_jobs, "trial_timeout": trial_timeout}, "Study.optimize")
         from tunelab.study._optimize import run_optimize
 
-        self._stop.clear()
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
                      catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
                      callbacks=list(callbacks or []), show_progress_bar=show_progress_bar, executor=executor,
@@ -320,10 +320,13 @@ class Study:
 
     # ------------------------------------------------------------------ export
     def trials_dataframe(self, multi_index: bool = False) -> "pandas.DataFrame":
-        """One row per trial: number, value(s), state, times, params_*, user_attrs_*."""
+        """One row per trial: number, value(s), state, times, params_*, user_attrs_*.
+
+        ``multi_index=True``: two-level columns such as ("params", "lr"), as in Optuna.
+        """
         from tunelab.analysis.frame import trials_dataframe
 
-        return trials_dataframe(self.get_trials(), self.directions)
+        return trials_dataframe(self.get_trials(), self.directions, multi_index=multi_index)
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, directions={[d.name.lower() for d in self.directions]})"
