@@ -138,9 +138,10 @@ def test_lightning_pruning_callback_reports_each_validation_epoch_and_prunes() -
     study = tunelab.create_study(pruner=PruneFrom(1), sampler=tunelab.samplers.RandomSampler(0))
     study.optimize(objective, n_trials=2)
     pruned, complete = study.trials
-    assert pruned.state == tunelab.TrialState.PRUNED and sorted(pruned.intermediate_values) == [0, 1]
+    # steps are epochs counted from 1, as tunelab's trainer reports them
+    assert pruned.state == tunelab.TrialState.PRUNED and sorted(pruned.intermediate_values) == [1]
     assert complete.state == tunelab.TrialState.COMPLETE
-    assert [complete.intermediate_values[i] for i in range(4)] == pytest.approx(seen[1])
+    assert [complete.intermediate_values[i] for i in range(1, 5)] == pytest.approx(seen[1])
 
 
 def test_mlflow_callback_logs_a_run_per_trial_nested_under_the_study_run(tmp_path: Any) -> None:

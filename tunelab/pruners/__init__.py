@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Mapping
 
 from tunelab.pruners.base import BasePruner, NopPruner, PruningContext
 
@@ -46,7 +46,8 @@ def __getattr__(name: str) -> Any:
 
 
 def make_pruner(spec: Any) -> BasePruner | None:
-    """A pruner object from None, a name ("median", "asha", ...) or a pruner object."""
+    """A pruner object from None, a name ("median", "asha", ...), a table ``{"name": "asha", option: value}`` or a
+    pruner object."""
     if spec is None:
         return None
     if isinstance(spec, BasePruner):
@@ -55,10 +56,14 @@ def make_pruner(spec: Any) -> BasePruner | None:
         from tunelab.pruners._optuna_names import DuckPruner  # Optuna-style prune(study, trial), no BasePruner
 
         return DuckPruner(spec)
+    options: dict[str, Any] = {}
+    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+        spec, options = spec["name"], {k: v for k, v in spec.items() if k != "name"}
     if isinstance(spec, str):
         key = spec.lower()
         if key not in PRUNERS:
             raise ValueError(f"unknown pruner {spec!r}; expected one of {sorted(PRUNERS)} or a pruner object")
         module, cls = PRUNERS[key].split(":")
-        return getattr(importlib.import_module(module), cls)()
-    raise TypeError(f"pruner must be None, a name such as 'median' or 'asha', or a pruner object; got {spec!r}")
+        return getattr(importlib.import_module(module), cls)(**options)
+    raise TypeError(f"pruner must be None, a name such as 'median' or 'asha', a table with 'name', or a pruner "
+                    f"object; got {spec!r}")

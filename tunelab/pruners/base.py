@@ -23,6 +23,9 @@ class PruningContext:
 class BasePruner:
     """Never prunes and hands out no budget; subclasses override one or both."""
 
+    #: whether this pruner may stop trials; samplers read it (tunelab.protocols.PrunerInfo)
+    prunes: bool = True
+
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         _adapter.adapt(cls)  # Optuna-style prune(study, trial) runs unchanged (see pruners/_adapter.py)
@@ -47,3 +50,5 @@ _adapter.install(BasePruner)
 
 class NopPruner(BasePruner):
     """Keeps every trial."""
+
+    prunes = False

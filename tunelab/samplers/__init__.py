@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import inspect
+from typing import Any, Mapping
 
 from tunelab.samplers.base import BaseSampler, SamplingContext, SearchExhausted
 from tunelab.samplers.random import RandomSampler
@@ -47,8 +48,14 @@ def load_sampler_class(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
-def make_sampler(spec: Any, seed: int | None = None, n_objectives: int = 1, pruner: Any = None) -> BaseSampler:
-    """A sampler object from a name ("auto", "tpe", ...), a sampler object, or None (auto)."""
+def make_sampler(spec: Any, seed: int | None = None, n_objectives: int = 1, pruner: Any = None, *,
+                 space: Any = None) -> BaseSampler:
+    """A sampler object from a name ("auto", "tpe", ...), a table ``{"name": "tpe", option: value}``, a sampler
+    object, or None (auto).
+
+    The study's settings (``seed``, ``n_objectives``, ``pruner``, and ``space``: the declarative space or grid,
+    for the samplers built from one) go to every class whose constructor takes them; a table's options win.
+    """
     if spec is None:
         spec = "auto"
     if isinstance(spec, BaseSampler):
@@ -57,12 +64,18 @@ def make_sampler(spec: Any, seed: int | None = None, n_objectives: int = 1, prun
         from tunelab.samplers._optuna_names import wrap_duck_sampler
 
         return wrap_duck_sampler(spec)
-    if isinstance(spec, str):
-        cls = load_sampler_class(spec.lower())
-        if spec.lower() == "auto":
-            return cls(seed=seed, n_objectives=n_objectives, pruner=pruner)
-        return cls(seed=seed)
-    raise TypeError(f"sampler must be a name such as 'auto' or 'tpe', or a sampler object; got {spec!r}")
+    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+        name, options = spec["name"], {k: v for k, v in spec.items() if k != "name"}
+    elif isinstance(spec, str):
+        name, options = spec, {}
+    else:
+        raise TypeError(f"sampler must be a name such as 'auto' or 'tpe', a table with 'name', or a sampler object; "
+                        f"got {spec!r}")
+    cls = load_sampler_class(name.lower())
+    accepted = inspect.signature(cls).parameters
+    settings = {"seed": seed, "n_objectives": n_objectives, "pruner": pruner, "space": space, "grid": space}
+    kwargs = {k: v for k, v in settings.items() if k in accepted and (v is not None or k == "seed")}
+    return cls(**{**kwargs, **options})
 
 
 def _is_duck_sampler(obj: Any) -> bool:

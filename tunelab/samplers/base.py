@@ -146,11 +146,3 @@ def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]
         else:
             space = {k: d for k, d in space.items() if t.distributions.get(k) == d}
     return {k: d for k, d in (space or {}).items() if not d.single()}
-
-
-def union_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
-    """Every parameter seen in any given trial (last distribution wins); for conditional spaces."""
-    space: dict[str, Distribution] = {}
-    for t in trials:
-        space.update(t.distributions)
-    return {k: d for k, d in space.items() if not d.single()}

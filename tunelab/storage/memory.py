@@ -36,7 +36,11 @@ class _Study:
 
 
 class InMemoryStorage(BaseStorage):
-    """Keeps everything in this process; thread-safe; lost when the process ends."""
+    """Keeps everything in this process; thread-safe; lost when the process ends.
+
+    Not ``shareable`` (parallel workers are threads) and no heartbeats: a thread is
+    not lost without its process.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -220,6 +224,11 @@ class InMemoryStorage(BaseStorage):
     def record_heartbeat(self, trial_id: int) -> None:
         with self._lock:
             self._heartbeats[trial_id] = time.time()
+
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        with self._lock:
+            running = {t.trial_id for t in self._study(study_id).trials if t.state == TrialState.RUNNING}
+            return {tid: beat for tid, beat in self._heartbeats.items() if tid in running}
 
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         now = time.time()

@@ -101,12 +101,12 @@ class SQLStorage(BaseStorage):
         """A new storage on the same database with the same settings and its own connections (for workers)."""
         return SQLStorage(*self._config)
 
-    def dispose(self) -> None:
-        """Close pooled connections (before forking workers; they open their own)."""
-        self._engine.dispose()
+    @property
+    def shareable(self) -> bool:
+        return self.url is not None
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._engine.dispose()  # the pool reconnects if the storage is used again
 
     # ------------------------------------------------------------------ transactions
     def _read(self, fn: Callable[[sa.engine.Connection], T]) -> T:

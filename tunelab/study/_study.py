@@ -52,10 +52,9 @@ class Study(OptunaStudyMethods):
         self.constraints = constraints if constraints is not None else getattr(self.sampler, "constraints_func", None)
         self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
-        self._stop = threading.Event()
-        stale_after = getattr(self._storage, "stale_after", None)
-        if stale_after:  # trials of workers that died long ago (a crash, a lost machine) are failed on sight
-            self._storage.fail_stale_trials(self._study_id, stale_after)
+        self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
+        if self._storage.stale_after:  # trials of workers that died long ago (a crash, a lost machine) fail on sight
+            self._storage.fail_stale_trials(self._study_id, self._storage.stale_after)
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
 
@@ -320,14 +319,15 @@ class Study(OptunaStudyMethods):
 
         n_jobs > 1 runs workers in local processes when the storage is a database
         (threads for the in-memory storage); ``executor`` takes any
-        concurrent.futures-style executor (Dask, Ray) instead.  ``gc_after_trial`` runs the
+        concurrent.futures-style executor (Dask, Ray) instead.  Every worker follows
+        the same recipe: callbacks run in the worker that ran the trial, and a
+        callback's ``study.stop()`` stops all of them.  ``gc_after_trial`` runs the
         garbage collector after each trial (Optuna's option, for objectives that leak cycles).
         """
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
                                          "n_jobs": n_jobs, "trial_timeout": trial_timeout}, "Study.optimize")
         from tunelab.study._optimize import run_optimize
 
-        self._stop.clear()
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
                      catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
                      callbacks=list(callbacks or []) + ([_collect_garbage] if gc_after_trial else []),
@@ -342,16 +342,18 @@ class Study(OptunaStudyMethods):
         """One row per trial: number, value(s), state, times, params_*, user_attrs_*.
 
         ``attrs`` (Optuna's) keeps only those columns, e.g. ("number", "value", "params");
-        ``multi_index`` splits params_x into ("params", "x").
+        ``multi_index=True``: two-level columns such as ("params", "lr"), as in Optuna.
         """
         from tunelab.analysis.frame import trials_dataframe
 
-        frame = trials_dataframe(self.get_trials(), self.directions)
-        if attrs is None and not multi_index:
-            return frame
+        if isinstance(attrs, bool):  # trials_dataframe(True): the multi_index flag given by position
+            attrs, multi_index = None, attrs
+        if attrs is None:
+            return trials_dataframe(self.get_trials(), self.directions, multi_index=multi_index)
         from tunelab.study._compat import select_trials_frame
 
-        return select_trials_frame(frame, list(attrs) if attrs is not None else list(frame.columns), multi_index)
+        frame = trials_dataframe(self.get_trials(), self.directions)
+        return select_trials_frame(frame, list(attrs), multi_index)
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, directions={[d.name.lower() for d in self.directions]})"
