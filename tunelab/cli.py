@@ -393,13 +393,12 @@ def _abandoned(study: Any, trials: list) -> list[str]:
     """
     from tunelab.trial import TrialState
 
-    beats = getattr(study.storage, "get_heartbeats", None)
-    interval = getattr(study.storage, "heartbeat_interval", None)
-    if beats is None or not interval:
+    interval = study.storage.heartbeat_interval
+    if not interval:
         return []
-    last = beats(study.study_id)
+    last = study.storage.get_heartbeats(study.study_id)
     now = time.time()
-    stale = getattr(study.storage, "stale_after", None)
+    stale = study.storage.stale_after
     lines = []
     for t in trials:
         beat = last.get(t.trial_id)

@@ -237,3 +237,15 @@ def test_a_spawned_worker_that_dies_before_it_starts_is_an_error(sqlite_url, uni
     with pytest.raises(RuntimeError, match=r"worker process tunelab-worker-\d exited with code 1 .*__main__"):
         study.optimize(objective, n_trials=4, n_jobs=2)
     assert study.trials == []
+
+
+def test_heartbeats_are_read_through_the_contract():
+    from tunelab.storage.memory import InMemoryStorage
+
+    storage = InMemoryStorage()
+    study = tunelab.create_study(storage=storage)
+    running, done = study.ask(), study.ask()
+    for trial in (running, done):
+        storage.record_heartbeat(trial.trial_id)
+    study.tell(done, 1.0)
+    assert set(storage.get_heartbeats(study.study_id)) == {running.trial_id}  # RUNNING trials only

@@ -172,6 +172,10 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def record_heartbeat(self, trial_id: int) -> None: ...
 
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        """The last heartbeat (``time.time()``) of each RUNNING trial that has one, by trial id."""
+        return {}
+
     @abc.abstractmethod
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL.

@@ -210,6 +210,11 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             self._heartbeats[trial_id] = time.time()
 
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        with self._lock:
+            running = {t.trial_id for t in self._study(study_id).trials if t.state == TrialState.RUNNING}
+            return {tid: beat for tid, beat in self._heartbeats.items() if tid in running}
+
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         now = time.time()
         failed = []
