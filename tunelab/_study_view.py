@@ -101,9 +101,7 @@ class StudyView:
 
 
 def pareto_front(trials: list[FrozenTrial], directions: Sequence[StudyDirection]) -> list[FrozenTrial]:
-    """The non-dominated trials (tunelab's Pareto code, wherever the layout keeps it)."""
-    try:
-        from tunelab.pareto import pareto_front as front
-    except ImportError:
-        from tunelab.samplers.pareto import pareto_front as front
+    """The non-dominated trials (tunelab's own Pareto code)."""
+    from tunelab.pareto import pareto_front as front
+
     return front(trials, directions)

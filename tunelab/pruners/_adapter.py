@@ -22,10 +22,11 @@ from tunelab.trial import FrozenTrial, TrialState
 _DUAL = "__tunelab_dual__"
 
 
-def _is_context(obj: Any) -> bool:
-    from tunelab.pruners.base import PruningContext
+_CONTEXT: type = type(None)  # PruningContext, given by install() (base.py imports this module, not back)
 
-    return isinstance(obj, PruningContext)
+
+def _is_context(obj: Any) -> bool:
+    return isinstance(obj, _CONTEXT)
 
 
 def frozen(trial: Any) -> FrozenTrial:
@@ -46,15 +47,13 @@ def view(pruner: Any, context: Any) -> StudyView:
 
 def context_from(study: Any, trial: Any) -> Any:
     """A PruningContext from Optuna's (study, trial) arguments."""
-    from tunelab.pruners.base import PruningContext
-
     base = getattr(study, "_context", None) if isinstance(study, StudyView) else None
     if base is not None and _is_context(base) and base.trial.number == trial.number:
         return base
     record = frozen(trial)
     trials = study.get_trials(deepcopy=False) if isinstance(study, StudyView) else study.trials
     others = [t for t in trials if t.number != record.number]
-    return PruningContext(trial=record, trials=others, direction=study.directions[0])
+    return _CONTEXT(trial=record, trials=others, direction=study.directions[0])
 
 
 def _arity(fn: Callable) -> int | None:
@@ -104,5 +103,8 @@ def adapt(cls: type) -> None:
         cls.prune = _tunelab_prune(fn)
 
 
-def install(base: type) -> None:
+def install(base: type, context_type: type) -> None:
+    """Give the base class both call forms of ``prune``."""
+    global _CONTEXT
+    _CONTEXT = context_type
     base.prune = _tunelab_prune(base.__dict__["prune"])

@@ -45,7 +45,7 @@ class BasePruner:
 
 from tunelab.pruners import _adapter  # noqa: E402  (it needs BasePruner defined)
 
-_adapter.install(BasePruner)
+_adapter.install(BasePruner, PruningContext)
 
 
 class NopPruner(BasePruner):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from tunelab.space import Distribution
 from tunelab._study_view import StudyView
@@ -61,8 +61,6 @@ def views(sampler: Any, context: Any) -> tuple[StudyView, FrozenTrial]:
 
 def context_from(study: Any, trial: Any) -> Any:
     """A SamplingContext from Optuna's (study, trial) arguments, for a tunelab-style method."""
-    from tunelab.samplers.base import SamplingContext
-
     base = getattr(study, "_context", None) if isinstance(study, StudyView) else None
     number = getattr(trial, "number", None)
     if base is not None and base.trial_number == number:
@@ -74,7 +72,7 @@ def context_from(study: Any, trial: Any) -> Any:
         trials = study.get_trials(deepcopy=False) if isinstance(study, StudyView) else study.trials
         return [t for t in trials if t.number != number]
 
-    return SamplingContext(load_trials=load, directions=list(study.directions), trial_number=number,
+    return _CONTEXT(load_trials=load, directions=list(study.directions), trial_number=number,
                            params=dict(getattr(trial, "params", {}) or {}),
                            distributions=dict(getattr(trial, "distributions", {}) or {}))
 
@@ -90,10 +88,11 @@ def _arity(fn: Callable) -> int | None:
     return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
-def _is_context(obj: Any) -> bool:
-    from tunelab.samplers.base import SamplingContext
+_CONTEXT: type = type(None)  # SamplingContext, given by install() (base.py imports this module, not back)
 
-    return isinstance(obj, SamplingContext)
+
+def _is_context(obj: Any) -> bool:
+    return isinstance(obj, _CONTEXT)
 
 
 def _optuna_method(name: str, fn: Callable) -> Callable:
@@ -203,8 +202,10 @@ def _reseed_stream(sampler: Any, seed: int | None) -> None:
         sampler._rng_stream = None
 
 
-def install(base: type) -> None:
+def install(base: type, context_type: type) -> None:
     """Give the base class both conventions, an assignable ``_rng``, and Optuna's extra methods."""
+    global _CONTEXT
+    _CONTEXT = context_type
     rng = base.__dict__["_rng"]
 
     def set_rng(self: Any, value: Any) -> None:

@@ -134,7 +134,7 @@ class BaseSampler:
 
 from tunelab.samplers import _adapter  # noqa: E402  (it needs BaseSampler's methods defined)
 
-_adapter.install(BaseSampler)
+_adapter.install(BaseSampler, SamplingContext)
 
 
 def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:

@@ -4,7 +4,7 @@
 live :class:`Trial`, which reaches its study only through :class:`TrialBackend`.
 """
 
-from tunelab.trial._compat import create_trial
+from tunelab.trial._create import create_trial
 from tunelab.trial._handle import FixedTrial, Trial, TrialBackend
 from tunelab.trial._records import FrozenTrial, StudyDirection, TrialPruned, TrialState, check_values
 

@@ -5,13 +5,12 @@
   ``report`` and ``should_prune`` do nothing there.
 * The pre-3.0 ``suggest_uniform`` / ``suggest_loguniform`` /
   ``suggest_discrete_uniform`` map onto ``suggest_float`` with a FutureWarning.
-* :func:`create_trial` builds a finished record for ``Study.add_trial``.
+* ``create_trial`` (trial/_create.py) builds a finished record for ``Study.add_trial``.
 """
 
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
 from typing import Any, Sequence
 
 from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution
@@ -78,37 +77,3 @@ class OptunaFrozenTrialMethods(OptunaTrialMethods):
     @property
     def relative_params(self) -> dict[str, Any]:
         return {}
-
-
-def create_trial(*, state: Any = None, value: float | None = None, values: Sequence[float] | None = None,
-                 params: dict[str, Any] | None = None, distributions: dict[str, Distribution] | None = None,
-                 user_attrs: dict[str, Any] | None = None, system_attrs: dict[str, Any] | None = None,
-                 intermediate_values: dict[int, float] | None = None,
-                 constraints: Sequence[float] | None = None) -> Any:
-    """A trial record (COMPLETE unless ``state`` says otherwise) for ``Study.add_trial``, as Optuna builds it."""
-    from tunelab.trial._records import FrozenTrial, TrialState
-
-    final = TrialState.COMPLETE if state is None else TrialState.parse(state)
-    if value is not None and values is not None:
-        raise ValueError("create_trial: give 'value' or 'values', not both")
-    vals = [float(value)] if value is not None else (None if values is None else [float(v) for v in values])
-    if final == TrialState.COMPLETE and vals is None:
-        raise ValueError("create_trial: a COMPLETE trial needs 'value' or 'values'")
-    if final in (TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL) and vals is not None:
-        raise ValueError(f"create_trial: a {final.name} trial has no values; got {vals}")
-    params, distributions = dict(params or {}), dict(distributions or {})
-    if set(params) != set(distributions):
-        raise ValueError(f"create_trial: 'params' and 'distributions' must have the same names; got "
-                         f"{sorted(params)} and {sorted(distributions)}")
-    for name, v in params.items():
-        if not distributions[name].contains(v):
-            raise ValueError(f"create_trial: parameter {name!r} = {v!r} is outside {distributions[name]}")
-    now = datetime.now()
-    sys_attrs = dict(system_attrs or {})
-    if constraints is not None:
-        sys_attrs["constraints"] = [float(c) for c in constraints]
-    return FrozenTrial(number=-1, trial_id=-1, state=final, values=vals, params=params, distributions=distributions,
-                       intermediate_values={int(k): float(v) for k, v in (intermediate_values or {}).items()},
-                       user_attrs=dict(user_attrs or {}), system_attrs=sys_attrs,
-                       datetime_start=None if final == TrialState.WAITING else now,
-                       datetime_complete=now if final.is_finished() else None)
