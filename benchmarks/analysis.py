@@ -8,14 +8,15 @@ process on the same trials.  Each timing includes reading the trials from the
 study, as a user's call does.
 
 Stability: the rank agreement (mean pairwise Spearman correlation of the
-importance vectors) over 10 seeds, two ways: (a) the same 1,000-trial study with
+importance vectors) over 10 seeds, two ways: (a) the same study (1,000 trials x 8
+parameters; ``--stability-trials``) with
 the evaluator's seed varied, (b) 10 studies sampled with different seeds; and the
 mean Kendall tau against the true order (the function is additive: the variance of
 each parameter's term is its true importance).
 
     nice -n 10 python benchmarks/analysis.py                   # full run (many minutes: Optuna's fANOVA)
     python benchmarks/analysis.py --quick                      # smoke run (small sizes)
-    python benchmarks/analysis.py --skip-optuna-fanova-above 100000   # no Optuna fANOVA at 10,000 x 32
+    python benchmarks/analysis.py --skip-optuna-fanova-above 40000 --stability-trials 300   # what fits an hour
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import sys
 import time
 from datetime import date
 from itertools import combinations
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -190,7 +191,7 @@ def _mean_pairwise(imps: list[dict[str, float]]) -> float:
     return float(np.mean([_spearman(a, b) for a, b in combinations(imps, 2)]))
 
 
-def stability(n: int, d: int, seeds: int) -> list[dict[str, Any]]:
+def stability(n: int, d: int, seeds: int, skip: Sequence[str] = ()) -> list[dict[str, Any]]:
     import optuna.importance as oi
 
     from tunelab.importance import FanovaImportanceEvaluator, PedAnovaImportanceEvaluator, get_param_importances
@@ -205,8 +206,10 @@ def stability(n: int, d: int, seeds: int) -> list[dict[str, Any]]:
         "Optuna fANOVA": lambda s: oi.get_param_importances(op, evaluator=oi.FanovaImportanceEvaluator(seed=s)),
     }
     for name, fn in methods.items():
+        if name in skip:
+            continue
         imps = [dict(fn(s)) for s in range(seeds)]
-        out.append({"protocol": "same trials, evaluator seed varies", "method": name,
+        out.append({"protocol": "same trials, evaluator seed varies", "method": name, "trials": n,
                     "mean_spearman": _mean_pairwise(imps), "kendall_vs_truth": float(np.mean(
                         [_kendall_vs_truth(i, specs) for i in imps]))})
         print(json.dumps(out[-1]), flush=True)
@@ -220,8 +223,10 @@ def stability(n: int, d: int, seeds: int) -> list[dict[str, Any]]:
         "Optuna fANOVA": lambda i: oi.get_param_importances(ops[i], evaluator=oi.FanovaImportanceEvaluator(seed=0)),
     }
     for name, fn in methods2.items():
+        if name in skip:
+            continue
         imps = [dict(fn(i)) for i in range(seeds)]
-        out.append({"protocol": "10 studies sampled with different seeds", "method": name,
+        out.append({"protocol": "10 studies sampled with different seeds", "method": name, "trials": n,
                     "mean_spearman": _mean_pairwise(imps),
                     "kendall_vs_truth": float(np.mean([_kendall_vs_truth(i, studies[k][2])
                                                        for k, i in enumerate(imps)]))})
@@ -242,8 +247,29 @@ def stability(n: int, d: int, seeds: int) -> list[dict[str, Any]]:
 
 
 def report_and_dashboard(quick: bool) -> list[dict[str, Any]]:
-    """Report size/build time and dashboard render/refresh timings (to be filled in by the dashboard work)."""
-    return []
+    """Report size/build time and dashboard render/refresh timings, measured by benchmarks/dashboard.py
+    (run that file for the full table with wall and CPU times and the Chromium numbers)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import dashboard as dash_bench
+
+    tmp = Path(tempfile.mkdtemp(prefix="tunelab-analysis-dash-"))
+    try:
+        rep = dash_bench.bench_report(tmp, 1_000 if quick else 10_000)
+        dash = dash_bench.bench_dashboard(tmp, 5_000 if quick else 100_000, browser=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [
+        {"what": f"report, {rep['trials']:,} trials (CPU s)", "seconds": round(rep["build_cpu_s"], 2),
+         "bytes": int(rep["size_mb"] * 1e6)},
+        {"what": f"dashboard first full render, {dash['trials']:,} trials, server, trials cached (CPU s)",
+         "seconds": round(dash["server_warm_cpu_s"], 3)},
+        {"what": "dashboard bytes per refresh while running (updates + table page)",
+         "bytes": int(dash["refresh_bytes_mean"])},
+    ]
 
 
 # ----------------------------------------------------------------------------- main
@@ -275,13 +301,17 @@ def markdown(times, stab, extra) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 3 seeds")
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="trial counts (none: stability only)")
     ap.add_argument("--dims", type=int, nargs="+", default=[8, 32])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3, help="best of this many for the fast evaluators")
     ap.add_argument("--skip-optuna-fanova-above", type=int, default=10**9,
                     help="leave Optuna's fANOVA out above this many trials x params (it is slow)")
     ap.add_argument("--skip-stability", action="store_true")
+    ap.add_argument("--stability-skip", nargs="*", default=[], metavar="METHOD",
+                    help='methods left out of the stability runs, e.g. "Optuna fANOVA"')
+    ap.add_argument("--stability-trials", type=int, default=1000,
+                    help="trials per study in the stability runs (Optuna's fANOVA takes ~45 CPU s at 1,000 x 8)")
     ap.add_argument("--out", default="benchmarks/results/analysis.json")
     args = ap.parse_args()
     if args.quick:
@@ -295,7 +325,8 @@ def main() -> None:
           f"optuna {optuna.__version__} scikit-learn {sklearn.__version__} numpy {np.__version__} "
           f"load {os.getloadavg()[0]:.1f}", flush=True)
     times = importance_times(args.sizes, args.dims, args.skip_optuna_fanova_above, args.repeats)
-    stab = [] if args.skip_stability else stability(1000 if not args.quick else 300, 8, args.seeds)
+    stab = [] if args.skip_stability else stability(args.stability_trials if not args.quick else 300, 8, args.seeds,
+                                                      args.stability_skip)
     extra = report_and_dashboard(args.quick)
     print(f"# load at the end {os.getloadavg()[0]:.1f}")
     print(markdown(times, stab, extra))

@@ -95,6 +95,41 @@ def bench_report(tmp: Path, n: int) -> dict:
             "plotlyjs_mb": len(plotly.offline.get_plotlyjs()) / 1e6}
 
 
+def bench_optuna_figures(tmp: Path) -> dict:
+    """Optuna's figures for the same trials (its closest thing to a report: figures written to one HTML file
+    with plotly.js once), timed in the same run; Optuna's default importance evaluator is fANOVA."""
+    import optuna
+    import optuna.visualization as ov
+    import plotly.io
+
+    from tunelab.trial import TrialState as TS
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    src = tunelab.load_study("report", f"sqlite:///{tmp / 'report.db'}", sampler="random")
+    study = optuna.create_study(direction="minimize")
+    dists = {}
+    for name, d in src.trials[0].distributions.items():
+        if hasattr(d, "choices"):
+            dists[name] = optuna.distributions.CategoricalDistribution(list(d.choices))
+        else:
+            dists[name] = optuna.distributions.FloatDistribution(d.low, d.high, log=d.log)
+    frozen = []
+    for t in src.trials:
+        state = {TS.COMPLETE: optuna.trial.TrialState.COMPLETE, TS.PRUNED: optuna.trial.TrialState.PRUNED}[t.state]
+        frozen.append(optuna.trial.create_trial(
+            params=t.params, distributions=dists, state=state, intermediate_values=t.intermediate_values,
+            value=t.values[0] if t.values and state == optuna.trial.TrialState.COMPLETE else None))
+    study.add_trials(frozen)
+    figs = {}
+    t, c = time.perf_counter(), time.process_time()
+    for name in ("plot_optimization_history", "plot_param_importances", "plot_parallel_coordinate", "plot_slice",
+                 "plot_intermediate_values"):
+        figs[name] = getattr(ov, name)(study)
+    build, build_cpu = time.perf_counter() - t, time.process_time() - c
+    html = "".join(plotly.io.to_html(f, include_plotlyjs=(i == 0), full_html=False) for i, f in enumerate(figs.values()))
+    return {"build_s": build, "build_cpu_s": build_cpu, "size_mb": len(html.encode()) / 1e6}
+
+
 def bench_dashboard(tmp: Path, n: int, browser: bool) -> dict:
     from werkzeug.serving import make_server
 
@@ -170,19 +205,25 @@ def bench_dashboard(tmp: Path, n: int, browser: bool) -> dict:
     if not writing.wait(timeout=900):
         raise RuntimeError("the writer thread added no trial")
     cursor = client.get(f"/api/study/{sid}/init").get_json()["cursor"]
-    sizes, counts = [], []
+    sizes, update_sizes, counts = [], [], []
     for _ in range(10):
         time.sleep(1.0)
         r = client.get(f"/api/study/{sid}/updates?cursor={cursor}")
         body = r.get_json()
         cursor = body["cursor"]
-        sizes.append(len(r.data))
+        update_sizes.append(len(r.data))
         counts.append(len(body["trials"]))
         page = client.get(f"/api/study/{sid}/trials?page=0&size=50&sort=number&desc=1")  # the table reloads too
-        sizes[-1] += len(page.data)
+        sizes.append(len(r.data) + len(page.data))
     stop.set()
     thread.join()
     idle = client.get(f"/api/study/{sid}/updates?cursor={client.get(f'/api/study/{sid}/init').get_json()['cursor']}")
+    from tunelab.dashboard.data import trial_row
+    from tunelab.storage import get_storage
+
+    every = get_storage(url).get_all_trials(sid)
+    out["full_resend_mb"] = len(json.dumps([trial_row(t) for t in every], default=str)) / 1e6
+    out["update_bytes_mean"] = statistics.mean(update_sizes)
     out["refresh_bytes_mean"] = statistics.mean(sizes)
     out["refresh_trials_mean"] = statistics.mean(counts)
     out["idle_refresh_bytes"] = len(idle.data)
@@ -194,11 +235,14 @@ def main() -> None:
     ap.add_argument("--report-trials", type=int, default=10_000)
     ap.add_argument("--dashboard-trials", type=int, default=100_000)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--optuna", action="store_true", help="also time Optuna's figures on the report's trials")
+    ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tunelab-dash-bench-"))
     try:
         rep = bench_report(tmp, args.report_trials)
-        dash = bench_dashboard(tmp, args.dashboard_trials, browser=not args.no_browser)
+        peer = bench_optuna_figures(tmp) if args.optuna else None
+        dash = None if args.report_only else bench_dashboard(tmp, args.dashboard_trials, browser=not args.no_browser)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"# {datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} CPUs visible, "
@@ -207,6 +251,13 @@ def main() -> None:
     print(f"| report, {rep['trials']:,} trials: build time (trials already loaded: {rep['load_s']:.1f} s to load "
           f"from SQLite): wall (CPU) | {rep['build_s']:.1f} s ({rep['build_cpu_s']:.1f} s) |")
     print(f"| report size ({rep['plotlyjs_mb']:.1f} MB of it is plotly.js) | {rep['size_mb']:.1f} MB |")
+    if peer:
+        print(f"| Optuna 5 figures (history, importances by fANOVA, parallel, slice, intermediate) on the same "
+              f"trials: wall (CPU); ratio of CPU Optuna/tunelab | {peer['build_s']:.1f} s ({peer['build_cpu_s']:.1f} s); "
+              f"{peer['build_cpu_s'] / rep['build_cpu_s']:.1f}x |")
+        print(f"| Optuna's 5 figures in one HTML with plotly.js once | {peer['size_mb']:.1f} MB |")
+    if dash is None:
+        return
     print(f"| dashboard, {dash['trials']:,} trials: study page + first data + first table page, server, "
           f"cold (fresh server, nothing preloaded): wall (CPU) | {dash['server_cold_s']:.2f} s "
           f"({dash['server_cold_cpu_s']:.2f} s) |")
@@ -221,6 +272,8 @@ def main() -> None:
     print(f"| table page sorted by value (server) | {dash['sort_by_value_s']:.2f} s |")
     print(f"| bytes per refresh while ~10 trials/s arrive (updates + table page) | "
           f"{dash['refresh_bytes_mean'] / 1e3:.1f} kB ({dash['refresh_trials_mean']:.1f} trials each) |")
+    print(f"| of which the updates answer (new and changed trials, counts, best) | "
+          f"{dash['update_bytes_mean'] / 1e3:.1f} kB; every trial's row would be {dash['full_resend_mb']:.1f} MB |")
     print(f"| bytes per refresh with nothing new | {dash['idle_refresh_bytes']} B |")
 
 

@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import tunelab
-from tunelab.sklearn import SearchCV
+from tunelab.integration.sklearn import SearchCV
 
 FACTOR = 3
 

@@ -5,7 +5,7 @@ its validation accuracy with ``step`` = the number of samples used, and asks
 whether to go on.  ASHA hands out 40, 120, 360, 1080 and finally all samples;
 only the top third at each size gets the next one.  Runs in a few seconds.
 For a scikit-learn estimator with cross-validation the same is one line:
-``tunelab.sklearn.SearchCV(SVC(), space, resource="n_samples").fit(X, y)``
+``tunelab.integration.sklearn.SearchCV(SVC(), space, resource="n_samples").fit(X, y)``
 (docs/pruning.md, "Halving in SearchCV"); this file shows the mechanism,
 which works for any model that can train on part of its data.
 

@@ -123,3 +123,12 @@ def test_worker_needs_an_objective_for_studies_not_started_by_run(workdir):
     assert len(tunelab.load_study("py", url).trials) == 2
     missing = _run("worker", "--storage", url, "--study", "nope")
     assert missing.exit_code == 2 and "no study named 'nope'" in missing.output
+
+
+def test_run_stops_early_with_worker_processes_too(workdir):
+    spec = _spec(workdir, "always_fails", 40)
+    result = _run("run", str(spec), "--no-progress", "--n-jobs", "2")
+    assert result.exit_code == 1, result.output
+    assert "stopped early: the first 5 trials all failed with the same error: ValueError: boom" in result.output
+    trials = tunelab.load_study("s", "sqlite:///tunelab.db").trials
+    assert FAIL_FAST <= len(trials) <= FAIL_FAST + 2  # each worker stops after its own trial in flight

@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
+from sklearn.exceptions import FitFailedWarning
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
 
 import tunelab
-from tunelab.sklearn import SearchCV
+from tunelab.integration.sklearn import SearchCV
 
 
 def test_grid_matches_gridsearchcv_exactly():
@@ -56,9 +57,11 @@ def test_classifier_splits_are_stratified_on_imbalanced_data():
 
 def test_failing_configurations_get_error_score_and_a_clear_error_when_all_fail():
     X, y = make_regression(n_samples=60, n_features=4, random_state=0)
-    search = SearchCV(Ridge(), {"alpha": [1.0, -1.0]}, sampler="grid", cv=3).fit(X, y)
-    states = list(search.cv_results_["state"])
-    assert states.count("fail") == 1 and states.count("complete") == 1
+    with pytest.warns(FitFailedWarning, match="1 of 2 configurations failed"):
+        search = SearchCV(Ridge(), {"alpha": [1.0, -1.0]}, sampler="grid", cv=3).fit(X, y)
+    states = [t.state for t in search.study_.trials]
+    assert states == [tunelab.TrialState.COMPLETE, tunelab.TrialState.FAIL]
+    assert np.isnan(search.cv_results_["mean_test_score"][1]) and search.cv_results_["rank_test_score"][1] == 2
     assert search.best_params_ == {"alpha": 1.0}
     with pytest.raises(ValueError, match="no configuration could be scored"):
         SearchCV(Ridge(), {"alpha": [-1.0, -2.0]}, sampler="grid", cv=3).fit(X, y)
@@ -97,3 +100,28 @@ def test_fitted_search_exposes_the_best_estimators_classes_and_methods():
     search.fit(X, y)
     assert list(search.classes_) == [0, 1, 2] and search.n_features_in_ == 4
     assert np.allclose(search.predict_log_proba(X[:3]), np.log(search.predict_proba(X[:3])))
+
+
+def test_dependency_floors_cover_the_apis_tunelab_uses():
+    """pyproject.toml's floors are no lower than the releases that introduced what tunelab imports:
+    scikit-learn 1.4 (sklearn.utils.validation._check_method_params), cmaes 0.12 (CatCMAwM)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    floors = {name: tuple(int(p) for p in version.split(".")) for name, version in
+              re.findall(r'"([A-Za-z_-]+)>=([\d.]+)', text)}
+    assert floors["scikit-learn"] >= (1, 4)
+    assert floors["cmaes"] >= (0, 12)
+    import cmaes
+    from sklearn.utils.validation import _check_method_params  # noqa: F401
+
+    assert hasattr(cmaes, "CatCMAwM")
+
+
+def test_the_former_import_paths_still_work():
+    from tunelab.integration.lightning import PruningCallback
+    from tunelab.nn.lightning import PruningCallback as OldCallback
+    from tunelab.sklearn import SearchCV as Old
+
+    assert Old is SearchCV and OldCallback is PruningCallback

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import pandas as pd
 from sklearn.cluster import KMeans
+from sklearn.exceptions import FitFailedWarning
 from sklearn.datasets import load_digits, load_iris, make_classification, make_multilabel_classification, make_regression
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -14,8 +15,8 @@ from sklearn.svm import SVC
 import tunelab
 from tunelab.pruners.halving import SuccessiveHalvingPruner
 from tunelab.pruners.percentile import MedianPruner
-from tunelab.sklearn import SearchCV
-from tunelab.sklearn_resource import plan
+from tunelab.integration.sklearn import SearchCV
+from tunelab.integration._sklearn_resource import plan
 from tunelab.trial import TrialState
 
 SVC_SPACE = {"C": tunelab.Float(1e-2, 1e3, log=True), "gamma": tunelab.Float(1e-5, 1e-1, log=True)}
@@ -137,9 +138,13 @@ def test_sparse_input_and_failed_trials_keep_their_error_score():
                           resource=resource).fit(sparse.csr_matrix(X), y, sample_weight=np.ones(len(y)))
         assert search.best_score_ > 0.9
         failing = SearchCV(LogisticRegression(max_iter=500), {"C": [1.0, -1.0]}, sampler="grid", cv=3,
-                           resource=resource, error_score=0.0).fit(X, y)
-        failed = list(failing.cv_results_["state"]).index("fail")
+                           resource=resource, error_score=0.0)
+        with pytest.warns(FitFailedWarning, match="1 of 2 configurations failed"):
+            failing.fit(X, y)
+        failed = [t.state for t in failing.study_.trials].index(TrialState.FAIL)
+        assert failing.cv_results_["params"][failed] == {"C": -1.0}
         assert failing.cv_results_["split0_test_score"][failed] == 0.0
+        assert failing.cv_results_["mean_test_score"][failed] == 0.0  # as in GridSearchCV with error_score=0
 
 
 

@@ -96,10 +96,13 @@ def _describe(constraint: Any) -> str:
 
 
 def validate(constraints: dict[str, list], arguments: dict[str, Any], owner: str) -> None:
-    """Raise ValueError/TypeError naming the first argument that fits none of its constraints."""
+    """Raise ValueError/TypeError naming the first argument that fits none of its constraints.
+
+    Every declared name must be among ``arguments`` (a check that is never run is a bug, not a pass)."""
+    missing = [name for name in constraints if name not in arguments]
+    if missing:
+        raise TypeError(f"{owner}: validate() got no value for the declared argument(s) {missing}")
     for name, allowed in constraints.items():
-        if name not in arguments:
-            continue
         value = arguments[name]
         if any(_accepts(c, value) for c in allowed):
             continue

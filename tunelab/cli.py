@@ -40,7 +40,7 @@ class _Group(click.Group):
     """Turns the library's expected errors into one line instead of a traceback, and loads
     `tune` (which needs the torch extra) only when it is asked for."""
 
-    _lazy = {"tune": "tunelab.nn.cli:tune", "predict": "tunelab.nn.cli:predict"}
+    _lazy = {"tune": "tunelab.nn.cli:tune", "predict": "tunelab.nn.cli:predict", "migrate": "tunelab.migrate:command"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._lazy])
@@ -91,6 +91,7 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
 
     Run the same command on several machines against one database to add workers.
     """
+    import tunelab.nn.spec  # noqa: F401  (registers the [trainer] section with the spec loader)
     from tunelab.spec import load_spec
     from tunelab.study import create_study
 
@@ -115,23 +116,27 @@ FAIL_FAST = 5
 class _FailFast:
     """A callback: stop the study when its first ``n`` trials from ``start`` all failed with one error.
 
-    It reads the shared storage, so every worker process (each runs its own copy) sees the same verdict.
+    It reads the shared storage, so every worker process (each runs its own copy) sees the same verdict;
+    it looks until those first trials have all finished (another worker may finish a later one first).
     """
 
     def __init__(self, start: int, n: int = FAIL_FAST):
         self.start, self.n = start, n
+        self._settled = False  # the first n trials finished and did not all fail alike
 
     def verdict(self, study: Any) -> str | None:
         from tunelab.trial import TrialState
 
         first = [t for t in study.get_trials() if t.number >= self.start][: self.n]
         if len(first) < self.n or any(t.state != TrialState.FAIL for t in first):
+            self._settled = len(first) == self.n and all(t.state.is_finished() for t in first)
             return None
         reasons = {t.system_attrs.get("fail_reason") for t in first}
+        self._settled = len(reasons) != 1
         return reasons.pop() if len(reasons) == 1 else None
 
     def __call__(self, study: Any, trial: Any) -> None:
-        if trial.number < self.start + self.n and self.verdict(study) is not None:
+        if not self._settled and self.verdict(study) is not None:
             study.stop()
 
 
@@ -168,9 +173,10 @@ OBJECTIVE_ATTR = "cli:objective"
 def _record_objective(study: Any, rs: Any) -> None:
     from tunelab.spec import read_file
 
-    target = read_file(rs.path).get("objective", {}).get("function")
-    sampler = rs.sampler if isinstance(rs.sampler, str) else None
-    pruner = rs.pruner if isinstance(rs.pruner, str) else None
+    raw = read_file(rs.path)
+    target = raw.get("objective", {}).get("function")
+    study_table = raw.get("study", {})  # the spec's own words (a name or a table): workers build from them
+    sampler, pruner = study_table.get("sampler"), study_table.get("pruner")
     record = {"spec": str(rs.path.resolve()), "function": target, "sampler": sampler, "pruner": pruner}
     if study.storage.get_study_attrs(study.study_id, system=True).get(OBJECTIVE_ATTR) != record:
         study.storage.set_study_attr(study.study_id, OBJECTIVE_ATTR, record, system=True)
@@ -189,6 +195,7 @@ def worker(storage: str, study_name: str, n_trials: int | None, timeout: str | N
     The objective is the spec's, recorded by `tunelab run` (its spec file is read again if it exists
     here; else its module:function is imported from the current folder), or --objective.
     """
+    import tunelab.nn.spec  # noqa: F401  (registers the [trainer] section with the spec loader)
     from tunelab.spec import load_spec, parse_duration
     from tunelab.storage import StudyNotFoundError, get_storage
     from tunelab.study import Study
@@ -386,13 +393,12 @@ def _abandoned(study: Any, trials: list) -> list[str]:
     """
     from tunelab.trial import TrialState
 
-    beats = getattr(study.storage, "get_heartbeats", None)
-    interval = getattr(study.storage, "heartbeat_interval", None)
-    if beats is None or not interval:
+    interval = study.storage.heartbeat_interval
+    if not interval:
         return []
-    last = beats(study.study_id)
+    last = study.storage.get_heartbeats(study.study_id)
     now = time.time()
-    stale = getattr(study.storage, "stale_after", None)
+    stale = study.storage.stale_after
     lines = []
     for t in trials:
         beat = last.get(t.trial_id)

@@ -279,9 +279,7 @@ def _plain(value: Any) -> Any:
 def distribution_to_json(dist: Distribution) -> str:
     if isinstance(dist, CategoricalDistribution):
         body = {"choices": list(dist.choices)}
-    elif isinstance(dist, FloatDistribution):
-        body = {"low": dist.low, "high": dist.high, "log": dist.log, "step": dist.step}
-    else:
+    else:  # float and int keep the same four fields
         body = {"low": dist.low, "high": dist.high, "log": dist.log, "step": dist.step}
     return json.dumps({"kind": dist.kind, **body}, sort_keys=True)
 
@@ -296,11 +294,6 @@ def distribution_from_json(text: str) -> Distribution:
     if kind == "categorical":
         return CategoricalDistribution(tuple(data["choices"]))
     raise ValueError(f"unknown distribution kind {kind!r}")
-
-
-def compatible(a: Distribution, b: Distribution) -> bool:
-    """Whether one name may carry both distributions in a study (same kind and same range)."""
-    return a == b
 
 
 # ---------------------------------------------------------------- declarative spaces

@@ -2,9 +2,14 @@
 
 A spec has a ``[study]`` table (name, direction(s), sampler, pruner, n_trials or
 timeout, n_jobs, seed, storage), an objective — ``[objective] function =
-"module:function"`` or a built-in ``[trainer]`` with ``[data]`` — and an optional
-declarative ``[space]``.  Every mistake becomes one :class:`SpecError` line that
-names the file, the key and what was expected.
+"module:function"`` or a plug-in's section, such as tunelab.nn's ``[trainer]`` with
+``[data]`` — and an optional declarative ``[space]``.  Every mistake becomes one
+:class:`SpecError` line that names the file, the key and what was expected.
+
+Plug-ins add their sections with :func:`register_section` when they are imported
+(``import tunelab.nn.spec`` registers ``[trainer]``; the ``tunelab`` command does it),
+so this module imports none of them.  Samplers and pruners are built by the
+registries' own ``make_sampler``/``make_pruner``, with the study's seed and space.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 DEFAULT_STORAGE = "sqlite:///tunelab.db"
 
@@ -44,7 +49,31 @@ class RunSpec:
 
 _STUDY_KEYS = {"name", "direction", "directions", "sampler", "pruner", "n_trials", "timeout", "n_jobs", "seed",
                "storage"}
-_TOP_KEYS = {"study", "objective", "space", "trainer", "data"}
+_CORE_TABLES = {"study", "objective", "space"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A plug-in's part of a spec: the tables it reads (the first one marks it) and how they become an objective.
+
+    ``build(tables, base_dir)`` gets each of its tables (empty when absent) and the spec file's folder; it returns
+    (objective, declarative space or None, default direction) and raises ValueError naming the bad key."""
+
+    tables: tuple[str, ...]
+    build: Callable[[dict[str, dict[str, Any]], str], tuple[Callable, Any, str]]
+
+
+_SECTIONS: dict[str, Section] = {}
+
+
+def register_section(tables: Sequence[str], build: Callable[[dict[str, dict[str, Any]], str],
+                                                             tuple[Callable, Any, str]]) -> None:
+    """Let spec files describe their objective with the tables ``tables`` (e.g. ``("trainer", "data")``)."""
+    tables = tuple(tables)
+    taken = _CORE_TABLES | {t for name, section in _SECTIONS.items() if name != tables[0] for t in section.tables}
+    if not tables or set(tables) & taken:
+        raise ValueError(f"register_section: tables {list(tables)} must be new names; taken: {sorted(taken)}")
+    _SECTIONS[tables[0]] = Section(tables, build)
 
 
 def read_file(path: str | Path) -> dict[str, Any]:
@@ -93,23 +122,16 @@ def _expect(path: Path, key: str, value: Any, kind: type | tuple, what: str) -> 
     return value
 
 
-def _plugin(path: Path, key: str, value: Any, registry: dict[str, str]) -> Any:
-    """A sampler/pruner given as a name or as a table {name = "...", option = ...}."""
-    if value is None or isinstance(value, str):
-        if isinstance(value, str) and value.lower() not in registry:
-            raise SpecError(f"{path}: {key}: expected one of {sorted(registry)}; got {value!r}")
-        return value
-    if isinstance(value, dict) and isinstance(value.get("name"), str):
-        options = {k: v for k, v in value.items() if k != "name"}
-        name = value["name"].lower()
-        if name not in registry:
-            raise SpecError(f"{path}: {key}.name: expected one of {sorted(registry)}; got {value['name']!r}")
-        module, cls = registry[name].split(":")
-        try:
-            return getattr(importlib.import_module(module), cls)(**options)
-        except (TypeError, ValueError) as exc:
-            raise SpecError(f"{path}: {key}: bad options for {name!r}: {exc}") from None
-    raise SpecError(f"{path}: {key}: expected a name or a table with 'name'; got {value!r}")
+def _plugin(path: Path, key: str, value: Any, make: Callable[[Any], Any]) -> Any:
+    """A sampler/pruner given as a name or as a table {name = "...", option = ...}, built by its registry."""
+    if value is not None and not isinstance(value, str) and not (isinstance(value, dict)
+                                                                 and isinstance(value.get("name"), str)):
+        raise SpecError(f"{path}: {key}: expected a name or a table with 'name'; got {value!r}")
+    try:
+        return make(value)
+    except (TypeError, ValueError) as exc:
+        where = key if isinstance(value, str) else f"{key} ({value.get('name')!r} with its options)"
+        raise SpecError(f"{path}: {where}: {exc}") from None
 
 
 def _load_function(path: Path, key: str, target: Any) -> Callable:
@@ -171,17 +193,32 @@ class SpecObjective:
         return self.func(params, **self.kwargs)
 
 
+def _check_study(path: Path, values: dict[str, Any]) -> None:
+    """The [study] values through the checks create_study and Study.optimize run on the same arguments."""
+    from tunelab._validation import validate
+    from tunelab.study._study import _CREATE_CONSTRAINTS, _OPTIMIZE_CONSTRAINTS
+
+    declared = {**_OPTIMIZE_CONSTRAINTS, **_CREATE_CONSTRAINTS}
+    try:
+        validate({name: declared[name] for name in values}, values, f"{path}: [study]")
+    except (TypeError, ValueError) as exc:
+        raise SpecError(str(exc).rstrip(".")) from None
+
+
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunSpec:
     """Read and check a spec file; ``overrides`` (from CLI flags) replace [study] keys."""
-    from tunelab.pruners import PRUNERS
-    from tunelab.samplers import SAMPLERS
+    from tunelab.pruners import make_pruner
+    from tunelab.samplers import make_sampler
     from tunelab.space import SearchSpace
 
     path = Path(path)
     data = read_file(path)
-    unknown = set(data) - _TOP_KEYS
+    known = _CORE_TABLES | {t for section in _SECTIONS.values() for t in section.tables}
+    unknown = set(data) - known
     if unknown:
-        raise SpecError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(_TOP_KEYS)}")
+        hint = " ([trainer] and [data] come with tunelab.nn: import tunelab.nn.spec first)" \
+            if unknown & {"trainer", "data"} else ""
+        raise SpecError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(known)}{hint}")
     study = data.get("study", {})
     _expect(path, "[study]", study, dict, "a table")
     study = {**study, **{k: v for k, v in (overrides or {}).items() if v is not None}}
@@ -197,19 +234,19 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunS
             raise SpecError(f"{path}: [space] {exc}") from None
 
     direction_default = "minimize"
-    if "trainer" in data:
-        if "objective" in data:
-            raise SpecError(f"{path}: give [objective] or [trainer], not both")
-        from tunelab.nn.spec import build_objective
-
-        try:
-            objective, trainer_space, direction_default = build_objective(
-                _expect(path, "[trainer]", data["trainer"], dict, "a table"),
-                _expect(path, "[data]", data.get("data", {}), dict, "a table"),
-                base_dir=str(path.resolve().parent))  # a data path is relative to the spec file
+    sections = [_SECTIONS[name] for name in _SECTIONS if name in data]
+    if len(sections) + ("objective" in data) > 1:
+        given = ["[objective]"] * ("objective" in data) + [f"[{section.tables[0]}]" for section in sections]
+        raise SpecError(f"{path}: give one objective: {' or '.join(given)}, not both")
+    if sections:
+        section = sections[0]
+        where = "/".join(f"[{t}]" for t in section.tables)
+        tables = {t: _expect(path, f"[{t}]", data.get(t, {}), dict, "a table") for t in section.tables}
+        try:  # a data path is relative to the spec file
+            objective, section_space, direction_default = section.build(tables, str(path.resolve().parent))
         except (ValueError, FileNotFoundError) as exc:
-            raise SpecError(f"{path}: [trainer]/[data]: {exc}") from None
-        space = space or trainer_space
+            raise SpecError(f"{path}: {where}: {exc}") from None
+        space = space or section_space
     elif "objective" in data:
         table = data["objective"]
         if isinstance(table, str):
@@ -222,46 +259,33 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunS
         objective = SpecObjective(_load_function(path, "[objective] function", table.get("function")), space,
                                   kwargs)
     else:
-        raise SpecError(f"{path}: missing [objective] (function = 'module:function') or [trainer]")
+        plugins = "".join(f" or [{name}]" for name in _SECTIONS)
+        raise SpecError(f"{path}: missing [objective] (function = 'module:function'){plugins}")
 
     if "direction" in study and "directions" in study:
         raise SpecError(f"{path}: [study] give 'direction' or 'directions', not both")
     directions = study.get("directions", [study.get("direction", direction_default)])
-    if not isinstance(directions, list) or not directions or \
-            any(d not in ("minimize", "maximize") for d in directions):
-        raise SpecError(f"{path}: [study] direction: expected 'minimize' or 'maximize'; got {directions!r}")
-
-    n_trials = study.get("n_trials")
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
-        raise SpecError(f"{path}: [study] n_trials: expected an int >= 1; got {n_trials!r}")
-    timeout = None
-    if study.get("timeout") is not None:
+    timeout = study.get("timeout")
+    if timeout is not None:
         try:
-            timeout = parse_duration(study["timeout"])
+            timeout = parse_duration(timeout)
         except ValueError as exc:
             raise SpecError(f"{path}: [study] timeout: {exc}") from None
+    n_trials, n_jobs, seed = study.get("n_trials"), study.get("n_jobs", 1), study.get("seed")
+    _check_study(path, {"direction" if "direction" in study else "directions":
+                        directions[0] if "direction" in study else directions,
+                        "n_trials": n_trials, "timeout": timeout, "n_jobs": n_jobs, "seed": seed})
+    directions = [d.lower() for d in directions]
     if n_trials is None and timeout is None:
         raise SpecError(f"{path}: [study] needs n_trials or timeout (or both)")
-    n_jobs = study.get("n_jobs", 1)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
-        raise SpecError(f"{path}: [study] n_jobs: expected an int >= 1 or -1; got {n_jobs!r}")
-    seed = study.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise SpecError(f"{path}: [study] seed: expected an int >= 0; got {seed!r}")
     name = study.get("name", path.stem)
     _expect(path, "[study] name", name, str, "a text")
     storage = study.get("storage", DEFAULT_STORAGE)
     _expect(path, "[study] storage", storage, str, "a database URL such as 'sqlite:///tunelab.db'")
 
-    sampler = _plugin(path, "[study] sampler", study.get("sampler", "auto"), SAMPLERS)
-    if isinstance(sampler, str) and space is not None and sampler.lower() in ("grid", "qmc", "sobol"):
-        from tunelab.samplers.grid import GridSampler
-        from tunelab.samplers.qmc import QMCSampler
-
-        try:
-            sampler = GridSampler(space) if sampler.lower() == "grid" else QMCSampler(space, seed=seed)
-        except ValueError as exc:
-            raise SpecError(f"{path}: [study] sampler: {exc}") from None
-    pruner = _plugin(path, "[study] pruner", study.get("pruner"), PRUNERS)
+    pruner = _plugin(path, "[study] pruner", study.get("pruner"), lambda spec: make_pruner(spec))
+    sampler = _plugin(path, "[study] sampler", study.get("sampler", "auto"),
+                      lambda spec: make_sampler(spec, seed=seed, n_objectives=len(directions), pruner=pruner,
+                                                space=space))
     return RunSpec(path=path, name=name, directions=directions, storage=storage, sampler=sampler, pruner=pruner,
                    n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, seed=seed, objective=objective, space=space)

@@ -170,3 +170,28 @@ def test_a_plug_in_evaluator():
             return OrderedDict([("x3", 3.0), ("x0", 1.0)])
 
     assert get_param_importances(linear_study(n=20), evaluator=ByName()) == OrderedDict([("x3", 0.75), ("x0", 0.25)])
+
+
+def test_a_parameter_that_matters_only_where_it_exists():
+    import numpy as np
+
+    from tunelab.space import CategoricalDistribution, FloatDistribution
+
+    rng = np.random.default_rng(0)
+    opt_d, unit = CategoricalDistribution(("sgd", "adam")), FloatDistribution(0.0, 1.0)
+    trials = []
+    for i in range(600):
+        opt = "sgd" if rng.random() < 0.5 else "adam"
+        params = {"optimizer": opt, "noise": float(rng.random())}
+        dists = {"optimizer": opt_d, "noise": unit}
+        if opt == "sgd":
+            params["momentum"] = float(rng.random())
+            dists["momentum"] = unit
+            y = 4 * (params["momentum"] - 0.9) ** 2  # sgd is best only with a high momentum
+        else:
+            y = 0.3
+        trials.append(FrozenTrial(i, i, TrialState.COMPLETE, [y], params, dists))
+    for ev in (PedAnovaImportanceEvaluator(), FanovaImportanceEvaluator(n_trees=16)):
+        imp = get_param_importances(StudyView(trials), evaluator=ev)
+        assert list(imp)[0] == "momentum", (type(ev).__name__, imp)
+        assert imp["noise"] < 0.1

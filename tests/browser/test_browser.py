@@ -200,8 +200,9 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory):
     page.set_viewport_size({"width": 1280, "height": 1400})
     page.screenshot(path=str(IMG / "dashboard.png"))
 
-    # open a trial from the table: its parameters (with the hostile name as text) and its learning curve
-    page.locator("#trials tbody tr td a").first.click()
+    # open a complete trial from the table (a running one may not have all its parameters yet): its
+    # parameters, with the hostile name as text, and its learning curve
+    page.locator("#trials tbody tr", has=page.locator("td.state-complete")).first.locator("a").click()
     page.wait_for_selector("body[data-ready='1']", timeout=20_000)
     assert page.locator("h1").inner_text().startswith("Trial #")
     params = page.locator("#params td").all_inner_texts()

@@ -185,3 +185,26 @@ def test_a_small_table_with_a_rare_class_says_why_it_has_no_cv_score(tmp_path):
     assert ("on validation rows (no cross-validation: a class has fewer than 10 rows, too few for 5 stratified "
             "folds with a validation split in each: this is the figure tuning chose on, not a test score)") \
         in result.output
+
+
+def test_continuing_a_study_with_another_metric_is_refused(tmp_path, mixed_csv):
+    storage = f"sqlite:///{tmp_path / 'c.db'}"
+    base = ["tune", str(mixed_csv), "--target", "label", "--trials", "1", "--epochs", "1", "--storage", storage,
+            "--study", "same", "--out", str(tmp_path / "m"), "--test-size", "0", "--no-progress"]
+    assert CliRunner().invoke(main, base).exit_code == 0
+    result = CliRunner().invoke(main, [*base, "--metric", "f1"])
+    assert result.exit_code == 2
+    assert "study 'same' was tuned on accuracy, not f1; pass --metric to match it or use another --study name" in \
+        result.output
+    assert len(tunelab.load_study("same", storage).trials) == 1
+
+
+def test_describe_puts_a_configuration_in_plain_words():
+    from tunelab.nn.evaluate import describe
+
+    text = describe({"model": "mlp", "layers": 1, "width": 64, "activation": "relu", "dropout": 0.0,
+                     "batch_norm": True, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True,
+                     "weight_decay": 1e-4, "batch_size": 128, "schedule": "cosine", "epochs": 1}, best_epoch=1)
+    assert text == ("an MLP with 1 hidden layer of 64 units (relu, batch norm), trained with SGD (learning rate "
+                    "0.05, momentum 0.9 Nesterov, weight decay 1.0e-04), batch size 128, cosine decay of the "
+                    "learning rate, up to 1 epoch (best validation score at epoch 1)")

@@ -40,7 +40,7 @@ def test_example_spec_loads_through_the_spec_loader():
     assert table["trainer"]["model"] == "mlp" and table["data"]["dataset"] == "digits"
     spec = load_spec(EXAMPLE, {"n_trials": 2})
     assert isinstance(spec.objective, NNObjective)
-    assert spec.directions == ["maximize"] and spec.pruner == "asha" and spec.n_trials == 2
+    assert spec.directions == ["maximize"] and type(spec.pruner).__name__ == "SuccessiveHalvingPruner" and spec.n_trials == 2
 
 
 def test_metric_sets_the_direction_and_csv_paths_resolve_against_base_dir(tmp_path, mixed_csv):

@@ -147,7 +147,13 @@ def test_long_continuous_run_switches_to_cmaes_started_at_the_history():
     assert picked == ["qmc"] * 3 + ["gp"] * 5 + ["cmaes"] * 6
     cma = sampler._inners["cmaes"]
     assert cma.n_startup_trials == 8  # every trial before the switch seeds CMA-ES's mean
-    assert cma.last_state is not None and cma.last_state.generation >= 0
+    # five of a six-member population told: no update yet, so the mean is still the best trial before the switch
+    assert cma.last_state.generation == 0 and cma.last_state.population_size == 6
+    best = min(study.trials[:8], key=lambda t: t.value)
+    assert cma.last_state.mean == pytest.approx({n: best.distributions[n].to_unit(v) for n, v in best.params.items()})
+    study.ask()  # the last trial above was the sixth member: the first generation is told and the mean moves
+    assert cma.last_state.generation == 1
+    assert cma.last_state.mean != pytest.approx({n: best.distributions[n].to_unit(v) for n, v in best.params.items()})
     assert all(-5 <= v <= 5 for t in study.trials for v in t.params.values())
 
 

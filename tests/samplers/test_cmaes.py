@@ -147,15 +147,53 @@ def test_parallel_workers_share_a_storage():
     assert study.best_value < 1.0
 
 
-def test_categoricals_are_sampled_independently():
-    def objective(trial):
-        c = trial.suggest_categorical("c", ["a", "b"])
-        return (trial.suggest_float("x", -1, 1) - 0.2) ** 2 + (c == "a")
+def test_categoricals_are_learned_by_catcma_with_margin():
+    """A categorical, an int and a float: CatCMAwM's categorical distribution concentrates on the best choice
+    (random sampling would keep each of the 4 choices near 25 %)."""
 
-    study = tunelab.create_study(sampler=CMAESSampler(seed=0))
-    study.optimize(objective, n_trials=30)
-    assert study.sampler.infer_relative_space(study._sampling_context()).keys() == {"x"}
-    assert {t.params["c"] for t in study.trials} == {"a", "b"}
+    def objective(trial):
+        c = trial.suggest_categorical("c", ["a", "b", "c", "d"])
+        n = trial.suggest_int("n", 0, 10)
+        return (trial.suggest_float("x", -1, 1) - 0.2) ** 2 + (n - 3) ** 2 / 25 + (0.0 if c == "c" else 1.0)
+
+    shares = []
+    for seed in range(3):
+        study = tunelab.create_study(sampler=CMAESSampler(seed=seed))
+        study.optimize(objective, n_trials=80)
+        assert study.sampler.infer_relative_space(study._sampling_context()).keys() == {"c", "n", "x"}
+        assert study.sampler.last_state.generation >= 5
+        assert set(study.sampler.last_state.mean) == {"n", "x"}  # the Gaussian's coordinates
+        assert all(isinstance(t.params["n"], int) for t in study.trials)
+        shares.append(np.mean([t.params["c"] == "c" for t in study.trials[-30:]]))
+    assert np.mean(shares) > 0.6, shares
+
+
+def test_a_space_of_categoricals_only():
+    def objective(trial):
+        return (trial.suggest_categorical("a", ["x", "y", "z"]) != "y") + (trial.suggest_categorical("b", [1, 2]) != 2)
+
+    study = tunelab.create_study(sampler=CMAESSampler(seed=1))
+    study.optimize(objective, n_trials=40)
+    assert study.sampler.last_state.generation >= 3 and study.sampler.last_state.mean == {}
+    assert study.best_value == 0
+
+
+def test_a_fresh_sampler_replays_a_mixed_history_to_the_same_state():
+    def objective(trial):
+        c = trial.suggest_categorical("c", ["a", "b", "c"])
+        return (trial.suggest_float("x", -1, 1) - 0.2) ** 2 + (c != "b")
+
+    study = tunelab.create_study(name="catcma-replay", sampler=CMAESSampler(seed=5))
+    study.optimize(objective, n_trials=40)
+    live = study.sampler
+    live_next = study.ask()
+    live_values = (live_next.suggest_categorical("c", ["a", "b", "c"]), live_next.suggest_float("x", -1, 1))
+    fresh = CMAESSampler(seed=5)  # a new process: nothing cached, replays the whole history
+    resumed = tunelab.create_study(name="catcma-replay", storage=study.storage, sampler=fresh, load_if_exists=True)
+    trial = resumed.ask()
+    assert (trial.suggest_categorical("c", ["a", "b", "c"]), trial.suggest_float("x", -1, 1)) != live_values
+    assert fresh.last_state.generation == live.last_state.generation >= 3
+    np.testing.assert_allclose(list(fresh.last_state.mean.values()), list(live.last_state.mean.values()))
 
 
 def test_several_objectives_are_refused_clearly():

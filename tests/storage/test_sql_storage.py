@@ -269,10 +269,10 @@ def test_pickled_storage_reconnects(sqlite_url):
     assert twin.get_trial(1).number == 0
 
 
-def test_dispose_keeps_the_storage_usable(sqlite_url):
+def test_close_keeps_the_storage_usable(sqlite_url):
     storage = SQLStorage(sqlite_url)
     sid = storage.create_study("s", [MIN])
-    storage.dispose()
+    storage.close()
     assert storage.create_trial(sid)[1] == 0
     assert "sqlite" in repr(storage)
 

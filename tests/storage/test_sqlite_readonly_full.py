@@ -35,7 +35,7 @@ def _with_pragma(storage: SQLStorage, pragma: str) -> SQLStorage:
     @sa.event.listens_for(storage._engine, "connect")
     def _on_connect(dbapi_conn, record) -> None:
         dbapi_conn.execute(pragma)
-    storage.dispose()
+    storage.close()  # drop pooled connections: the next ones run the pragma
     return storage
 
 

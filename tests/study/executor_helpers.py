@@ -26,3 +26,26 @@ def objective(trial: tunelab.Trial) -> float:
     x = trial.suggest_float("x", -5, 5)
     trial.set_user_attr("pid", os.getpid())
     return (x - 1.0) ** 2
+
+
+def quick(trial: tunelab.Trial) -> float:
+    """(x - 1)^2 after a short pause, so that parallel workers overlap."""
+    import time
+
+    x = trial.suggest_float("x", -5, 5)
+    time.sleep(0.02)
+    return (x - 1.0) ** 2
+
+
+STOP_AT = 5
+
+
+def stop_after_five(study: tunelab.Study, trial: tunelab.FrozenTrial) -> None:
+    """A callback that stops the study once, after trial number STOP_AT (in whichever worker ran it)."""
+    if trial.number == STOP_AT:
+        study.stop()
+
+
+def x_at_most_one(trial: tunelab.FrozenTrial) -> list[float]:
+    """A constraints function: feasible when x <= 1."""
+    return [trial.params["x"] - 1.0]

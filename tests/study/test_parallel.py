@@ -81,12 +81,6 @@ def test_executor_refuses_in_memory_storage():
         study.optimize(quadratic, n_trials=2, executor=pool)
 
 
-def test_executor_refuses_callbacks(sqlite_url, unique_name):
-    study = tunelab.create_study(name=unique_name, storage=sqlite_url)
-    with ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(ValueError, match="callbacks"):
-        study.optimize(quadratic, n_trials=2, executor=pool, callbacks=[lambda s, t: None])
-
-
 def curve(trial: tunelab.Trial) -> float:
     x = trial.suggest_float("x", -5, 5)
     value = 0.0
@@ -110,8 +104,21 @@ def test_threads_with_auto_and_asha_prune_and_complete():
 def test_the_in_memory_storage_cannot_be_reopened_in_a_worker_process():
     from tunelab.storage.memory import InMemoryStorage
 
-    with pytest.raises(ValueError, match="InMemoryStorage has no URL: it lives in one process"):
+    with pytest.raises(ValueError, match="InMemoryStorage lives in one process and cannot be reopened"):
         InMemoryStorage().reopen()
+
+
+def test_the_storage_contract_declares_what_execution_reads(sqlite_url):
+    from tunelab.storage.memory import InMemoryStorage
+
+    memory = InMemoryStorage()
+    assert (memory.shareable, memory.heartbeat_interval, memory.stale_after) == (False, None, None)
+    file_db, memory_db = SQLStorage(sqlite_url, heartbeat_interval=3.0, stale_after=30.0), SQLStorage("sqlite://")
+    assert (file_db.shareable, file_db.heartbeat_interval, file_db.stale_after) == (True, 3.0, 30.0)
+    assert not memory_db.shareable  # an in-memory SQLite database: workers are threads
+    assert not hasattr(file_db, "dispose")  # one way to release connections: close()
+    file_db.close()
+    assert file_db.get_study_id(tunelab.create_study(storage=file_db).study_name) >= 0  # usable after close
 
 
 def test_reopen_keeps_the_sql_settings(sqlite_url):
@@ -230,3 +237,15 @@ def test_a_spawned_worker_that_dies_before_it_starts_is_an_error(sqlite_url, uni
     with pytest.raises(RuntimeError, match=r"worker process tunelab-worker-\d exited with code 1 .*__main__"):
         study.optimize(objective, n_trials=4, n_jobs=2)
     assert study.trials == []
+
+
+def test_heartbeats_are_read_through_the_contract():
+    from tunelab.storage.memory import InMemoryStorage
+
+    storage = InMemoryStorage()
+    study = tunelab.create_study(storage=storage)
+    running, done = study.ask(), study.ask()
+    for trial in (running, done):
+        storage.record_heartbeat(trial.trial_id)
+    study.tell(done, 1.0)
+    assert set(storage.get_heartbeats(study.study_id)) == {running.trial_id}  # RUNNING trials only

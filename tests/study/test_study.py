@@ -352,3 +352,22 @@ def test_tell_on_a_database_refuses_a_second_tell_of_a_live_trial(sqlite_url):
     with pytest.raises(ValueError, match="trial 1 is COMPLETE already"):
         study.tell(other, 3.0)
     assert study.trials[1].value == 2.0
+
+
+def test_lazy_attributes_are_the_subpackages_that_exist():
+    import tunelab
+
+    assert hasattr(tunelab, "execution") is False  # a name with no module behind it is no attribute
+    assert tunelab.integration.__name__ == "tunelab.integration" and tunelab.pruners.__name__ == "tunelab.pruners"
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        tunelab.nothing_here
+
+
+def test_trials_dataframe_multi_index():
+    study = tunelab.create_study(directions=["minimize", "maximize"])
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_int("n", 1, 3)), n_trials=3)
+    flat = study.trials_dataframe()
+    nested = study.trials_dataframe(multi_index=True)
+    assert {"params_x", "values_1"} <= set(flat.columns)
+    assert {("params", "x"), ("params", "n"), ("values", 0), ("values", 1), ("number", "")} <= set(nested.columns)
+    assert list(nested[("params", "n")]) == list(flat["params_n"])

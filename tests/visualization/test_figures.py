@@ -202,6 +202,16 @@ def test_user_strings_are_escaped():
     fig = vis.plot_slice(study)
     assert fig.layout.xaxis.title.text == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert "<script>" not in fig.to_json()
+    from tunelab.space import CategoricalDistribution
+
+    bad = CategoricalDistribution(("<b>x</b>", "<script>"))
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(i)], {"c": bad.choices[i % 2], "x": float(X[i, 0])},
+                          {"c": bad, "x": UNIT}) for i in range(30)]
+    view = StudyView(trials)
+    for f in (vis.plot_slice, vis.plot_contour, vis.plot_rank, vis.plot_parallel_coordinate,
+              vis.plot_partial_dependence):
+        text = f(view).to_json()
+        assert "<script>" not in text and "<b>x" not in text, f.__name__
 
 
 def test_bad_arguments(mixed):
@@ -298,3 +308,13 @@ def test_every_figure_on_an_empty_and_a_one_trial_study():
             if name.startswith("plot_") and name != "plot_pareto_front":
                 fig = getattr(vis, name)(study)
                 assert fig.layout.title.text, name
+
+
+def test_history_error_bars_from_repeats():
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(np.mean(v))], {"x": float(i)}, {},
+                          user_attrs={"repeat_values": v} if len(v) > 1 else {})
+              for i, v in enumerate([[1.0, 3.0], [2.0], [0.5, 0.7, 0.6]])]
+    fig = vis.plot_optimization_history(StudyView(trials), error_bar=True)
+    bars = list(_by_name(fig)["Objective Value"].error_y.array)
+    assert bars == pytest.approx([np.std([1.0, 3.0], ddof=1), 0.0, 0.1])
+    assert _by_name(vis.plot_optimization_history(StudyView(trials)))["Objective Value"].error_y.array is None

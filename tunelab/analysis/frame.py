@@ -7,8 +7,12 @@ from typing import Sequence
 from tunelab.trial import FrozenTrial, StudyDirection
 
 
-def trials_dataframe(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]):
-    """One row per trial: number, value (or values_0..), state, times, params_*, user_attrs_*."""
+def trials_dataframe(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection], multi_index: bool = False):
+    """One row per trial: number, value (or values_0..), state, times, params_*, user_attrs_*.
+
+    ``multi_index=True`` gives two-level columns instead, as Optuna does:
+    ("params", "lr"), ("user_attrs", "seed"), ("values", 0), ("number", "") ...
+    """
     import pandas as pd
 
     rows = []
@@ -30,4 +34,15 @@ def trials_dataframe(trials: Sequence[FrozenTrial], directions: Sequence[StudyDi
         if "fail_reason" in t.system_attrs:
             row["fail_reason"] = t.system_attrs["fail_reason"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if multi_index:
+        frame.columns = pd.MultiIndex.from_tuples([_two_levels(c) for c in frame.columns])
+    return frame
+
+
+def _two_levels(column: str) -> tuple[str, str | int]:
+    for group in ("params", "user_attrs", "values"):
+        if column.startswith(group + "_"):
+            rest = column[len(group) + 1:]
+            return group, int(rest) if group == "values" else rest
+    return column, ""

@@ -31,6 +31,8 @@ from tunelab.analysis._data import Table, Target, build_table
 from tunelab.trial import FrozenTrial
 
 _SEED = 0
+_MAX_TREE_SAMPLES = 20_000  # trials one tree of a forest is fitted on at most
+_MAX_LEAVES = 2_000  # about the most leaves a tree gets (min_samples_leaf grows with the study)
 
 
 @dataclass
@@ -283,8 +285,15 @@ def fit_forest(table: Table, n_trees: int = 32, max_depth: int | None = 16, min_
     from sklearn.ensemble import RandomForestRegressor
 
     X, lows, highs = _forest_inputs(table)
-    forest = RandomForestRegressor(n_estimators=n_trees, max_depth=max_depth, min_samples_leaf=min_samples_leaf,
-                                   max_features=1.0, random_state=seed, n_jobs=1)
+    n = X.shape[0]
+    # past _MAX_TREE_SAMPLES trials each tree sees a bootstrap sample of that size (the forest still
+    # covers every trial), and leaves hold at least 1/_MAX_LEAVES of it: the cost of a tree's
+    # decomposition grows with its leaves, so it stays bounded however large the study
+    per_tree = min(n, _MAX_TREE_SAMPLES)
+    forest = RandomForestRegressor(n_estimators=n_trees, max_depth=max_depth,
+                                   min_samples_leaf=max(min_samples_leaf, per_tree // _MAX_LEAVES),
+                                   max_features=1.0, random_state=seed, n_jobs=1,
+                                   max_samples=_MAX_TREE_SAMPLES if n > _MAX_TREE_SAMPLES else None)
     forest.fit(X, table.values)
     return forest, X, lows, highs
 

@@ -110,16 +110,16 @@ def pruning_ledger(study: Any, *, unit: str = "auto", top_quantile: float = 0.1)
         for s, v in t.intermediate_values.items():
             if v is not None and math.isfinite(v):
                 by_step.setdefault(s, []).append(sign * v)
+    thresholds = {s: float(np.quantile(np.asarray(peers), top_quantile)) for s, peers in by_step.items()}
     on_track = []
     for t, c in zip(trials, costs):
         if t.state != TrialState.PRUNED or not t.intermediate_values:
             continue
         s = max(t.intermediate_values)
         v = t.intermediate_values[s]
-        peers = by_step.get(s)
-        if not peers or v is None or not math.isfinite(v):
+        threshold = thresholds.get(s)
+        if threshold is None or v is None or not math.isfinite(v):
             continue
-        threshold = float(np.quantile(np.asarray(peers), top_quantile))
         if sign * v <= threshold:
             c.on_track = True
             on_track.append(t.number)

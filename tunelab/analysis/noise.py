@@ -181,7 +181,7 @@ def noise_summary(study: Any, *, confidence: float = 0.9, key: str = REPEATS_KEY
     """
     import json
 
-    validate(_CONSTRAINTS, {"confidence": confidence}, "noise_summary")
+    validate({"confidence": _CONSTRAINTS["confidence"]}, {"confidence": confidence}, "noise_summary")
     trials = study.get_trials([TrialState.COMPLETE]) if hasattr(study, "get_trials") else list(study)
     directions = getattr(study, "directions", [StudyDirection.MINIMIZE])
     if len(directions) != 1:

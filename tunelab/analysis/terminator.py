@@ -41,6 +41,10 @@ class KeepGoingHistory:
     points: list[KeepGoing] = field(default_factory=list)
 
 
+_MAX_FIT = 200  # trials the GP is fitted on (the best ones)
+_MAX_ARD = 10  # above this many parameters the GP shares one length scale (fitting 30+ scales takes minutes)
+
+
 def _beta(n: int, d: int, delta: float = 0.1) -> float:
     return 2.0 * math.log(max(d, 1) * max(n, 1) ** 2 * math.pi ** 2 / (6 * delta)) / 5.0
 
@@ -65,19 +69,23 @@ def _estimate(table: Table, min_n_trials: int, seed: int) -> KeepGoing:
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
     order = np.lexsort((np.arange(n), table.loss))
-    keep = order[: min(300, max(min_n_trials, n // 2))]
+    keep = order[: min(_MAX_FIT, max(min_n_trials, n // 2))]
     X = table.matrix()[keep]
     X = np.where(np.isnan(X), -0.25, X)
     y = table.loss[keep]
     mu, sd = float(y.mean()), float(y.std()) or 1.0
     z = (y - mu) / sd
     d = X.shape[1]
-    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(d, 0.5), (5e-2, 1e2), nu=2.5) + \
+    scales = np.full(d, 0.5) if d <= _MAX_ARD else 0.5  # one length scale per parameter, or one for all
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(scales, (5e-2, 1e2), nu=2.5) + \
         WhiteKernel(1e-2, (1e-6, 1.0))
     gp = GaussianProcessRegressor(kernel, normalize_y=False, random_state=seed, n_restarts_optimizer=0)
     import warnings
 
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # small matrices: BLAS threads only contend (seconds per Cholesky on a busy machine)
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         gp.fit(X, z)
     rng = np.random.default_rng(seed)

@@ -306,10 +306,14 @@ def trial_detail(ref: StudyRef, number: int) -> dict:
         "system_attrs": [(k, _show(v)) for k, v in sorted(t.system_attrs.items())
                          if k not in ("fail_reason", "traceback", "fail_traceback")],
         "fail_reason": str(fail) if fail else None, "traceback": str(tb) if tb else None,
-        "started": str(t.datetime_start or "-"), "completed": str(t.datetime_complete or "-"),
+        "started": _when(t.datetime_start), "completed": _when(t.datetime_complete),
         "duration": format_value(t.duration) if t.duration is not None else "-",
         "curve": {"steps": [s for s, _ in curve], "values": [_num(v) for _, v in curve]},
     }
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
 
 
 def _show(v: Any) -> str:

@@ -236,7 +236,8 @@ def describe(config: dict[str, Any], best_epoch: int | None = None) -> str:
     parts.append({"none": "constant learning rate", "cosine": "cosine decay of the learning rate",
                   "step": f"learning rate x{float(config.get('step_gamma', 0.1)):.2g} every third of the epochs"}
                  .get(schedule, schedule))
-    epochs = f"up to {config.get('epochs')} epochs"
+    n_epochs = config.get("epochs")
+    epochs = f"up to {n_epochs} epoch{'' if n_epochs == 1 else 's'}"
     if best_epoch:
         epochs += f" (best validation score at epoch {best_epoch})"
     parts.append(epochs)

@@ -1,7 +1,8 @@
 """The ``[trainer]`` and ``[data]`` tables of a spec file, turned into an objective.
 
 ``build_objective(trainer_table, data_table) -> (objective, space_or_None, direction)``
-is what ``tunelab run`` calls for a spec with a ``[trainer]`` table.  The space
+is what ``tunelab run`` calls for a spec with a ``[trainer]`` table: importing this
+module registers the section with the spec loader (tunelab.spec.register_section).  The space
 is None: the objective suggests its own parameters (define-by-run).  The
 direction follows the metric (rmse/mae minimize, the others maximize).
 """
@@ -15,6 +16,7 @@ from tunelab.nn.data import BUNDLED, load_dataset
 from tunelab.nn.metrics import METRICS, metric_direction
 from tunelab.nn.objective import NNObjective
 from tunelab.nn.search_space import OPTIMIZERS, SCHEDULES, SpaceOptions
+from tunelab.spec import register_section
 
 TRAINER_KEYS = {
     "model": "'mlp' or 'cnn'",
@@ -172,3 +174,10 @@ def build_objective(trainer_table: dict[str, Any], data_table: dict[str, Any], *
         raise ValueError(f"{w} baselines: expected {TRAINER_KEYS['baselines']}; got {baselines!r}")
     objective.baselines = tuple(baselines)
     return objective, None, metric_direction(objective.metric)
+
+
+def _build_section(tables: dict[str, dict[str, Any]], base_dir: str) -> tuple[Callable, None, str]:
+    return build_objective(tables["trainer"], tables["data"], base_dir=base_dir)
+
+
+register_section(("trainer", "data"), _build_section)

@@ -23,6 +23,13 @@ class PruningContext:
 class BasePruner:
     """Never prunes and hands out no budget; subclasses override one or both."""
 
+    #: whether this pruner may stop trials; samplers read it (tunelab.protocols.PrunerInfo)
+    prunes: bool = True
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        _adapter.adapt(cls)  # Optuna-style prune(study, trial) runs unchanged (see pruners/_adapter.py)
+
     def __repr__(self) -> str:
         """``Name(arg=value, ...)`` from the public attributes, so a study's pruner prints readably."""
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -36,5 +43,12 @@ class BasePruner:
         return None
 
 
+from tunelab.pruners import _adapter  # noqa: E402  (it needs BasePruner defined)
+
+_adapter.install(BasePruner)
+
+
 class NopPruner(BasePruner):
     """Keeps every trial."""
+
+    prunes = False

@@ -63,10 +63,6 @@ class HyperbandPruner(BasePruner):
         s_max = int(math.floor(math.log(ratio, self.reduction_factor) + 1e-9)) if ratio >= 1 else 0
         return s_max + 1
 
-    def bracket_weights(self, n_brackets: int) -> list[float]:
-        """Share of trials per bracket: Hyperband's n_b = ceil(B / R * eta**s / (s + 1)), s = n_brackets-1-b."""
-        return list(_weights(n_brackets, self.reduction_factor))
-
     def bracket_of(self, number: int, max_resource: int) -> int:
         """The bracket of trial ``number``: deterministic, the same in every worker."""
         cumulative = _cumulative(self.n_brackets(max_resource), self.reduction_factor)
@@ -97,6 +93,7 @@ class HyperbandPruner(BasePruner):
 
 @functools.lru_cache(maxsize=64)
 def _weights(n_brackets: int, eta: int) -> tuple[float, ...]:
+    """Share of trials per bracket: Hyperband's n_b = ceil(B / R * eta**s / (s + 1)), s = n_brackets-1-b."""
     raw = [math.ceil(n_brackets * eta ** (n_brackets - 1 - b) / (n_brackets - b)) for b in range(n_brackets)]
     return tuple(r / sum(raw) for r in raw)
 

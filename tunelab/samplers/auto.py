@@ -39,6 +39,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tunelab._validation import Check, Interval, validate
+from tunelab.protocols import PrunerInfo, stops_trials
 from tunelab.samplers.base import BaseSampler, SamplingContext
 from tunelab.space import CategoricalDistribution, Distribution
 from tunelab.trial import FrozenTrial, TrialState
@@ -110,7 +111,8 @@ def choose(n_complete: int, space: SpaceProfile, n_objectives: int = 1, pruned: 
 _CONSTRAINTS = {
     "seed": [Interval(int, 0, None), None],
     "n_objectives": [Interval(int, 1, None)],
-    "pruner": [Check(lambda p: hasattr(p, "prune"), "a pruner object"), None],
+    "pruner": [Check(lambda p: isinstance(getattr(p, "prunes", None), bool),
+                     "a pruner object (with a boolean 'prunes', as BasePruner has)"), None],
     "n_startup": [Interval(int, 1, None)],
     "gp_until": [Interval(int, 0, None)],
     "gp_trust_region_until": [Interval(int, 0, None)],
@@ -127,7 +129,7 @@ class AutoSampler(BaseSampler):
     ``last_choice`` and :meth:`choice_for` say what was picked and why.
     """
 
-    def __init__(self, seed: int | None = None, n_objectives: int = 1, pruner: Any = None, *,
+    def __init__(self, seed: int | None = None, n_objectives: int = 1, pruner: PrunerInfo | None = None, *,
                  n_startup: int = 10, gp_until: int = 100, gp_trust_region_until: int = 30,
                  categorical_share: float = 0.5, categorical_gp_from: int = 30):
         validate(_CONSTRAINTS, {"seed": seed, "n_objectives": n_objectives, "pruner": pruner,
@@ -151,9 +153,7 @@ class AutoSampler(BaseSampler):
 
     # ------------------------------------------------------------------ policy
     def _prunes(self) -> bool:
-        from tunelab.pruners.base import NopPruner
-
-        return self.pruner is not None and not isinstance(self.pruner, NopPruner)
+        return stops_trials(self.pruner)
 
     def decide(self, context: SamplingContext) -> Choice:
         """The choice for the trial being asked (pure: depends on the context only)."""

@@ -83,6 +83,10 @@ class BaseSampler:
         self._seed = seed
         self._rng_stream: Any = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _adapter.adapt(cls)  # Optuna-style (study, trial) methods run unchanged (see samplers/_adapter.py)
+
     @property
     def _rng(self) -> Any:
         """This sampler's numpy Generator, made on first use (so ``import tunelab`` needs no numpy)."""
@@ -128,6 +132,11 @@ class BaseSampler:
         """Called once a trial this process asked for has finished."""
 
 
+from tunelab.samplers import _adapter  # noqa: E402  (it needs BaseSampler's methods defined)
+
+_adapter.install(BaseSampler)
+
+
 def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
     """Parameters present, with the same distribution, in every given trial."""
     space: dict[str, Distribution] | None = None
@@ -137,11 +146,3 @@ def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]
         else:
             space = {k: d for k, d in space.items() if t.distributions.get(k) == d}
     return {k: d for k, d in (space or {}).items() if not d.single()}
-
-
-def union_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
-    """Every parameter seen in any given trial (last distribution wins); for conditional spaces."""
-    space: dict[str, Distribution] = {}
-    for t in trials:
-        space.update(t.distributions)
-    return {k: d for k, d in space.items() if not d.single()}

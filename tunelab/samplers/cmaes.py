@@ -19,8 +19,9 @@ another machine with another seed) is told as its rounded parameters.
 
 Ints and stepped floats use CMA-ES with margin (CMAwM), which keeps some
 probability of moving off the current integer; ints on a log scale are treated
-as real numbers on the relaxation and rounded.  Categoricals are sampled at
-random.  When the optimizer should stop (cmaes' criteria), IPOP restarts it
+as real numbers on the relaxation and rounded.  A space with categoricals runs
+CatCMA with margin (``cmaes.CatCMAwM``): a categorical distribution per
+categorical parameter, learned jointly with the Gaussian over the numeric ones.  When the optimizer should stop (cmaes' criteria), IPOP restarts it
 from a random mean with a doubled population; BIPOP alternates such large
 populations with small ones and small steps, whichever regime has used less.
 """
@@ -33,7 +34,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 import numpy as np
-from cmaes import CMA, CMAwM
+from cmaes import CMA, CMAwM, CatCMAwM
 
 from tunelab._validation import Check, Interval, validate
 from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
@@ -103,18 +104,16 @@ class CMAESSampler(BaseSampler):
         complete = context.finished([TrialState.COMPLETE])
         if len(complete) < max(1, self.n_startup_trials):
             return {}
-        space = intersection_space(complete)
-        return {n: d for n, d in sorted(space.items()) if not isinstance(d, CategoricalDistribution)}
+        return dict(sorted(intersection_space(complete).items()))  # single values are left out
 
     def sample_relative(self, context: SamplingContext, space: dict[str, Distribution]) -> dict[str, Any]:
         if not space:
             return {}
-        names = sorted(space)
         events = _timeline(context.trials)
         replay = self._replay
-        key = (tuple((n, space[n]) for n in names), context.direction)
+        key = (tuple(sorted(space.items(), key=lambda item: item[0])), context.direction)
         if replay is None or replay.key != key or events[: len(replay.events)] != replay.events:
-            replay = _Replay(self, key, names, space)
+            replay = _Replay(self, key, sorted(space), space)
         by_number = {t.number: t for t in context.trials}
         for event in events[len(replay.events):]:
             replay.feed(event, by_number[event[2]])
@@ -124,9 +123,11 @@ class CMAESSampler(BaseSampler):
         number = context.trial_number if context.trial_number is not None else len(context.trials)
         x_eval, _ = replay.ask(number)
         opt = replay.optimizer
+        # CatCMAwM keeps the Gaussian's mean private, and has none over categoricals alone
+        mean = getattr(opt, "_mean", ()) if replay.mixed else opt.mean
         self.last_state = CMAState(replay.generation, replay.restarts, opt.population_size,
-                                   dict(zip(names, map(float, opt.mean))))
-        return {n: space[n].from_unit(float(u)) for n, u in zip(names, x_eval)}
+                                   dict(zip(replay.names, map(float, mean))))
+        return {n: space[n].from_unit(float(u)) for n, u in zip(replay.names, x_eval)}
 
     def _proposal_seed(self, number: int) -> int:
         return int(np.random.SeedSequence([self._base_seed, number]).generate_state(1)[0])
@@ -159,15 +160,28 @@ class _Replay:
     def __init__(self, sampler: CMAESSampler, key: tuple, names: list[str], space: dict[str, Distribution]):
         self.s = sampler
         self.key = key
-        self.names, self.space = names, space
+        self.space = space
         self.events: list[tuple] = []
         self.sign = key[1].sign()
-        grids = [sorted(space[n].to_unit(v) for v in space[n].grid()) if _is_discrete(space[n]) else None
-                 for n in names]
-        self.margin = sampler.with_margin and any(g is not None for g in grids)
-        self.lower = np.array([g[0] if g and self.margin else 0.0 for g in grids])
-        self.upper = np.array([g[-1] if g and self.margin else 1.0 for g in grids])
-        self.steps = np.array([(g[1] - g[0]) if g and self.margin else 0.0 for g in grids])
+        categorical = [n for n in names if isinstance(space[n], CategoricalDistribution)]
+        numeric = [n for n in names if n not in categorical]
+        self.mixed = bool(categorical)  # CatCMAwM, with the Gaussian's coordinates first, as it orders them
+        grids = {n: sorted(space[n].to_unit(v) for v in space[n].grid()) if _is_discrete(space[n]) else None
+                 for n in numeric}
+        if self.mixed:
+            self.discrete = [n for n in numeric if grids[n] is not None and sampler.with_margin]
+            self.continuous = [n for n in numeric if n not in self.discrete]
+            self.categorical = categorical
+            numeric = self.continuous + self.discrete
+            self.names = numeric + categorical
+            self.grids = [grids[n] for n in self.discrete]
+            self.margin = False
+        else:
+            self.names = names
+            self.margin = sampler.with_margin and any(g is not None for g in grids.values())
+        self.lower = np.array([grids[n][0] if grids[n] and (self.margin or self.mixed) else 0.0 for n in numeric])
+        self.upper = np.array([grids[n][-1] if grids[n] and (self.margin or self.mixed) else 1.0 for n in numeric])
+        self.steps = np.array([(grids[n][1] - grids[n][0]) if grids[n] and self.margin else 0.0 for n in numeric])
         self.popsize0 = sampler.popsize or 4 + math.floor(3 * math.log(len(names)))
         self.n_complete = 0
         self.startup: list[tuple[float, np.ndarray]] = []
@@ -185,15 +199,21 @@ class _Replay:
     def _make(self, mean: np.ndarray, sigma: float, popsize: int, seed: int) -> Any:
         """A fresh optimizer; its own seed hardly matters, as every ask reseeds it per trial."""
         mean = np.clip(mean, self.lower, self.upper)
+        if self.mixed:
+            gaussian = len(self.lower) > 0
+            return CatCMAwM(x_space=[[0.0, 1.0]] * len(self.continuous) or None, z_space=self.grids or None,
+                            c_space=[len(self.space[n].choices) for n in self.categorical],
+                            mean=mean if gaussian else None, sigma=sigma if gaussian else None, seed=seed,
+                            population_size=popsize)
         bounds = np.stack([self.lower, self.upper], axis=1)
         if self.margin:
             return CMAwM(mean=mean, sigma=sigma, bounds=bounds, steps=self.steps, seed=seed, population_size=popsize)
         return CMA(mean=mean, sigma=sigma, bounds=bounds, seed=seed, population_size=popsize)
 
     def _start(self) -> None:
-        mean = np.full(len(self.names), 0.5)
+        mean = np.full(len(self.lower), 0.5)
         if self.s.n_startup_trials > 0 and self.startup:
-            mean = min(self.startup, key=lambda p: p[0])[1]
+            mean = min(self.startup, key=lambda p: p[0])[1][: len(self.lower)]  # the Gaussian's coordinates
         self.optimizer = self._make(mean, self.s.sigma0, self.popsize0, 0)
 
     def _restart(self) -> None:
@@ -234,19 +254,21 @@ class _Replay:
         gen = self.asked_gen.get(number)
         if gen is None or gen < max(self.generation - 1, self.run_first_gen):
             return  # a startup trial, or too old for the current distribution
+        told: Any = self._solution(x) if self.mixed else x
         if gen == self.generation:
             x_eval, x_tell = self.ask(number)
             if np.allclose(x_eval, x, rtol=0, atol=1e-9):
-                x = x_tell  # the exact raw sample behind the rounded parameters
-        self.members.append((x, loss))
+                told = x_tell  # the exact raw sample behind the rounded parameters
+        self.members.append((x, loss, told))
         if len(self.members) == self.optimizer.population_size:
-            self.optimizer.tell(self.members)
+            self.optimizer.tell([(told, loss) for _, loss, told in self.members])
             spread = float(np.max(np.std([m[0] for m in self.members], axis=0)))
             self.budget[self.regime] += len(self.members)
             self.members = []
             self.generation += 1
             converged = self.s.tol_x is not None and spread < self.s.tol_x
-            if self.s.restart_strategy is not None and (converged or self.optimizer.should_stop()):
+            gaussian = len(self.lower) > 0  # cmaes has stopping rules for the Gaussian part only
+            if self.s.restart_strategy is not None and (converged or (gaussian and self.optimizer.should_stop())):
                 self._restart()
 
     def _encode(self, trial: FrozenTrial) -> np.ndarray | None:
@@ -254,10 +276,26 @@ class _Replay:
             return None
         return np.array([self.space[n].to_unit(trial.params[n]) for n in self.names])
 
+    def _solution(self, x: np.ndarray) -> Any:
+        """A CatCMAwM solution for unit coordinates ``x`` (a result this replay did not propose itself)."""
+        n_cont, n_gauss = len(self.continuous), len(self.lower)
+        onehot = np.zeros((len(self.categorical), max(len(self.space[n].choices) for n in self.categorical)),
+                          dtype=bool)
+        for row, (name, u) in enumerate(zip(self.categorical, x[n_gauss:])):
+            onehot[row, self.space[name].index(self.space[name].from_unit(float(u)))] = True
+        return CatCMAwM.Solution(x[:n_cont] if n_cont else None, x[n_cont:n_gauss] if n_gauss > n_cont else None,
+                                 onehot, x[:n_gauss] if n_gauss else None)
+
     def ask(self, number: int) -> tuple[np.ndarray, np.ndarray]:
         """The proposal for trial ``number`` from the current distribution: (as evaluated, as told)."""
         self.optimizer.reseed_rng(self.s._proposal_seed(number))
-        if self.margin:
+        if self.mixed:
+            solution = self.optimizer.ask()
+            parts = [p for p in (solution.x, solution.z) if p is not None]
+            choices = [(np.argmax(row) + 0.5) / len(self.space[n].choices) for n, row in zip(self.categorical,
+                                                                                               solution.c)]
+            x_eval, x_tell = np.concatenate([*parts, np.array(choices)]), solution
+        elif self.margin:
             x_eval, x_tell = self.optimizer.ask()
         else:
             x_tell = self.optimizer.ask()

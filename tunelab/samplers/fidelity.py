@@ -27,6 +27,7 @@ import dataclasses
 import math
 from typing import Any, Sequence
 
+from tunelab.protocols import PrunerInfo, stops_trials
 from tunelab.samplers.base import BaseSampler, SamplingContext
 from tunelab.space import Distribution
 from tunelab.trial import FrozenTrial, TrialState
@@ -295,15 +296,13 @@ class FidelitySampler(BaseSampler):
         self.base.after_trial(context, trial)
 
 
-def fidelity_sampler(pruner: Any = None, seed: int | None = None, base: str | BaseSampler = "tpe",
+def fidelity_sampler(pruner: PrunerInfo | None = None, seed: int | None = None, base: str | BaseSampler = "tpe",
                      min_points: int | None = None, random_fraction: float = 0.5) -> BaseSampler:
     """The sampler to pair with ``pruner``: FidelitySampler when it prunes, else ``base`` on its own.
 
-    For the lead's ``sampler="auto"`` wiring: ``fidelity_sampler(study.pruner, seed)``.
+    For example ``fidelity_sampler(study.pruner, seed)``.
     """
-    from tunelab.pruners.base import NopPruner
-
-    if pruner is None or isinstance(pruner, NopPruner):
+    if not stops_trials(pruner):
         if isinstance(base, BaseSampler):
             return base
         from tunelab.samplers import load_sampler_class

@@ -201,6 +201,8 @@ def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
     alpha = linalg.cho_solve((L, True), y, check_finite=False)
     lml = -0.5 * y @ alpha - np.log(np.diag(L)).sum() - 0.5 * n * math.log(2 * math.pi)
     Kinv, info = linalg.lapack.dpotri(L, lower=1)
+    if info != 0:  # the factor is singular (info > 0) or the call was wrong (info < 0): no usable inverse
+        return 1e10, np.zeros_like(theta)
     Kinv = np.tril(Kinv) + np.tril(Kinv, -1).T
     W = np.outer(alpha, alpha) - Kinv
     grad = np.empty_like(theta)

@@ -18,9 +18,12 @@ from tunelab.samplers.base import BaseSampler, SamplingContext
 from tunelab.space import SearchSpace
 
 
-def _points_from_grid(grid: Mapping[str, Sequence] | SearchSpace) -> list[dict[str, Any]]:
+def _points_from_grid(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]] | SearchSpace
+                      ) -> list[dict[str, Any]]:
     if isinstance(grid, SearchSpace):
         return grid.grid()
+    if isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)) and grid:  # several grids, one after another
+        return [point for part in grid for point in _points_from_grid(part)]
     if not isinstance(grid, Mapping) or not grid:
         raise ValueError(f"GridSampler: 'grid' must be a non-empty mapping of names to lists of values; got {grid!r}")
     names, values = [], []
@@ -34,10 +37,14 @@ def _points_from_grid(grid: Mapping[str, Sequence] | SearchSpace) -> list[dict[s
 
 
 class GridSampler(BaseSampler):
-    """Runs every point of ``grid`` once (declared order, or shuffled with ``shuffle=True``)."""
+    """Runs every point of ``grid`` once (declared order, or shuffled with ``shuffle=True``).
 
-    def __init__(self, grid: Mapping[str, Sequence] | SearchSpace | None = None, seed: int | None = None,
-                 shuffle: bool = False):
+    ``grid``: a mapping of names to lists of values, a list of such mappings (their points one after another,
+    as in GridSearchCV's ``param_grid``), or a declarative space whose floats have a step.
+    """
+
+    def __init__(self, grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]] | SearchSpace | None = None,
+                 seed: int | None = None, shuffle: bool = False):
         super().__init__(seed)
         self._points = None if grid is None else _points_from_grid(grid)
         if self._points is not None and shuffle:

@@ -12,6 +12,7 @@ from tunelab.storage.base import (
     StudyNotFoundError,
     StudySummary,
     TrialFinishedError,
+    mask_url,
 )
 from tunelab.storage._retry import RetryFailedTrialCallback
 from tunelab.storage.memory import InMemoryStorage
@@ -29,20 +30,6 @@ __all__ = [
     "get_storage",
     "mask_url",
 ]
-
-
-def mask_url(url: Any) -> str:
-    """A storage URL fit to print: its password replaced by ``***`` (SQLAlchemy's ``hide_password``).
-
-    Every message and every line of terminal output that names a storage goes through this.
-    """
-    text = str(url)
-    import sqlalchemy as sa  # only here: `import tunelab` stays light
-
-    try:
-        return sa.engine.make_url(text).render_as_string(hide_password=True)
-    except Exception:  # not a URL: show it only if it cannot hold a password
-        return text if "@" not in text else "<unparsable URL>"  # a password needs user:password@
 
 
 def get_storage(storage: Any) -> BaseStorage:

@@ -17,6 +17,20 @@ from tunelab.space import Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 
+def mask_url(url: Any) -> str:
+    """A storage URL fit to print: its password replaced by ``***`` (SQLAlchemy's ``hide_password``).
+
+    Every message and every line of terminal output that names a storage goes through this.
+    """
+    text = str(url)
+    import sqlalchemy as sa  # only here: `import tunelab` stays light
+
+    try:
+        return sa.engine.make_url(text).render_as_string(hide_password=True)
+    except Exception:  # not a URL: show it only if it cannot hold a password
+        return text if "@" not in text else "<unparsable URL>"  # a password needs user:password@
+
+
 STALE_ATTR = "stale"
 """System attr that ``fail_stale_trials`` sets (True) on each trial it fails."""
 
@@ -53,7 +67,31 @@ class StudySummary:
 
 
 class BaseStorage(abc.ABC):
-    """Abstract storage; see storage/memory.py for the reference behaviour."""
+    """Abstract storage; see storage/memory.py for the reference behaviour.
+
+    Besides the data methods it declares all that running trials needs: whether other
+    processes can reach the same data (``shareable``; such a storage opens again with
+    :meth:`reopen` and pickles as its settings, so an executor's tasks open their own
+    connections), the heartbeat settings workers follow, and :meth:`close`.
+    """
+
+    #: seconds between the heartbeats a worker records for its running trial (None: none)
+    heartbeat_interval: float | None = None
+    #: seconds without a heartbeat after which workers fail a RUNNING trial as lost (None: never)
+    stale_after: float | None = None
+
+    @property
+    def shareable(self) -> bool:
+        """Whether other processes or machines can open this data (then workers may be processes)."""
+        return False
+
+    def reopen(self) -> "BaseStorage":
+        """The same data with this storage's settings and connections of its own, for a worker process."""
+        raise ValueError(f"{type(self).__name__} lives in one process and cannot be reopened in another "
+                         "(use a database storage such as 'sqlite:///tunelab.db')")
+
+    def close(self) -> None:
+        """Release connections (before worker processes fork, or when done); a later call reconnects."""
 
     # ------------------------------------------------------------------ studies
     @abc.abstractmethod
@@ -117,6 +155,28 @@ class BaseStorage(abc.ABC):
     def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
         """Trials ordered by number; finished ones may come from a cache."""
 
+    def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
+        """Write a whole trial record (Study.add_trial, copy_study, migrate); returns (trial_id, number).
+
+        The trial gets the study's next number.  Storages that can keep the
+        record's datetimes override this; the default replays it through the
+        other methods, so its datetimes become now.
+        """
+        waiting = trial.state == TrialState.WAITING
+        fixed = trial.system_attrs.get("fixed_params") if waiting else None
+        trial_id, number = self.create_trial(study_id, TrialState.WAITING if waiting else TrialState.RUNNING,
+                                             fixed_params=fixed, user_attrs=trial.user_attrs)
+        for name, value in trial.params.items():
+            self.set_trial_param(trial_id, name, trial.distributions[name], value)
+        for step, value in trial.intermediate_values.items():
+            self.set_trial_intermediate_value(trial_id, step, value)
+        for key, value in trial.system_attrs.items():
+            if not (waiting and key == "fixed_params"):
+                self.set_trial_system_attr(trial_id, key, value)
+        if trial.state.is_finished():
+            self.finish_trial(trial_id, trial.state, trial.values)
+        return trial_id, number
+
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         for t in self.get_all_trials(study_id):
             if t.number == number:
@@ -134,6 +194,10 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def record_heartbeat(self, trial_id: int) -> None: ...
 
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        """The last heartbeat (``time.time()``) of each RUNNING trial that has one, by trial id."""
+        return {}
+
     @abc.abstractmethod
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         """Mark RUNNING trials whose last heartbeat is older than ``grace_seconds`` as FAIL.
@@ -141,19 +205,3 @@ class BaseStorage(abc.ABC):
         Each gets the system attrs ``fail_reason`` ("no heartbeat for N s (worker lost)") and
         :data:`STALE_ATTR` (True), so that a result arriving later can still be kept (Study.tell).
         """
-
-    def reopen(self) -> "BaseStorage":
-        """The same data with this storage's settings and connections of its own, for a worker process.
-
-        The default opens ``self.url`` again; storages with settings beyond the URL override it.
-        """
-        url = getattr(self, "url", None)
-        if url is None:
-            raise ValueError(f"{type(self).__name__} has no URL: it lives in one process and cannot be reopened "
-                             "in another (use a database storage such as 'sqlite:///tunelab.db')")
-        from tunelab.storage import get_storage
-
-        return get_storage(url)
-
-    def close(self) -> None:
-        """Release connections (no-op for the in-memory storage)."""

@@ -36,7 +36,11 @@ class _Study:
 
 
 class InMemoryStorage(BaseStorage):
-    """Keeps everything in this process; thread-safe; lost when the process ends."""
+    """Keeps everything in this process; thread-safe; lost when the process ends.
+
+    Not ``shareable`` (parallel workers are threads) and no heartbeats: a thread is
+    not lost without its process.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -126,6 +130,21 @@ class InMemoryStorage(BaseStorage):
             self._trial_index[trial_id] = (study_id, number)
             return trial_id, number
 
+    def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
+        """The whole record at the study's next number, datetimes kept."""
+        with self._lock:
+            study = self._study(study_id)
+            trial_id = self._next_trial_id
+            self._next_trial_id += 1
+            number = len(study.trials)
+            record = copy.deepcopy(dataclasses.replace(trial, number=number, trial_id=trial_id))
+            record.values = None if trial.values is None else [float(v) for v in trial.values]
+            study.trials.append(record)
+            if record.state == TrialState.WAITING:
+                study.waiting.append(number)
+            self._trial_index[trial_id] = (study_id, number)
+            return trial_id, number
+
     def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
         with self._lock:
             study = self._study(study_id)
@@ -205,6 +224,11 @@ class InMemoryStorage(BaseStorage):
     def record_heartbeat(self, trial_id: int) -> None:
         with self._lock:
             self._heartbeats[trial_id] = time.time()
+
+    def get_heartbeats(self, study_id: int) -> dict[int, float]:
+        with self._lock:
+            running = {t.trial_id for t in self._study(study_id).trials if t.state == TrialState.RUNNING}
+            return {tid: beat for tid, beat in self._heartbeats.items() if tid in running}
 
     def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
         now = time.time()

@@ -41,7 +41,7 @@ SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 def mask(url: str) -> str:
     """The URL with its password replaced by ***, for messages (see :func:`tunelab.storage.mask_url`)."""
-    from tunelab.storage import mask_url
+    from tunelab.storage.base import mask_url
 
     return mask_url(url)
 

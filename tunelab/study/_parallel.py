@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 import pickle
@@ -11,27 +12,24 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tunelab.storage import TrialFinishedError
-from tunelab.study._worker import StopRules, StudyRecipe, TrialBudget, retry_failed, worker_study, worker_loop
+from tunelab.study._worker import WorkerRecipe, retry_failed, run_worker
 from tunelab.trial import TrialState
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
 
 
-def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
-                catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any) -> None:
+def run_threads(study: "Study", recipe: WorkerRecipe, n_jobs: int, progress: Any) -> None:
     """n_jobs daemon threads over one storage; Ctrl-C fails the running trials and returns at once."""
-    rules = StopRules(TrialBudget(n_trials), deadline, stop_event=study._stop)
     errors: list[BaseException] = []
     lock = threading.Lock()
 
     def run(index: int) -> None:
         try:
-            worker_loop(worker_study(StudyRecipe.of(study), index), objective, rules, catch, callbacks,
-                        on_trial=lambda t: _locked(lock, progress.update, t))
+            run_worker(recipe, index, on_trial=lambda t: _locked(lock, progress.update, t))
         except BaseException as exc:  # surfaced in the caller's thread below
             errors.append(exc)
-            study.stop()
+            recipe.stop.set()
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True, name=f"tunelab-worker-{i}") for i in range(n_jobs)]
     for t in threads:
@@ -41,7 +39,7 @@ def run_threads(study: "Study", objective: Callable, n_jobs: int, n_trials: int 
             while t.is_alive():
                 t.join(timeout=0.2)
     except KeyboardInterrupt:
-        study.stop()
+        recipe.stop.set()
         _fail_running(study, "interrupted (KeyboardInterrupt)")
         raise
     if errors:
@@ -118,17 +116,15 @@ class _Watch:
         return time.monotonic() - self.seen[i][1] > limit
 
 
-def _process_main(recipe: StudyRecipe, index: int, objective: Callable, rules: StopRules,
-                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], errors: Any,
-                  current: Any = None) -> None:
+def _process_main(recipe: WorkerRecipe, index: int, errors: Any, current: Any = None) -> None:
     try:
-        storage = recipe.storage.reopen()  # same settings, a fresh connection pool: never share one across fork
-        worker_loop(worker_study(recipe, index, storage), objective, rules, catch, callbacks, current=current)
+        # same settings, a fresh connection pool: never share one across fork
+        run_worker(recipe, index, reopen=True, current=current)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
         errors.put(f"{type(exc).__name__}: {exc}")
-        rules.extra_stop.set()
+        recipe.stop.set()
         sys.exit(1)
 
 
@@ -165,10 +161,10 @@ def _start_rule() -> tuple[str, str]:
     return "fork", "Linux forks"
 
 
-def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequence[Callable], method: str,
-                     why: str) -> None:
-    for name, obj in (("objective", objective), ("constraints", recipe.constraints), ("sampler", recipe.sampler),
-                      ("pruner", recipe.pruner), ("storage", recipe.storage), ("callbacks", list(callbacks))):
+def _check_picklable(recipe: WorkerRecipe, method: str, why: str) -> None:
+    for name, obj in (("objective", recipe.objective), ("constraints", recipe.study.constraints),
+                      ("sampler", recipe.study.sampler), ("pruner", recipe.study.pruner),
+                      ("storage", recipe.study.storage), ("callbacks", list(recipe.callbacks))):
         try:
             pickle.dumps(obj)
         except Exception as exc:
@@ -178,8 +174,7 @@ def _check_picklable(objective: Callable, recipe: StudyRecipe, callbacks: Sequen
                              f"failed: {exc}") from exc
 
 
-def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: int | None, deadline: float | None,
-                  catch: Sequence[type[BaseException]], callbacks: Sequence[Callable], progress: Any,
+def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: int | None, progress: Any,
                   trial_timeout: float | None = None) -> None:
     """n_jobs processes, each with its own connection to the study's database.
 
@@ -189,21 +184,17 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
     process takes that worker's place.
     """
     method, why = _start_rule()
-    recipe = StudyRecipe.of(study)
     if method != "fork":
-        _check_picklable(objective, recipe, callbacks, method, why)
+        _check_picklable(recipe, method, why)
     ctx = mp.get_context(method)
-    stop = ctx.Event()
     errors = ctx.Queue()
-    rules = StopRules(_SharedBudget(ctx, n_trials), deadline, extra_stop=stop)
-    dispose = getattr(study.storage, "dispose", None)
-    if dispose is not None:
-        dispose()  # children must not inherit open connections
+    recipe = dataclasses.replace(recipe, budget=_SharedBudget(ctx, n_trials))
+    callbacks = recipe.callbacks
+    study.storage.close()  # children must not inherit open connections
     running = [ctx.Value("q", -1, lock=False) for _ in range(n_jobs)]  # each worker's trial id, -1 between
 
     def spawn(i: int) -> Any:
-        p = ctx.Process(target=_process_main, args=(recipe, i, objective, rules, catch, callbacks, errors,
-                                                    running[i]), name=f"tunelab-worker-{i}")
+        p = ctx.Process(target=_process_main, args=(recipe, i, errors, running[i]), name=f"tunelab-worker-{i}")
         p.start()
         return p
 
@@ -213,8 +204,6 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
     watch = _Watch(n_jobs)
     try:
         while any(p.is_alive() for p in procs):
-            if study._stop.is_set():
-                stop.set()
             if trial_timeout is not None:
                 for i, p in enumerate(procs):
                     trial_id = running[i].value
@@ -228,13 +217,13 @@ def run_processes(study: "Study", objective: Callable, n_jobs: int, n_trials: in
                                  timeout=True):
                             retry_failed(study, [trial_id], callbacks)
                         running[i].value = -1
-                        if not rules.should_stop():
+                        if not recipe.should_stop():
                             procs[i] = spawn(i)
             _fail_trials_of_dead(study, procs, running, buried, callbacks)
             progress.poll()
             time.sleep(0.05 if trial_timeout is not None else 0.2)
     except KeyboardInterrupt:
-        stop.set()
+        recipe.stop.set()
         for p in procs:
             p.join(timeout=10)
             if p.is_alive():

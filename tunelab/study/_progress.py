@@ -14,22 +14,20 @@ if TYPE_CHECKING:
 class Progress:
     """Counts finished trials; ``update`` from in-process workers, ``poll`` reads the storage."""
 
-    def __init__(self, study: "Study", n_trials: int | None, timeout: float | None, enabled: bool):
+    def __init__(self, study: "Study", n_trials: int | None, enabled: bool):
         self._study = study
         self._enabled = enabled
         self._bar: Any = None
         self._start_count = 0
         self._last_poll = 0.0
         self._n_trials = n_trials
-        self._timeout = timeout
 
     def __enter__(self) -> "Progress":
         if self._enabled:
             from tqdm.auto import tqdm
 
             self._start_count = self._count()
-            total = self._n_trials
-            self._bar = tqdm(total=total, unit="trial", desc=self._study.study_name, dynamic_ncols=True)
+            self._bar = tqdm(total=self._n_trials, unit="trial", desc=self._study.study_name, dynamic_ncols=True)
         return self
 
     def _count(self) -> int:

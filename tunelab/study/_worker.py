@@ -1,5 +1,9 @@
-"""One worker: a loop of ask -> run objective -> tell.  The same loop runs in a thread,
-a local process, a Dask or Ray task, or on another machine against a shared storage."""
+"""The worker recipe: one loop of ask -> run objective -> tell, built the same way wherever it runs.
+
+This thread, a local thread or process, an executor's task (Dask, Ray, a process
+pool) or another machine: each runs :func:`run_worker` on one :class:`WorkerRecipe`,
+so every mode has the same stop signal, constraints, seed streams, heartbeats and callbacks.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ import logging
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tunelab.samplers.base import SearchExhausted
-from tunelab.storage import RetryFailedTrialCallback, TrialFinishedError
+from tunelab.storage import BaseStorage, RetryFailedTrialCallback, TrialFinishedError
 from tunelab.trial import FrozenTrial, Trial, TrialPruned, TrialState, check_values
 
 if TYPE_CHECKING:
@@ -21,13 +26,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tunelab")
 
+_STOP_KEY = "optimize_stop"  # study system attr: the token of the optimize call a worker stopped
+
 
 @dataclass
 class StudyRecipe:
     """What a worker needs to open its own Study object of one study (picklable, unlike a Study)."""
 
     study_name: str
-    storage: Any
+    storage: BaseStorage
     sampler: Any
     pruner: Any
     seed: int | None
@@ -40,23 +47,59 @@ class StudyRecipe:
                    type(study))
 
 
-def worker_study(recipe: StudyRecipe, worker_index: int, storage: Any = None) -> "Study":
+def worker_study(recipe: StudyRecipe, worker_index: int, storage: BaseStorage | None = None) -> "Study":
     """A Study object of the same study for one worker, with its own sampler stream."""
     sampler = copy.deepcopy(recipe.sampler)
-    if recipe.seed is not None:
-        sampler.reseed(recipe.seed + 1000003 * (worker_index + 1))
-    else:
-        sampler.reseed(None)
-    return recipe.study_class(recipe.study_name, storage if storage is not None else recipe.storage, sampler=sampler,
-                 pruner=recipe.pruner, seed=recipe.seed, constraints=recipe.constraints)
+    sampler.reseed(None if recipe.seed is None else recipe.seed + 1000003 * (worker_index + 1))
+    return recipe.study_class(recipe.study_name, storage if storage is not None else recipe.storage,
+                              sampler=sampler, pruner=recipe.pruner, seed=recipe.seed,
+                              constraints=recipe.constraints)
+
+
+class StopSignal:
+    """``Study.stop()`` for every worker of one optimize call.
+
+    Workers in this process share the event.  With ``shared=True`` (processes,
+    executors) ``set`` also writes a study attribute holding this call's token, and
+    ``is_set`` reads it, so a stop from any worker on any machine reaches all of them.
+    A copy (pickled or forked) gets a fresh event and keeps reading the storage.
+    """
+
+    def __init__(self, storage: BaseStorage, study_id: int, shared: bool):
+        self.storage, self.study_id, self.shared = storage, study_id, shared
+        self.token = uuid.uuid4().hex
+        self._event = threading.Event()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_event"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _event=threading.Event())
+
+    def set(self) -> None:
+        self._event.set()
+        if self.shared:
+            self.storage.set_study_attr(self.study_id, _STOP_KEY, self.token, system=True)
+
+    def is_set(self) -> bool:
+        if not self._event.is_set() and self.shared:
+            if self.storage.get_study_attrs(self.study_id, system=True).get(_STOP_KEY) == self.token:
+                self._event.set()
+        return self._event.is_set()
 
 
 class TrialBudget:
-    """How many more trials may start, shared by the workers of one optimize call (threads)."""
+    """How many more trials may start, shared by the workers of one process (threads)."""
 
     def __init__(self, n_trials: int | None):
         self._left = n_trials
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_left": self._left}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     def take(self) -> bool:
         with self._lock:
@@ -69,21 +112,59 @@ class TrialBudget:
 
 
 @dataclass
-class StopRules:
-    """When a worker starts no new trial."""
+class WorkerRecipe:
+    """Everything a worker runs by; picklable when its objective, callbacks and storage are."""
 
-    budget: Any  # anything with take() -> bool
+    study: StudyRecipe
+    objective: Callable[[Trial], Any]
+    catch: tuple[type[BaseException], ...]
+    callbacks: Sequence[Callable[["Study", FrozenTrial], None]]
+    stop: StopSignal
+    budget: Any = field(default_factory=lambda: TrialBudget(None))  # anything with take() -> bool
     deadline: float | None = None
-    stop_event: Any = None  # threading.Event or multiprocessing.Event
-    extra_stop: Any = None
 
     def should_stop(self) -> bool:
-        if self.deadline is not None and time.time() >= self.deadline:
-            return True
-        for event in (self.stop_event, self.extra_stop):
-            if event is not None and event.is_set():
-                return True
-        return False
+        return (self.deadline is not None and time.time() >= self.deadline) or self.stop.is_set()
+
+
+def run_worker(recipe: WorkerRecipe, index: int, study: "Study | None" = None, reopen: bool = False,
+               on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
+    """Run trials until the recipe says stop or the sampler is exhausted; returns how many ran.
+
+    ``study``: run on this Study object itself (``n_jobs=1``); otherwise the worker
+    opens its own from the recipe, with the sampler stream of ``index`` and, with
+    ``reopen``, its own storage connections (a worker process).  ``current``: a
+    shared value that holds the running trial's id for a watching parent.
+    """
+    if study is None:
+        storage = recipe.study.storage.reopen() if reopen else None
+        study = worker_study(recipe.study, index, storage)
+        if storage is not None:
+            recipe.stop.storage = storage  # this process's copy of the signal reads through its own connections
+    study._stop = recipe.stop  # a callback's study.stop() reaches every worker
+    ran = 0
+    last_sweep = 0.0
+    grace = study.storage.stale_after
+    with Heartbeat(study.storage, study.storage.heartbeat_interval) as heartbeat:
+        while not recipe.should_stop():
+            if grace and time.time() - last_sweep > grace / 2:
+                swept = study.storage.fail_stale_trials(study.study_id, grace)
+                last_sweep = time.time()
+                retry_failed(study, swept, recipe.callbacks)
+            if not recipe.budget.take():
+                break
+            try:
+                frozen = run_trial(study, recipe.objective, recipe.catch, current, heartbeat)
+            except SearchExhausted:
+                break
+            ran += 1
+            if frozen is None:
+                continue
+            for callback in recipe.callbacks:
+                callback(study, frozen)
+            if on_trial is not None:
+                on_trial(frozen)
+    return ran
 
 
 class Heartbeat:
@@ -165,7 +246,7 @@ def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | 
 def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     try:
-        study.storage.set_trial_system_attr(trial._trial_id, TRACEBACK_ATTR, text[-_MAX_TRACEBACK:])
+        study.storage.set_trial_system_attr(trial.trial_id, TRACEBACK_ATTR, text[-_MAX_TRACEBACK:])
     except TrialFinishedError:  # swept meanwhile: the fail reason still says what happened
         pass
 
@@ -180,10 +261,10 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
     """
     trial = study.ask()
     if current is not None:
-        current.value = trial._trial_id
+        current.value = trial.trial_id
     try:
         if heartbeat is None:
-            with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as own:
+            with Heartbeat(study.storage, study.storage.heartbeat_interval) as own:
                 return _run_asked(study, trial, objective, catch, own)
         return _run_asked(study, trial, objective, catch, heartbeat)
     finally:
@@ -194,7 +275,7 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
 def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
                catch: Sequence[type[BaseException]], heartbeat: Heartbeat) -> FrozenTrial | None:
     try:
-        with heartbeat.running(trial._trial_id):
+        with heartbeat.running(trial.trial_id):
             value = objective(trial)
     except TrialPruned:
         return _tell_quietly(study, trial, state=TrialState.PRUNED)
@@ -207,7 +288,7 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
         _tell_quietly(study, trial, state=TrialState.FAIL, fail_reason=reason)
         if isinstance(exc, tuple(catch)):
             log.warning("trial %d failed: %s", trial.number, reason)
-            return study.storage.get_trial(trial._trial_id)
+            return study.storage.get_trial(trial.trial_id)
         raise
     checked, reason = check_values(value, len(study.directions))
     if reason is not None:  # the trial fails with the reason (tell would refuse a wrong count outright)
@@ -227,38 +308,3 @@ def retry_failed(study: "Study", trial_ids: Sequence[int], callbacks: Sequence[C
         frozen = study.storage.get_trial(trial_id)
         for callback in retries:
             callback(study, frozen)
-
-
-def worker_loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
-                catch: Sequence[type[BaseException]], callbacks: Sequence[Callable] = (),
-                on_trial: Callable[[FrozenTrial], None] | None = None, current: Any = None) -> int:
-    """Run trials until a stop rule holds or the sampler is exhausted; returns how many it ran."""
-    with Heartbeat(study.storage, getattr(study.storage, "heartbeat_interval", None)) as heartbeat:
-        return _loop(study, objective, rules, catch, callbacks, on_trial, current, heartbeat)
-
-
-def _loop(study: "Study", objective: Callable[[Trial], Any], rules: StopRules,
-          catch: Sequence[type[BaseException]], callbacks: Sequence[Callable],
-          on_trial: Callable[[FrozenTrial], None] | None, current: Any, heartbeat: Heartbeat) -> int:
-    ran = 0
-    last_sweep = 0.0
-    grace = getattr(study.storage, "stale_after", None)
-    while not rules.should_stop() and not study._stop.is_set():
-        if grace and time.time() - last_sweep > grace / 2:
-            swept = study.storage.fail_stale_trials(study.study_id, grace)
-            last_sweep = time.time()
-            retry_failed(study, swept, callbacks)
-        if not rules.budget.take():
-            break
-        try:
-            frozen = run_trial(study, objective, catch, current, heartbeat)
-        except SearchExhausted:
-            break
-        ran += 1
-        if frozen is None:
-            continue
-        for callback in callbacks:
-            callback(study, frozen)
-        if on_trial is not None:
-            on_trial(frozen)
-    return ran

@@ -126,7 +126,7 @@ def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
     fig = make_subplots(rows=1, cols=len(pds), shared_yaxes=True,
                         subplot_titles=[escape(p.param) for p in pds])
     for c, pd in enumerate(pds, start=1):
-        xs = [str(v) for v in pd.grid] if pd.kind == "categorical" else pd.grid
+        xs = [escape(v) for v in pd.grid] if pd.kind == "categorical" else pd.grid
         fig.add_trace(g.Scatter(x=xs, y=pd.high, mode="lines", line={"width": 0}, showlegend=False,
                                 hoverinfo="skip"), row=1, col=c)
         fig.add_trace(g.Scatter(x=xs, y=pd.low, mode="lines", line={"width": 0}, fill="tonexty",

@@ -95,8 +95,8 @@ def wants_log(name: str, column: Column | None, log: Any, values: np.ndarray | N
 def axis_values(column: Column, index: np.ndarray) -> tuple[list[Any], dict[str, Any]]:
     """Values to plot for a column at rows ``index`` and the axis settings (categories as text, in order)."""
     if column.kind == "categorical":
-        labels = [str(c) for c in column.choices or ()]
-        xs = [None if column.raw[i] is None else str(column.raw[i]) for i in index]
+        labels = [_escape(str(c)) for c in column.choices or ()]
+        xs = [None if column.raw[i] is None else _escape(str(column.raw[i])) for i in index]
         return xs, {"type": "category", "categoryorder": "array", "categoryarray": labels}
     xs = [column.raw[i] for i in index]
     return xs, {}

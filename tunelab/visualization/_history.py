@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -31,7 +31,8 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
     """Each trial's value by trial number and the best value so far (one pair of traces per study).
 
     study: a study or a list of studies. error_bar: with several studies, one mean line
-    with a band of ±1 std across them instead of a pair per study. log: a log value axis.
+    with a band of ±1 std across them instead of a pair per study; with one study, each
+    trial's ±1 std over its repeated seeds (the ``repeat_values`` the trainer stores). log: a log value axis.
     The best-so-far line uses every complete trial; the points are decimated to max_points.
     """
     check_max_points(max_points)
@@ -60,8 +61,10 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
             if not len(pick):
                 continue
             label = target_name if state == TrialState.COMPLETE else f"{state.name.lower()} (last report)"
+            spread = _repeat_spread(table.trials, pick) if error_bar and len(views) == 1 and target is None else None
             fig.add_trace(g.Scatter(
                 x=numbers[pick], y=table.values[pick], mode="markers",
+                error_y={"type": "data", "array": spread, "thickness": 1} if spread is not None else None,
                 name=f"{escape(name)} {label}".strip(), legendgroup=str(s_i),
                 marker={"color": COLORS.get(state.name.lower()) if len(views) == 1 else None,
                         "symbol": "circle" if state == TrialState.COMPLETE else "x"},
@@ -77,6 +80,15 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
     if log is not None and wants_log("objective", None, log, flat):
         fig.update_yaxes(type="log")
     return fig
+
+
+def _repeat_spread(trials: Sequence[FrozenTrial], pick: np.ndarray) -> list[float] | None:
+    """Each trial's standard deviation over its repeated seeds (0 for one seed), or None if no trial repeated."""
+    from tunelab.analysis.noise import REPEATS_KEY, value_stats
+
+    if not any(isinstance(trials[i].user_attrs.get(REPEATS_KEY), (list, tuple)) for i in pick):
+        return None
+    return [value_stats(trials[i]).std for i in pick]
 
 
 def _running_best(loss: np.ndarray, complete: np.ndarray) -> np.ndarray:

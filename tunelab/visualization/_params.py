@@ -179,7 +179,7 @@ def _idw(points: np.ndarray, values: np.ndarray, gx: np.ndarray, gy: np.ndarray,
 
 def _decode(col: Column, units: np.ndarray) -> list[Any]:
     if col.kind == "categorical":
-        return [str(col.decode(float(u))) for u in units]
+        return [escape(col.decode(float(u))) for u in units]
     if col.distribution is None:
         return list(units)
     lo, hi = col.distribution._bounds()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pruning_helpers import make_trial
+from sampler_helpers import make_trial
 
 import tunelab
 from tunelab.samplers.base import BaseSampler, SamplingContext
