@@ -50,6 +50,10 @@ __all__ = [
 ]
 
 
+_OPTUNA_FUNCTIONS = {"get_all_study_summaries": "tunelab.study", "get_all_study_names": "tunelab.study",
+                     "copy_study": "tunelab.study", "create_trial": "tunelab.trial"}
+
+
 def __getattr__(name: str):
     """Subpackages not imported eagerly (tunelab.nn, tunelab.integration, ...) load on first access."""
     import importlib
@@ -57,4 +61,6 @@ def __getattr__(name: str):
 
     if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _OPTUNA_FUNCTIONS:  # Optuna's top-level functions that live in tunelab.study / tunelab.trial
+        return getattr(importlib.import_module(_OPTUNA_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'tunelab' has no attribute {name!r}")

@@ -40,7 +40,7 @@ class _Group(click.Group):
     """Turns the library's expected errors into one line instead of a traceback, and loads
     `tune` (which needs the torch extra) only when it is asked for."""
 
-    _lazy = {"tune": "tunelab.nn.cli:tune", "predict": "tunelab.nn.cli:predict"}
+    _lazy = {"tune": "tunelab.nn.cli:tune", "predict": "tunelab.nn.cli:predict", "migrate": "tunelab.migrate:command"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._lazy])

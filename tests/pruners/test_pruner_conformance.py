@@ -90,6 +90,11 @@ class TestCV(PrunerSuite):
     monotone = False
 
 
+class TestWilcoxon(PrunerSuite):
+    pruner_factory = staticmethod(lambda: make_pruner("wilcoxon"))
+    registry = ("wilcoxon",)
+
+
 def test_every_registered_pruner_is_listed():
     listed = {name for cls in globals().values() if isinstance(cls, type) and issubclass(cls, PrunerSuite)
               for name in getattr(cls, "registry", ())}

@@ -57,3 +57,11 @@ class PruningCallback(_callback_base()):  # type: ignore[misc]
         value = metrics[self.monitor]
         value = float(value.item() if hasattr(value, "item") else value)
         report_epoch(self.trial, value, int(trainer.current_epoch) + 1)
+
+
+class PyTorchLightningPruningCallback(PruningCallback):
+    """Optuna's name for :class:`PruningCallback` (``PyTorchLightningPruningCallback(trial, monitor)``).
+
+    Steps are ``current_epoch + 1``, as tunelab's trainer reports them, so studies
+    mixing both compare the same epochs.
+    """

@@ -20,6 +20,7 @@ PRUNERS: dict[str, str] = {
     "successive_halving": "tunelab.pruners.halving:SuccessiveHalvingPruner",
     "hyperband": "tunelab.pruners.hyperband:HyperbandPruner",
     "cv": "tunelab.pruners.cv:CVPruner",
+    "wilcoxon": "tunelab.pruners.wilcoxon:WilcoxonPruner",
 }
 
 # classes importable as tunelab.pruners.<Name>, loaded on first use
@@ -28,9 +29,11 @@ _LAZY = {
     "PercentilePruner": "tunelab.pruners.percentile",
     "ThresholdPruner": "tunelab.pruners.threshold",
     "PatiencePruner": "tunelab.pruners.patience",
-    "SuccessiveHalvingPruner": "tunelab.pruners.halving",
-    "HyperbandPruner": "tunelab.pruners.hyperband",
+    "SuccessiveHalvingPruner": "tunelab.pruners._optuna_names",  # tunelab's, taking Optuna's arguments too
+    "HyperbandPruner": "tunelab.pruners._optuna_names",
     "CVPruner": "tunelab.pruners.cv",
+    "WilcoxonPruner": "tunelab.pruners.wilcoxon",
+    "PatientPruner": "tunelab.pruners._optuna_names",  # Optuna's rule; PatiencePruner is tunelab's stricter one
 }
 
 __all__ = ["BasePruner", "NopPruner", "PruningContext", "PRUNERS", "make_pruner", *_LAZY]
@@ -49,6 +52,10 @@ def make_pruner(spec: Any) -> BasePruner | None:
         return None
     if isinstance(spec, BasePruner):
         return spec
+    if not isinstance(spec, (str, type)) and callable(getattr(spec, "prune", None)):
+        from tunelab.pruners._optuna_names import DuckPruner  # Optuna-style prune(study, trial), no BasePruner
+
+        return DuckPruner(spec)
     options: dict[str, Any] = {}
     if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
         spec, options = spec["name"], {k: v for k, v in spec.items() if k != "name"}

@@ -26,6 +26,10 @@ class BasePruner:
     #: whether this pruner may stop trials; samplers read it (tunelab.protocols.PrunerInfo)
     prunes: bool = True
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        _adapter.adapt(cls)  # Optuna-style prune(study, trial) runs unchanged (see pruners/_adapter.py)
+
     def __repr__(self) -> str:
         """``Name(arg=value, ...)`` from the public attributes, so a study's pruner prints readably."""
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -37,6 +41,11 @@ class BasePruner:
     def budget(self, context: PruningContext) -> float | None:
         """The resource (epochs, samples...) the trial should have spent by its next check, or None."""
         return None
+
+
+from tunelab.pruners import _adapter  # noqa: E402  (it needs BasePruner defined)
+
+_adapter.install(BasePruner)
 
 
 class NopPruner(BasePruner):

@@ -22,8 +22,23 @@ SAMPLERS: dict[str, str] = {
     "nsga2": "tunelab.samplers.nsga2:NSGAIISampler",
 }
 
+# Optuna's class names, taking Optuna's constructor arguments (tunelab's own samplers underneath),
+# loaded on first use: tunelab.samplers.TPESampler, ...CmaEsSampler, ...
+_OPTUNA_NAMES = ("TPESampler", "CmaEsSampler", "GPSampler", "NSGAIISampler", "QMCSampler", "GridSampler",
+                 "PartialFixedSampler")
+
 __all__ = ["BaseSampler", "RandomSampler", "SamplingContext", "SearchExhausted", "SAMPLERS", "make_sampler",
-           "load_sampler_class"]
+           "load_sampler_class", *_OPTUNA_NAMES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OPTUNA_NAMES:
+        from tunelab.samplers import _optuna_names
+
+        return getattr(_optuna_names, name)
+    if name == "nsgaii":  # Optuna's crossover classes
+        return importlib.import_module("tunelab.samplers.nsgaii")
+    raise AttributeError(f"module 'tunelab.samplers' has no attribute {name!r}")
 
 
 def load_sampler_class(name: str) -> type:
@@ -45,6 +60,10 @@ def make_sampler(spec: Any, seed: int | None = None, n_objectives: int = 1, prun
         spec = "auto"
     if isinstance(spec, BaseSampler):
         return spec
+    if _is_duck_sampler(spec):  # an Optuna-style sampler that does not derive from BaseSampler
+        from tunelab.samplers._optuna_names import wrap_duck_sampler
+
+        return wrap_duck_sampler(spec)
     if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
         name, options = spec["name"], {k: v for k, v in spec.items() if k != "name"}
     elif isinstance(spec, str):
@@ -57,3 +76,8 @@ def make_sampler(spec: Any, seed: int | None = None, n_objectives: int = 1, prun
     settings = {"seed": seed, "n_objectives": n_objectives, "pruner": pruner, "space": space, "grid": space}
     kwargs = {k: v for k, v in settings.items() if k in accepted and (v is not None or k == "seed")}
     return cls(**{**kwargs, **options})
+
+
+def _is_duck_sampler(obj: Any) -> bool:
+    return not isinstance(obj, (str, type)) and all(
+        callable(getattr(obj, m, None)) for m in ("infer_relative_search_space", "sample_relative", "sample_independent"))

@@ -83,6 +83,10 @@ class BaseSampler:
         self._seed = seed
         self._rng_stream: Any = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _adapter.adapt(cls)  # Optuna-style (study, trial) methods run unchanged (see samplers/_adapter.py)
+
     @property
     def _rng(self) -> Any:
         """This sampler's numpy Generator, made on first use (so ``import tunelab`` needs no numpy)."""
@@ -126,6 +130,11 @@ class BaseSampler:
 
     def after_trial(self, context: SamplingContext, trial: FrozenTrial) -> None:
         """Called once a trial this process asked for has finished."""
+
+
+from tunelab.samplers import _adapter  # noqa: E402  (it needs BaseSampler's methods defined)
+
+_adapter.install(BaseSampler)
 
 
 def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:

@@ -155,6 +155,28 @@ class BaseStorage(abc.ABC):
     def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
         """Trials ordered by number; finished ones may come from a cache."""
 
+    def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
+        """Write a whole trial record (Study.add_trial, copy_study, migrate); returns (trial_id, number).
+
+        The trial gets the study's next number.  Storages that can keep the
+        record's datetimes override this; the default replays it through the
+        other methods, so its datetimes become now.
+        """
+        waiting = trial.state == TrialState.WAITING
+        fixed = trial.system_attrs.get("fixed_params") if waiting else None
+        trial_id, number = self.create_trial(study_id, TrialState.WAITING if waiting else TrialState.RUNNING,
+                                             fixed_params=fixed, user_attrs=trial.user_attrs)
+        for name, value in trial.params.items():
+            self.set_trial_param(trial_id, name, trial.distributions[name], value)
+        for step, value in trial.intermediate_values.items():
+            self.set_trial_intermediate_value(trial_id, step, value)
+        for key, value in trial.system_attrs.items():
+            if not (waiting and key == "fixed_params"):
+                self.set_trial_system_attr(trial_id, key, value)
+        if trial.state.is_finished():
+            self.finish_trial(trial_id, trial.state, trial.values)
+        return trial_id, number
+
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         for t in self.get_all_trials(study_id):
             if t.number == number:

@@ -130,6 +130,21 @@ class InMemoryStorage(BaseStorage):
             self._trial_index[trial_id] = (study_id, number)
             return trial_id, number
 
+    def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
+        """The whole record at the study's next number, datetimes kept."""
+        with self._lock:
+            study = self._study(study_id)
+            trial_id = self._next_trial_id
+            self._next_trial_id += 1
+            number = len(study.trials)
+            record = copy.deepcopy(dataclasses.replace(trial, number=number, trial_id=trial_id))
+            record.values = None if trial.values is None else [float(v) for v in trial.values]
+            study.trials.append(record)
+            if record.state == TrialState.WAITING:
+                study.waiting.append(number)
+            self._trial_index[trial_id] = (study_id, number)
+            return trial_id, number
+
     def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
         with self._lock:
             study = self._study(study_id)

@@ -270,6 +270,28 @@ class SQLStorage(BaseStorage):
             return trial_id, number
         return self._write(txn)
 
+    def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
+        """The whole record in one transaction at the study's next number, datetimes kept."""
+        values = None if trial.values is None else dumps([float(v) for v in trial.values], "values")
+        params = [{"param_name": _key(n, "parameter name"), "distribution_json": distribution_to_json(trial.distributions[n]),
+                   "value_json": dumps(v, f"parameter {n!r}")} for n, v in trial.params.items()]
+        steps = [{"step": int(k), "value_json": dumps(float(v), "intermediate value")}
+                 for k, v in trial.intermediate_values.items()]
+        attrs = [{"is_system": system, "attr_key": _key(k, "trial attr key"), "value_json": dumps(v, f"trial attr {k!r}")}
+                 for system, src in ((False, trial.user_attrs), (True, trial.system_attrs)) for k, v in src.items()]
+
+        def txn(conn: sa.engine.Connection) -> tuple[int, int]:
+            number = self._next_number(conn, study_id)
+            result = conn.execute(S.trials.insert().values(
+                study_id=study_id, number=number, state=int(trial.state), values_json=values,
+                datetime_start=trial.datetime_start, datetime_complete=trial.datetime_complete))
+            trial_id = int(result.inserted_primary_key[0])
+            for table, rows in ((S.trial_params, params), (S.trial_intermediate, steps), (S.trial_attrs, attrs)):
+                if rows:
+                    conn.execute(table.insert(), [{"trial_id": trial_id, **r} for r in rows])
+            return trial_id, number
+        return self._write(txn)
+
     def _next_number(self, conn: sa.engine.Connection, study_id: int) -> int:
         """Take the study's next trial number; the counter row stays locked until commit."""
         args = {"p_study_id": study_id}

@@ -19,6 +19,7 @@ from tunelab.samplers import BaseSampler, make_sampler
 from tunelab.samplers.base import SamplingContext, SearchExhausted
 from tunelab.space import Distribution
 from tunelab.storage import STALE_ATTR, BaseStorage, DuplicatedStudyError, TrialFinishedError, get_storage
+from tunelab.study._compat import OptunaStudyMethods
 from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, check_values
 
 if TYPE_CHECKING:
@@ -31,8 +32,11 @@ ObjectiveFn = Callable[[Trial], Any]
 ConstraintsFn = Callable[[FrozenTrial], Sequence[float]]
 
 
-class Study:
-    """A named set of trials in a storage, with the sampler and pruner that drive it."""
+class Study(OptunaStudyMethods):
+    """A named set of trials in a storage, with the sampler and pruner that drive it.
+
+    Optuna's further methods (add_trial(s), system attrs, metric names) come from study/_compat.py.
+    """
 
     def __init__(self, study_name: str, storage: Any = None, sampler: Any = "auto", pruner: Any = None,
                  seed: int | None = None, constraints: ConstraintsFn | None = None):
@@ -44,7 +48,8 @@ class Study:
         self.sampler: BaseSampler = make_sampler(sampler, seed=seed, n_objectives=len(self.directions),
                                                  pruner=self.pruner)
         self.seed = seed
-        self.constraints = constraints
+        # Optuna passes constraints to the sampler (constraints_func); tunelab evaluates them in the study
+        self.constraints = constraints if constraints is not None else getattr(self.sampler, "constraints_func", None)
         self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
         self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
@@ -72,9 +77,20 @@ class Study:
     def trials(self) -> list[FrozenTrial]:
         return self.get_trials()
 
-    def get_trials(self, states: Iterable[TrialState | str] | None = None) -> list[FrozenTrial]:
+    def get_trials(self, states: Iterable[TrialState | str] | None = None, deepcopy: bool = False) -> list[FrozenTrial]:
+        """Trials ordered by number, of the given states (all if None); copies if ``deepcopy``.
+
+        Optuna's ``get_trials(deepcopy=..., states=...)`` works too (a bool first means ``deepcopy``).
+        """
+        if isinstance(states, bool):
+            states, deepcopy = None, states
         parsed = None if states is None else [TrialState.parse(s) for s in states]
-        return self._storage.get_all_trials(self._study_id, parsed)
+        trials = self._storage.get_all_trials(self._study_id, parsed)
+        if deepcopy:
+            import copy
+
+            return copy.deepcopy(trials)
+        return trials
 
     @property
     def user_attrs(self) -> dict[str, Any]:
@@ -142,12 +158,14 @@ class Study:
         return trials
 
     def _sampling_context(self) -> SamplingContext:
-        return SamplingContext(
+        context = SamplingContext(
             load_trials=lambda: self._load_other_trials(None),
             directions=self.directions,
             claim=lambda key: self._storage.claim(self._study_id, key),
             enqueue=lambda params: self.enqueue_trial(params, skip_if_exists=False),
         )
+        context.study = self  # only for Optuna-style samplers' study views (samplers/_adapter.py)
+        return context
 
     def ask(self, fixed_distributions: dict[str, Distribution] | None = None) -> Trial:
         """Start a trial: an enqueued one if any is waiting, else a new one; raises SearchExhausted at a grid's end."""
@@ -290,7 +308,7 @@ class Study:
                  n_jobs: int = 1, catch: Sequence[type[BaseException]] | type[BaseException] = (),
                  callbacks: Sequence[Callable[["Study", FrozenTrial], None]] | None = None,
                  show_progress_bar: bool = False, executor: Any = None,
-                 trial_timeout: float | None = None) -> None:
+                 trial_timeout: float | None = None, gc_after_trial: bool = False) -> None:
         """Run ``objective`` on new trials until n_trials, timeout, stop() or an exhausted grid.
 
         An exception in the objective fails its trial (reason and traceback stored) and is raised
@@ -303,7 +321,8 @@ class Study:
         (threads for the in-memory storage); ``executor`` takes any
         concurrent.futures-style executor (Dask, Ray) instead.  Every worker follows
         the same recipe: callbacks run in the worker that ran the trial, and a
-        callback's ``study.stop()`` stops all of them.
+        callback's ``study.stop()`` stops all of them.  ``gc_after_trial`` runs the
+        garbage collector after each trial (Optuna's option, for objectives that leak cycles).
         """
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
                                          "n_jobs": n_jobs, "trial_timeout": trial_timeout}, "Study.optimize")
@@ -311,22 +330,30 @@ class Study:
 
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
                      catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
-                     callbacks=list(callbacks or []), show_progress_bar=show_progress_bar, executor=executor,
-                     trial_timeout=trial_timeout)
+                     callbacks=list(callbacks or []) + ([_collect_garbage] if gc_after_trial else []),
+                     show_progress_bar=show_progress_bar, executor=executor, trial_timeout=trial_timeout)
 
     def stop(self) -> None:
         """Ask optimize to start no new trial (call from a callback or another thread)."""
         self._stop.set()
 
     # ------------------------------------------------------------------ export
-    def trials_dataframe(self, multi_index: bool = False) -> "pandas.DataFrame":
+    def trials_dataframe(self, attrs: Sequence[str] | None = None, multi_index: bool = False) -> "pandas.DataFrame":
         """One row per trial: number, value(s), state, times, params_*, user_attrs_*.
 
+        ``attrs`` (Optuna's) keeps only those columns, e.g. ("number", "value", "params");
         ``multi_index=True``: two-level columns such as ("params", "lr"), as in Optuna.
         """
         from tunelab.analysis.frame import trials_dataframe
 
-        return trials_dataframe(self.get_trials(), self.directions, multi_index=multi_index)
+        if isinstance(attrs, bool):  # trials_dataframe(True): the multi_index flag given by position
+            attrs, multi_index = None, attrs
+        if attrs is None:
+            return trials_dataframe(self.get_trials(), self.directions, multi_index=multi_index)
+        from tunelab.study._compat import select_trials_frame
+
+        frame = trials_dataframe(self.get_trials(), self.directions)
+        return select_trials_frame(frame, list(attrs), multi_index)
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, directions={[d.name.lower() for d in self.directions]})"
@@ -373,7 +400,9 @@ class _TrialLink:
     def _pruning_context(self, trial: FrozenTrial) -> PruningContext:
         others = [t for t in self._storage.get_all_trials(self.study._study_id) if t.trial_id != self.trial_id]
         # with several objectives, reports are read in the first one's direction (docs/pruning.md)
-        return PruningContext(trial=trial, trials=others, direction=self.study.directions[0])
+        context = PruningContext(trial=trial, trials=others, direction=self.study.directions[0])
+        context.study = self.study  # only for Optuna-style pruners' study views (pruners/_adapter.py)
+        return context
 
 
 _OPTIMIZE_CONSTRAINTS = {
@@ -463,6 +492,16 @@ def load_study(name: str | None = None, storage: Any = None, sampler: Any = "aut
     return Study(name, store, sampler=sampler, pruner=pruner, seed=seed, constraints=constraints)
 
 
-def delete_study(name: str, storage: Any) -> None:
+def _collect_garbage(study: Study, trial: FrozenTrial) -> None:
+    import gc
+
+    gc.collect()
+
+
+def delete_study(name: str | None = None, storage: Any = None, *, study_name: str | None = None) -> None:
+    """Delete a study and its trials (Optuna's ``study_name=`` keyword works too)."""
+    name = name if name is not None else study_name
+    if name is None or storage is None:
+        raise ValueError("delete_study: 'name' (or 'study_name') and 'storage' are required")
     store = get_storage(storage)
     store.delete_study(store.get_study_id(name))

@@ -4,8 +4,11 @@
 live :class:`Trial`, which reaches its study only through :class:`TrialBackend`.
 """
 
+from tunelab.trial._compat import create_trial
 from tunelab.trial._handle import FixedTrial, Trial, TrialBackend
 from tunelab.trial._records import FrozenTrial, StudyDirection, TrialPruned, TrialState, check_values
 
-__all__ = ["FixedTrial", "FrozenTrial", "StudyDirection", "Trial", "TrialBackend", "TrialPruned", "TrialState",
-           "check_values"]
+BaseTrial = Trial  # Optuna's name for the common type of its trial classes
+
+__all__ = ["BaseTrial", "FixedTrial", "FrozenTrial", "StudyDirection", "Trial", "TrialBackend", "TrialPruned",
+           "TrialState", "check_values", "create_trial"]

@@ -6,6 +6,7 @@ import numbers
 from typing import Any, Protocol, Sequence
 
 from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution
+from tunelab.trial._compat import OptunaTrialMethods
 from tunelab.trial._records import FrozenTrial, TrialState
 
 
@@ -39,7 +40,7 @@ class TrialBackend(Protocol):
         """The resource the pruner hands the running trial, or None."""
 
 
-class Trial:
+class Trial(OptunaTrialMethods):
     """The live handle an objective receives: suggest values, report progress, ask whether to stop.
 
     ``fixed_params`` are enqueued values taken first; ``relative`` (values by name) and
@@ -65,7 +66,7 @@ class Trial:
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
         return float(self._suggest(name, _make(name, FloatDistribution, low, high, log, step)))
 
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+    def suggest_int(self, name: str, low: int, high: int, step: int = 1, log: bool = False) -> int:
         return int(self._suggest(name, _make(name, IntDistribution, low, high, log, step)))
 
     def suggest_categorical(self, name: str, choices: Sequence) -> Any:
@@ -146,6 +147,11 @@ class Trial:
     @property
     def trial_id(self) -> int:
         return self._trial_id
+
+    @property
+    def relative_params(self) -> dict[str, Any]:
+        """The sampler's joint proposal for this trial (Optuna's name)."""
+        return dict(self._relative)
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self.params})"

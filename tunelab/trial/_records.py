@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from tunelab.space import Distribution
+from tunelab.trial._compat import OptunaFrozenTrialMethods
 
 
 class _NamedIntEnum(enum.IntEnum):
@@ -61,8 +62,11 @@ class TrialPruned(Exception):
 
 
 @dataclass
-class FrozenTrial:
-    """A trial as stored: finished trials never change, so this record can be cached."""
+class FrozenTrial(OptunaFrozenTrialMethods):
+    """A trial as stored: finished trials never change, so this record can be cached.
+
+    Its ``suggest_*`` return the stored values (Optuna's re-use of the best trial; see trial/_compat.py).
+    """
 
     number: int
     trial_id: int
