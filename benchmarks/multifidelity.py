@@ -283,7 +283,17 @@ def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, f
     for name in methods:
         t0 = time.time()
         jobs = [(table.name, name, budget_units, s) for s in seeds]
-        results = pool.map(_one_rep, jobs) if pool else [_one_rep(j) for j in jobs]
+        if pool:
+            results = pool.map(_one_rep, jobs)
+        else:  # one at a time, each repetition's regrets written to ``partial`` as it ends (long runs can be cut)
+            results = []
+            for job in jobs:
+                results.append(_one_rep(job))
+                if partial is not None:
+                    partial.with_suffix(".reps").write_text(json.dumps({"table": table.name, "method": name,
+                                                                       "seeds": seeds[:len(results)],
+                                                                       "regret": [r[0] for r in results],
+                                                                       "checkpoints": checkpoints}))
         regrets = [r[0] for r in results]
         reach = [r[1] for r in results]
         trials = [r[2] for r in results]

@@ -18,7 +18,7 @@ Extra rows (``--only extra`` runs just these):
   then the first and the next asks with TPE (target: load under 1 s, first ask no dearer
   than the next);
 * sampler ask time (ask + suggests + tell, 6 float parameters, in memory) at 100 and 500
-  trials for ``auto``, ``tpe`` and ``gp``, TPE at 10,000 (the study filled by random
+  trials for ``auto`` (its GP phase at 100, CMA-ES at 500) and ``tpe``, TPE at 10,000 (the study filled by random
   trials first), next to Optuna's TPE and GP (GP at 100 only: its asks take seconds at 500
   on a loaded machine).  CPU milliseconds, so other jobs on the machine stretch them less.
 """
@@ -218,7 +218,8 @@ def _ask_cpu_ms(ask_tell: Callable[[], None], n: int, at: list[int]) -> dict[int
     return {c: 1e3 * sum(times[c - 5:c]) / 5 for c in at if c <= n}
 
 
-def sampler_ask_rows(d: int = 6) -> list[tuple[str, dict[int, float]]]:
+def sampler_ask_rows(d: int = 6, show: Callable[[str, dict[int, float]], None] | None = None
+                     ) -> list[tuple[str, dict[int, float]]]:
     import optuna
 
     import tunelab
@@ -237,12 +238,14 @@ def sampler_ask_rows(d: int = 6) -> list[tuple[str, dict[int, float]]]:
         return step
 
     rows = []
-    for name in ("auto", "tpe", "gp"):
+    for name in ("auto", "tpe"):  # tunelab's plain GP (auto's GP phase is the auto row at 100) is not rerun here
         study = tunelab.create_study(sampler=name, seed=0)
         rows.append((f"tunelab {name}", _ask_cpu_ms(tl_step(study), 500, [100, 500])))
+        show and show(*rows[-1])
     for name, cls, n in (("TPE", optuna.samplers.TPESampler, 500), ("GP", optuna.samplers.GPSampler, 100)):
         study = optuna.create_study(sampler=cls(seed=0))
         rows.append((f"Optuna {name}", _ask_cpu_ms(op_step(study), n, [100, 500])))
+        show and show(*rows[-1])
     # 10,000 trials: filled by random trials, then the sampler takes over for 10 asks
     study = tunelab.create_study(sampler=RandomSampler(seed=0), seed=0)
     fill = tl_step(study)
@@ -250,16 +253,23 @@ def sampler_ask_rows(d: int = 6) -> list[tuple[str, dict[int, float]]]:
         fill()
     study.sampler = tunelab.samplers.load_sampler_class("tpe")(seed=0)
     rows.append(("tunelab tpe", {10000: _ask_cpu_ms(tl_step(study), 10, [10])[10]}))
+    show and show(*rows[-1])
     op = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     fill = op_step(op)
     for _ in range(9990):
         fill()
     op.sampler = optuna.samplers.TPESampler(seed=0)
     rows.append(("Optuna TPE", {10000: _ask_cpu_ms(op_step(op), 10, [10])[10]}))
+    show and show(*rows[-1])
     return rows
 
 
 def extra_rows(args: argparse.Namespace) -> None:
+    if args.samplers_only:
+        print("\n| sampler (CPU ms per ask + tell, 6-D, in memory) | at 100 | at 500 | at 10,000 |")
+        print("|---|---|---|---|")
+        _sampler_table()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         asktell, optimized = optimize_vs_ask_tell(args.optimize_trials, tmp)
     print(f"\n| {args.optimize_trials:,} trials, SQLite | ms/trial (wall / CPU) | optimize / ask+tell (wall) | target |")
@@ -276,9 +286,15 @@ def extra_rows(args: argparse.Namespace) -> None:
         print(f"| {what} | {wall:.0f} | {cpu:.0f} |", flush=True)
     print("\n| sampler (CPU ms per ask + tell, 6-D, in memory) | at 100 | at 500 | at 10,000 |")
     print("|---|---|---|---|")
-    for name, by_size in sampler_ask_rows():
+    _sampler_table()
+
+
+def _sampler_table() -> None:
+    def show(name: str, by_size: dict[int, float]) -> None:
         cells = [f"{by_size[c]:.1f}" if c in by_size else "-" for c in (100, 500, 10000)]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+    sampler_ask_rows(show=show)
 
 
 def _versions() -> str:
@@ -302,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["all", "extra"], default="all", help="'extra': only the issue-17 rows")
     parser.add_argument("--optimize-trials", type=int, default=1000)
     parser.add_argument("--big", type=int, default=100_000, help="trials in the study that load_study opens")
+    parser.add_argument("--samplers-only", action="store_true", help="with --only extra: only the sampler ask rows")
     args = parser.parse_args(argv)
     import optuna
 

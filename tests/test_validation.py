@@ -33,13 +33,14 @@ def test_a_predicate_that_raises_rejects_the_value():
 
 def test_validate_names_the_owner_the_argument_and_the_alternatives():
     constraints = {"n": [Interval(int, 1, None), None], "mode": [Options(["fast", "slow"])], "name": [str]}
-    validate(constraints, {"n": None, "mode": "fast", "name": "x"}, "f")
+    good = {"n": None, "mode": "fast", "name": "x"}
+    validate(constraints, good, "f")
     with pytest.raises(ValueError, match=r"^f: argument 'n' must be an int in \[1, inf\] or None; got 0\.$"):
-        validate(constraints, {"n": 0}, "f")
+        validate(constraints, {**good, "n": 0}, "f")
     with pytest.raises(ValueError, match="argument 'mode' must be one of 'fast', 'slow'; got 'quick'"):
-        validate(constraints, {"mode": "quick"}, "f")
+        validate(constraints, {**good, "mode": "quick"}, "f")
     with pytest.raises(TypeError, match="argument 'name' must be an instance of str; got 3"):
-        validate(constraints, {"name": 3}, "f")
+        validate(constraints, {**good, "name": 3}, "f")
 
 
 def test_bool_is_not_taken_for_a_number():

@@ -454,3 +454,19 @@ def test_an_enumerated_discrete_box_keeps_to_the_region():
     assert np.all(x <= 0.25)  # the GP favours (1, 1), outside the region
     free, _ = optimize_log_ei(model, MixedBox(np.zeros(2, bool), [grid, grid]), -1.0, X[:1], np.random.default_rng(0))
     assert np.any(free > 0.25)  # the control: unconfined, it goes there
+
+
+def test_warp_power_is_scipys_maximiser_clipped_to_the_bounds():
+    import numpy as np
+    from scipy import stats
+
+    from tunelab.samplers.gp import _standardised, _warp_power, warp_losses
+
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        n = int(rng.integers(3, 200))
+        y = rng.lognormal(0, rng.uniform(0.1, 3), n) * rng.choice([-1, 1]) + rng.normal(0, 1, n) * rng.random()
+        z = _standardised(y)
+        power = float(np.clip(stats.yeojohnson_normmax(z), 0.5, 1.5))
+        assert abs(_warp_power(z) - power) < 1e-2  # a grid step is 0.025; the parabola refines it
+        np.testing.assert_allclose(warp_losses(y), _standardised(stats.yeojohnson(z, lmbda=power)), atol=2e-2)

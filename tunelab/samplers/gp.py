@@ -270,9 +270,9 @@ def _warp_power(z: np.ndarray) -> float:
     """The Yeo-Johnson power in the allowed bounds with the highest profile log-likelihood.
 
     The likelihood is evaluated on a grid of 41 powers at once and refined by a
-    parabola through the best grid point and its neighbours: the same maximiser
-    as scipy's ``yeojohnson_normmax`` clipped to the bounds (the likelihood is
-    unimodal in the power), for a fraction of its cost.
+    parabola through the best grid point and its neighbours: scipy's
+    ``yeojohnson_normmax`` clipped to the bounds to within 0.01 (the likelihood
+    is unimodal in the power), for a fraction of its cost.
     """
     t = _yeojohnson(z, _WARP_GRID)
     var = t.var(axis=1)

@@ -150,7 +150,8 @@ class ParzenEstimator:
         sigma = bandwidth_factor * max(n, 1) ** (-1.0 / (d + 4))
         self.mu = np.vstack([np.full((1, len(self.num_axes)), 0.5), obs.numeric.reshape(n, len(self.num_axes))])
         floors = np.array([max(min_bandwidth, 0.5 * a.min_cell) for a in self.num_axes])
-        self._obs_sigma = np.clip(np.maximum(sigma, floors), None, 1.0).reshape(len(self.num_axes))  # every observation's
+        # every observation's bandwidth per axis (the same for all of them)
+        self._obs_sigma = np.clip(np.maximum(sigma, floors), None, 1.0).reshape(len(self.num_axes))
         self.sigma = np.vstack([np.ones((1, len(self.num_axes))),
                                 np.broadcast_to(self._obs_sigma, (n, len(self.num_axes)))])
         self._log_z = _log_mass(-self.mu / self.sigma, (1.0 - self.mu) / self.sigma)  # truncation to [0, 1]
