@@ -220,3 +220,13 @@ def test_tensorboard_callback_writes_hparams_and_curves(tmp_path: Any) -> None:
         opt_info = next(h for h in experiment.hparam_infos if h.name == "opt")
         assert sorted(v.string_value for v in opt_info.domain_discrete.values) == ["adam", "sgd"]
     assert np.isfinite(study.best_value)
+
+
+def test_optunas_integration_names_resolve_from_the_package() -> None:
+    from tunelab import integration
+
+    for name in ("LightGBMPruningCallback", "XGBoostPruningCallback", "PyTorchLightningPruningCallback",
+                 "MLflowCallback", "TensorBoardCallback"):
+        assert getattr(integration, name).__name__ == name
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        integration.Nope  # noqa: B018

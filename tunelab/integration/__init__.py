@@ -1,3 +1,20 @@
 """Adapters to other libraries: scikit-learn (``sklearn``: SearchCV), PyTorch Lightning (``lightning``), Ray
 (``ray``); each module imports its library on use, so import the one you need, e.g.
 ``from tunelab.integration.sklearn import SearchCV``."""
+
+# Optuna's ``from optuna.integration import XCallback`` names, each loaded (with its library) on first use
+_OPTUNA_NAMES = {
+    "LightGBMPruningCallback": "lightgbm",
+    "XGBoostPruningCallback": "xgboost",
+    "PyTorchLightningPruningCallback": "lightning",
+    "MLflowCallback": "mlflow",
+    "TensorBoardCallback": "tensorboard",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _OPTUNA_NAMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"tunelab.integration.{_OPTUNA_NAMES[name]}"), name)
+    raise AttributeError(f"module 'tunelab.integration' has no attribute {name!r}")
