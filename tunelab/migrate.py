@@ -116,7 +116,7 @@ def read_optuna_rdb(url: str, study_names: Sequence[str] | None = None) -> list[
         t = meta.tables
         for table in t.values():  # reflected DOUBLE/FLOAT columns would come back as 10-digit Decimals
             for column in table.columns:
-                if isinstance(column.type, sa.Numeric) and not isinstance(column.type, sa.Integer):
+                if isinstance(column.type, (sa.Float, sa.Numeric)) and not isinstance(column.type, sa.Integer):
                     column.type = sa.Double()
         with engine.connect() as conn:
             return _read_rdb(conn, t, study_names)
