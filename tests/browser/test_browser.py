@@ -1,7 +1,8 @@
 """The report and the dashboard in a real browser: Debian's headless Chromium driven by Playwright.
 
 Nothing downloads a browser: Playwright launches /usr/bin/chromium (``apt-get install chromium``, see
-.ci/run).  The tests save docs/img/report.png and docs/img/dashboard.png, the README's screenshots.
+.ci/run).  The tests save report.png and dashboard.png in a temporary folder; with
+``TUNELAB_SCREENSHOTS=docs/img`` they write the README's screenshots instead.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ import pytest
 import tunelab
 
 EVIL = "<script>alert(1)</script>"
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+_SHOTS = os.environ.get("TUNELAB_SCREENSHOTS")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _screenshot_path(tmp_path: Path, name: str) -> Path:
+    """Where a screenshot goes: the test's temporary folder, or $TUNELAB_SCREENSHOTS (docs/img for the README)."""
+    folder = Path(_SHOTS) if _SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 def _browser_or_skip():
@@ -98,9 +106,10 @@ def test_report_opens_from_a_file_url_without_errors(tmp_path, page_factory):
     first = page.locator("table.trial-table tbody tr").first.locator("td").first.inner_text()
     assert int(first) == study.best_trial.number
     assert page.locator(".static svg").count() >= 1  # the static copies are in the page (hidden with scripts on)
-    IMG.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(IMG / "report.png"))
+    shot = _screenshot_path(tmp_path, "report.png")
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
     assert page.problems == []
 
     compare = write_report([study, other], tmp_path / "compare.html")
@@ -174,7 +183,7 @@ def _count(page) -> int:
     return int(page.inner_text("#n-trials").replace(",", ""))
 
 
-def test_dashboard_follows_a_running_study(live_dashboard, page_factory):
+def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_path):
     url, writer = live_dashboard
     page = page_factory()
     page.goto(url + "/")
@@ -196,9 +205,10 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory):
     assert n_points >= 1
     page.locator("details[data-figure='param_importances'] summary").click()
     page.wait_for_selector("details[data-figure='param_importances'] .js-plotly-plot", timeout=20_000)
-    IMG.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1400})
-    page.screenshot(path=str(IMG / "dashboard.png"))
+    shot = _screenshot_path(tmp_path, "dashboard.png")
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
 
     # open a complete trial from the table (a running one may not have all its parameters yet): its
     # parameters, with the hostile name as text, and its learning curve
