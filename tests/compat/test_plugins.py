@@ -156,6 +156,8 @@ def test_user_pruner_in_optunas_shape_prunes_last_place(n_jobs: int) -> None:
     pruner = LastPlacePruner(warmup_steps=1, warmup_trials=3)
     study = optuna.create_study(direction="maximize", pruner=pruner,
                                 sampler=optuna.samplers.RandomSampler(seed=0))
+    for q in (0.5, 0.6, 0.7, 0.8, 0.9):  # the first complete trials: any later q < 0.5 is in last place
+        study.enqueue_trial({"q": q})
     study.optimize(_scored, n_trials=60, n_jobs=n_jobs)
     pruned = study.get_trials(states=[TrialState.PRUNED])
     assert pruned, f"a last-place trial was pruned: {[(t.number, t.state.name, t.intermediate_values) for t in study.trials][:8]}"
