@@ -28,7 +28,7 @@ _OPTUNA_NAMES = ("TPESampler", "CmaEsSampler", "GPSampler", "NSGAIISampler", "QM
                  "PartialFixedSampler")
 
 __all__ = ["BaseSampler", "RandomSampler", "SamplingContext", "SearchExhausted", "SAMPLERS", "make_sampler",
-           "load_sampler_class", *_OPTUNA_NAMES]
+           "load_sampler_class", "BruteForceSampler", *_OPTUNA_NAMES]
 
 
 def __getattr__(name: str) -> Any:
@@ -38,6 +38,10 @@ def __getattr__(name: str) -> Any:
         return getattr(_optuna_names, name)
     if name == "nsgaii":  # Optuna's crossover classes
         return importlib.import_module("tunelab.samplers.nsgaii")
+    if name == "BruteForceSampler":
+        from tunelab.samplers.brute_force import BruteForceSampler
+
+        return BruteForceSampler
     raise AttributeError(f"module 'tunelab.samplers' has no attribute {name!r}")
 
 
