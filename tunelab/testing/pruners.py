@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tunelab.pruners.base import BasePruner, PruningContext
+from tunelab.testing._suite import drop_flagged_tests
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 
@@ -89,14 +90,7 @@ class PrunerSuite:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for flag, names in _NEEDS.items():
-            for name in names:
-                if not getattr(cls, flag):
-                    setattr(cls, name, None)  # pytest collects callables only
-        for flag, names in _NOT_WITH.items():
-            for name in names:
-                if getattr(cls, flag):
-                    setattr(cls, name, None)
+        drop_flagged_tests(cls, _NEEDS, _NOT_WITH)
 
     def build(self) -> BasePruner:
         """A fresh pruner from ``pruner_factory`` (a class or a function of no arguments)."""

@@ -38,6 +38,7 @@ import tunelab
 from tunelab import Categorical, Float, Int, SearchSpace, TrialPruned, TrialState
 from tunelab.samplers import BaseSampler, RandomSampler
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
+from tunelab.testing._suite import drop_flagged_tests
 
 
 # ---------------------------------------------------------------- spaces
@@ -199,14 +200,7 @@ class SamplerSuite:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for flag, names in _NEEDS.items():
-            for name in names:
-                if not getattr(cls, flag):
-                    setattr(cls, name, None)  # pytest collects callables only
-        for flag, names in _NOT_WITH.items():
-            for name in names:
-                if getattr(cls, flag):
-                    setattr(cls, name, None)
+        drop_flagged_tests(cls, _NEEDS, _NOT_WITH)
 
     # ------------------------------------------------------------------ building
     def make(self, seed: int | None, space: SearchSpace | None = None) -> BaseSampler:
