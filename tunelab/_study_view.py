@@ -9,6 +9,8 @@ rebuilt from such a context, so a plug-in written for Optuna reads
 
 from __future__ import annotations
 
+import inspect
+
 import copy
 from typing import Any, Callable, Sequence
 
@@ -105,3 +107,14 @@ def pareto_front(trials: list[FrozenTrial], directions: Sequence[StudyDirection]
     from tunelab.pareto import pareto_front as front
 
     return front(trials, directions)
+
+
+def positional_arity(fn: Callable) -> int | None:
+    """Positional parameters after self; None if the function takes *args (a dispatcher already)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))

@@ -13,10 +13,9 @@ Every subclass of :class:`BasePruner` is adapted when its class is created:
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import Any, Callable
 
-from tunelab._study_view import StudyView
+from tunelab._study_view import StudyView, positional_arity as _arity
 from tunelab.trial import FrozenTrial, TrialState
 
 _DUAL = "__tunelab_dual__"
@@ -54,16 +53,6 @@ def context_from(study: Any, trial: Any) -> Any:
     trials = study.get_trials(deepcopy=False) if isinstance(study, StudyView) else study.trials
     others = [t for t in trials if t.number != record.number]
     return _CONTEXT(trial=record, trials=others, direction=study.directions[0])
-
-
-def _arity(fn: Callable) -> int | None:
-    try:
-        params = list(inspect.signature(fn).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return None
-    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
 def _optuna_prune(fn: Callable) -> Callable:

@@ -22,11 +22,10 @@ processes.
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import Any, Callable
 
 from tunelab.space import Distribution
-from tunelab._study_view import StudyView
+from tunelab._study_view import StudyView, positional_arity as _arity
 from tunelab.trial import FrozenTrial, TrialState
 
 # positional arguments after self, in each convention
@@ -75,17 +74,6 @@ def context_from(study: Any, trial: Any) -> Any:
     return _CONTEXT(load_trials=load, directions=list(study.directions), trial_number=number,
                            params=dict(getattr(trial, "params", {}) or {}),
                            distributions=dict(getattr(trial, "distributions", {}) or {}))
-
-
-def _arity(fn: Callable) -> int | None:
-    """Positional parameters after self; None if the function takes *args (a dispatcher already)."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return None
-    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
 _CONTEXT: type = type(None)  # SamplingContext, given by install() (base.py imports this module, not back)
