@@ -121,6 +121,32 @@ def optuna_study(rows, y, specs):
 # ----------------------------------------------------------------------------- timing
 
 
+class LoadSampler:
+    """The 1-minute load average, sampled every ``every`` seconds in a background thread while a run lasts.
+
+    On a shared machine the figures mean little without the load they ran under; this gives its range.
+    """
+
+    def __init__(self, every: float = 15.0):
+        import threading
+
+        self.samples: list[float] = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; the min, mean and max of the samples."""
+        self._stop.set()
+        self.samples.append(os.getloadavg()[0])
+        return {"load_min": min(self.samples), "load_mean": float(np.mean(self.samples)),
+                "load_max": max(self.samples)}
+
+
 def timed(fn: Callable[[], Any], repeats: int = 1) -> tuple[float, float, Any]:
     """(wall seconds, CPU seconds of this process, result): the best of ``repeats`` runs.
 
@@ -151,6 +177,7 @@ def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -
             rows, y, specs = make_rows(n, d, 0)
             tl, op = tunelab_study(rows, y, specs), optuna_study(rows, y, specs)
             row: dict[str, Any] = {"trials": n, "params": d}
+            load = LoadSampler()
             row["tunelab_ped_anova_s"], row["tunelab_ped_anova_cpu"], imp = timed(lambda: get_param_importances(tl),
                                                                                   repeats)
             row["tunelab_top3"] = list(imp)[:3]
@@ -163,6 +190,8 @@ def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -
             if n * d <= skip_optuna_fanova_above:
                 row["optuna_fanova_s"], row["optuna_fanova_cpu"], _ = timed(
                     lambda: oi.get_param_importances(op, evaluator=oi.FanovaImportanceEvaluator(seed=0)))
+            row.update(load.stop())
+            row["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             print(json.dumps(row), flush=True)
             results.append(row)
     return results
@@ -278,8 +307,8 @@ def report_and_dashboard(quick: bool) -> list[dict[str, Any]]:
 def markdown(times, stab, extra) -> str:
     lines = ["CPU seconds of this process (wall seconds in brackets):", "",
              "| trials x params | tunelab PED-ANOVA (default) | tunelab fANOVA | Optuna PED-ANOVA | Optuna fANOVA | "
-             "Optuna fANOVA / tunelab default | Optuna PED-ANOVA / tunelab default |",
-             "|---|---|---|---|---|---|---|"]
+             "Optuna fANOVA / tunelab default | Optuna PED-ANOVA / tunelab default | load average (min-max) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in times:
         of = r["optuna_fanova_cpu"]
         base = r["tunelab_ped_anova_cpu"]
@@ -288,7 +317,7 @@ def markdown(times, stab, extra) -> str:
         lines.append(f"| {r['trials']:,} x {r['params']} | {base:.3f} ({r['tunelab_ped_anova_s']:.3f}) | "
                      f"{r['tunelab_fanova_cpu']:.2f} ({r['tunelab_fanova_s']:.1f}) | "
                      f"{r['optuna_ped_anova_cpu']:.3f} ({r['optuna_ped_anova_s']:.3f}) | {of_text} | {ratio} | "
-                     f"{r['optuna_ped_anova_cpu'] / base:.1f}x |")
+                     f"{r['optuna_ped_anova_cpu'] / base:.1f}x | {r['load_min']:.1f}-{r['load_max']:.1f} |")
     lines += ["", "| protocol | method | mean pairwise Spearman | mean Kendall tau vs true variance order |",
               "|---|---|---|---|"]
     for r in stab:
@@ -312,6 +341,8 @@ def main() -> None:
                     help='methods left out of the stability runs, e.g. "Optuna fANOVA"')
     ap.add_argument("--stability-trials", type=int, default=1000,
                     help="trials per study in the stability runs (Optuna's fANOVA takes ~45 CPU s at 1,000 x 8)")
+    ap.add_argument("--skip-report-dashboard", action="store_true",
+                    help="leave out the report and dashboard timings (benchmarks/dashboard.py has the full table)")
     ap.add_argument("--out", default="benchmarks/results/analysis.json")
     args = ap.parse_args()
     if args.quick:
@@ -327,7 +358,7 @@ def main() -> None:
     times = importance_times(args.sizes, args.dims, args.skip_optuna_fanova_above, args.repeats)
     stab = [] if args.skip_stability else stability(args.stability_trials if not args.quick else 300, 8, args.seeds,
                                                       args.stability_skip)
-    extra = report_and_dashboard(args.quick)
+    extra = [] if args.skip_report_dashboard else report_and_dashboard(args.quick)
     print(f"# load at the end {os.getloadavg()[0]:.1f}")
     print(markdown(times, stab, extra))
     big = [r for r in times if r["trials"] == 10000 and r["params"] == 32]
