@@ -188,6 +188,9 @@ def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -
             row["optuna_top3"] = list(imp_o)[:3]
             row["optuna_fanova_s"] = row["optuna_fanova_cpu"] = None
             if n * d <= skip_optuna_fanova_above:
+                # the row so far, in case Optuna's fANOVA (minutes to hours at 10,000 trials) is stopped
+                print("# before Optuna fANOVA: " + json.dumps(row) +
+                      f" load {os.getloadavg()[0]:.1f} at {time.strftime('%H:%M:%S', time.gmtime())} UTC", flush=True)
                 row["optuna_fanova_s"], row["optuna_fanova_cpu"], _ = timed(
                     lambda: oi.get_param_importances(op, evaluator=oi.FanovaImportanceEvaluator(seed=0)))
             row.update(load.stop())
@@ -288,13 +291,15 @@ def report_and_dashboard(quick: bool) -> list[dict[str, Any]]:
     tmp = Path(tempfile.mkdtemp(prefix="tunelab-analysis-dash-"))
     try:
         rep = dash_bench.bench_report(tmp, 1_000 if quick else 10_000)
-        dash = dash_bench.bench_dashboard(tmp, 5_000 if quick else 100_000, browser=False)
+        n = 5_000 if quick else 100_000
+        dash = dash_bench.bench_dashboard(dash_bench.ensure_study(tmp / "dash.db", n), n)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [
         {"what": f"report, {rep['trials']:,} trials (CPU s)", "seconds": round(rep["build_cpu_s"], 2),
          "bytes": int(rep["size_mb"] * 1e6)},
-        {"what": f"dashboard first full render, {dash['trials']:,} trials, server, trials cached (CPU s)",
+        {"what": f"dashboard study page with its first-render images and verdict, {dash['trials']:,} trials, "
+                 "server, trials cached (CPU s; `python benchmarks/dashboard.py --render-only` for Chromium)",
          "seconds": round(dash["server_warm_cpu_s"], 3)},
         {"what": "dashboard bytes per refresh while running (updates + table page)",
          "bytes": int(dash["refresh_bytes_mean"])},
