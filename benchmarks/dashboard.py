@@ -222,7 +222,7 @@ _MARKS = """() => {
 
 
 def _visit(context: Any, server: Server, study_id: int) -> dict:
-    page = context.new_page(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -252,7 +252,7 @@ def bench_render(url: str, study_id: int = 1) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         cold = Server(url, preload=False)
         try:
-            ctx = browser.new_context()
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
             out["cold"] = _visit(ctx, cold, study_id)
             ctx.close()
         finally:
@@ -260,7 +260,7 @@ def bench_render(url: str, study_id: int = 1) -> dict:
         warm = Server(url, preload=True)
         try:
             out["preload_s"] = warm.preload_s
-            ctx = browser.new_context()
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
             out["first"] = _visit(ctx, warm, study_id)
             out["second"] = _visit(ctx, warm, study_id)
             ctx.close()

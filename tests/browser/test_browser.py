@@ -261,7 +261,7 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_pat
     assert page.problems == []
 
 
-def test_dashboard_study_page_without_scripts(live_dashboard, page_factory):
+def test_dashboard_study_page_without_scripts(live_dashboard, page_factory, tmp_path):
     """The first paint needs no script: summary, table page and figures come drawn from the server."""
     url, writer = live_dashboard
     page = page_factory()
@@ -274,6 +274,10 @@ def test_dashboard_study_page_without_scripts(live_dashboard, page_factory):
     assert EVIL in p2.inner_text("#study-name")
     assert any(EVIL in h for h in p2.locator("#trials th").all_inner_texts())
     assert p2.locator("#history-static").is_visible()
+    shot = _screenshot_path(tmp_path, "dashboard-first-paint.png")
+    p2.set_viewport_size({"width": 1280, "height": 1500})
+    p2.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
     ctx.close()
 
 

@@ -337,7 +337,8 @@ def test_log_axis_rule():
     assert not log_axis_suits([0.0, 1e-5, 3.0, 10.0])  # a zero cannot go on a log axis
     assert not log_axis_suits([-5.0, -1e-3, -2.0])
     assert not log_axis_suits([1.0, 1e6])  # too few values to judge
-    assert not log_axis_suits([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1e2])  # spread out: a linear axis shows them
+    assert not log_axis_suits(list(range(10, 110, 10)))  # spread out: a linear axis shows them
+    assert log_axis_suits([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1e2])  # one outlier: the rest in 8 % of a linear axis
 
 
 def test_history_data_and_svg_follow_the_rule():
@@ -389,6 +390,17 @@ def test_slow_values_are_computed_once_and_refreshed_in_the_background():
     lazy = Slow(min_interval=3600)
     lazy.get("k", 1, compute)
     assert lazy.get("k", 2, compute) == (1, 3) and len(calls) == 3  # no refresh before min_interval
+    adaptive = Slow()  # by default: 10x the computation's time (0.05 s here), at least 1 s
+    adaptive.get("k", 1, compute)
+    assert adaptive.get("k", 2, compute) == (1, 4)
+    time.sleep(0.3)
+    assert adaptive.peek("k") == (1, 4) and len(calls) == 4
+    time.sleep(0.8)
+    adaptive.get("k", 2, compute)
+    deadline = time.time() + 5
+    while adaptive.peek("k")[0] != 2 and time.time() < deadline:
+        time.sleep(0.01)
+    assert adaptive.peek("k") == (2, 5)
 
 
 def test_numbers_on_the_server_read_as_the_script_writes_them():

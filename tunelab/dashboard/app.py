@@ -33,8 +33,6 @@ STUDY_FIGURES = ("param_importances", "parallel_coordinate", "slice", "intermedi
                  "terminator_improvement", "pareto_front")
 #: A year: the lifetime of responses whose URL changes with their content.
 YEAR = 365 * 24 * 3600
-#: Seconds between background recomputations of a slow value (verdict, figures) while a study runs.
-SLOW_REFRESH_SECONDS = 30.0
 
 
 def open_figures(n_objectives: int) -> tuple[str, ...]:
@@ -46,7 +44,7 @@ def open_figures(n_objectives: int) -> tuple[str, ...]:
 class DashboardState:
     """What the app computes per study and keeps: quick values per snapshot, slow ones per version."""
 
-    def __init__(self, store: BaseStorage, slow_refresh: float = SLOW_REFRESH_SECONDS):
+    def __init__(self, store: BaseStorage, slow_refresh: float | None = None):
         self.store = store
         self.snapshots = Snapshots()
         self.slow = Slow(slow_refresh)
@@ -136,9 +134,12 @@ def plotly_version() -> str:
     return str(plotly.__version__)
 
 
-def create_app(storage: Any, *, refresh_seconds: float = 2.0, slow_refresh_seconds: float = SLOW_REFRESH_SECONDS
-               ) -> Flask:
-    """A Flask app showing ``storage`` (a URL or a storage object), read-only."""
+def create_app(storage: Any, *, refresh_seconds: float = 2.0, slow_refresh_seconds: float | None = None) -> Flask:
+    """A Flask app showing ``storage`` (a URL or a storage object), read-only.
+
+    ``slow_refresh_seconds``: how often a running study's verdict and figures may be recomputed in the
+    background (None: ten times as long as the last computation took, at least a second).
+    """
     store: BaseStorage = get_storage(storage)
     shown_url = D.mask_url(storage if isinstance(storage, str) else getattr(store, "url", type(store).__name__))
     app = Flask(__name__, static_folder="static", template_folder="templates")

@@ -6,8 +6,9 @@ Two kinds of value:
   whenever the trials changed, kept in a :class:`Snapshots` entry keyed by :func:`snapshot_key`;
 - slow ones (the keep-going verdict: a Gaussian process; importance and other figures: seconds on
   100,000 trials): kept in a :class:`Slow` cache by study *version* (the number of finished trials).
-  While the study runs, a stale value is served at once and recomputed in a background thread at most
-  every ``min_interval`` seconds, so no request waits for a refit once a value exists.
+  While the study runs, a stale value is served at once and recomputed in a background thread, at
+  most every ten times as long as the last computation took (at least a second), so no request waits
+  for a refit once a value exists and a cheap value stays current.
 """
 
 from __future__ import annotations
@@ -51,13 +52,21 @@ class Snapshots:
         return value
 
 
+#: A slow value is recomputed at most every this many times as long as its last computation took ...
+REFRESH_FACTOR = 10.0
+#: ... and not more often than this (seconds).
+MIN_REFRESH = 1.0
+
+
 class Slow:
     """Slow values by key: computed on first use (one computation per key at a time), then served at once;
-    when the version moved on, recomputed in the background at most every ``min_interval`` seconds."""
+    when the version moved on, recomputed in the background, at most every ``min_interval`` seconds
+    (None: ten times the last computation's duration, at least a second)."""
 
-    def __init__(self, min_interval: float = 30.0) -> None:
+    def __init__(self, min_interval: float | None = None) -> None:
         self.min_interval = min_interval
-        self._entries: dict[Hashable, tuple[Any, Any, float]] = {}  # key -> (version, value, monotonic time)
+        # key -> (version, value, monotonic time when the value may be refreshed)
+        self._entries: dict[Hashable, tuple[Any, Any, float]] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._refreshing: set[Hashable] = set()
         self._guard = threading.Lock()
@@ -81,14 +90,24 @@ class Slow:
                 with self._guard:
                     hit = self._entries.get(key)
                 if hit is None:
-                    value = compute()
-                    hit = (version, value, time.monotonic())
+                    hit = self._compute(version, compute)
                     with self._guard:
                         self._entries[key] = hit
             return hit[0], hit[1]
-        if hit[0] != version and time.monotonic() - hit[2] >= self.min_interval:
+        if hit[0] != version and time.monotonic() >= hit[2]:
             self._refresh(key, version, compute)
         return hit[0], hit[1]
+
+    def _wait(self, seconds: float) -> float:
+        if self.min_interval is not None:
+            return self.min_interval
+        return max(MIN_REFRESH, REFRESH_FACTOR * seconds)
+
+    def _compute(self, version: Any, compute: Callable[[], Any]) -> tuple[Any, Any, float]:
+        started = time.monotonic()
+        value = compute()
+        done = time.monotonic()
+        return (version, value, done + self._wait(done - started))
 
     def _refresh(self, key: Hashable, version: Any, compute: Callable[[], Any]) -> None:
         with self._guard:
@@ -99,14 +118,14 @@ class Slow:
         def run() -> None:
             try:
                 with self._lock(key):
-                    value = compute()
+                    hit = self._compute(version, compute)
                     with self._guard:
-                        self._entries[key] = (version, value, time.monotonic())
-            except Exception:  # the old value stays; tried again after min_interval
+                        self._entries[key] = hit
+            except Exception:  # the old value stays; tried again later
                 with self._guard:
                     old = self._entries.get(key)
                     if old is not None:
-                        self._entries[key] = (old[0], old[1], time.monotonic())
+                        self._entries[key] = (old[0], old[1], time.monotonic() + self._wait(MIN_REFRESH))
             finally:
                 with self._guard:
                     self._refreshing.discard(key)

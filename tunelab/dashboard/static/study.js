@@ -19,7 +19,7 @@
   var logBox = document.getElementById("history-log");
   var logTouched = false, interactive = false, historyReady = false;
   var lastSlowRefresh = Date.now(), changedSinceSlow = false;
-  var SLOW_MS = 30000;  // verdict and open figures are refetched at most this often while trials arrive
+  var SLOW_MS = 5000;  // verdict and open figures are refetched at most this often while trials arrive
 
   function setSummary(u) {
     document.getElementById("n-trials").textContent = u.n_trials.toLocaleString("en");
@@ -114,7 +114,7 @@
       {x: hist.x, y: hist.y, mode: "markers", type: "scatter", name: metric, marker: {size: 5, opacity: 0.6}},
       {x: b.x, y: b.y, mode: "lines", type: "scatter", name: "best " + metric, line: {shape: "hv", color: "#ef553b"}}
     ];
-    var layout = {margin: {t: 10, r: 10, b: 40, l: 60}, height: 330, xaxis: {title: {text: "trial"}},
+    var layout = {margin: {t: 10, r: 10, b: 40, l: 60}, height: 330, xaxis: {title: {text: "trial"}, zeroline: false},
                   yaxis: {title: {text: metric}, type: logBox && logBox.checked ? "log" : "linear"},
                   legend: {orientation: "h"}};
     swapIn(document.getElementById("history-region"));  // before drawing: plotly sizes to a visible box
