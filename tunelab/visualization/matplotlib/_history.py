@@ -5,6 +5,7 @@ The numbers come from ``tunelab/visualization/_data_history.py``, as for the plo
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Callable, Iterable
 
 from tunelab.trial import FrozenTrial, TrialState
@@ -141,12 +142,13 @@ def plot_terminator_improvement(study: Any, plot_error: bool = False, improvemen
                            min_n_trials=min_n_trials, n_points=n_points, target=target)
     if not data.n_trials:
         return message_axes("Terminator Improvement Plot", data.verdict)
-    ax = new_axes("Terminator Improvement Plot", layout="tight")
+    ax = new_axes("Terminator Improvement Plot", layout="constrained")
     ax.plot(data.n_trials, data.bound, marker="o", label="Terminator Improvement")
     if plot_error:
         ax.plot(data.n_trials, data.error, marker="o", label="Error")
     ax.set_xlabel("Trial")
     ax.set_ylabel("Terminator Improvement")
-    ax.text(0.01, 0.98, text(data.verdict), transform=ax.transAxes, va="top", fontsize="small", wrap=True)
-    ax.legend(loc="upper right")
+    ax.legend(loc="best")
+    caption = textwrap.fill(text(data.verdict), 90)
+    ax.annotate(caption, xy=(0, -0.14), xycoords="axes fraction", va="top", fontsize="small")
     return ax

@@ -104,7 +104,8 @@ def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
         ax.axvline(i, color="black", lw=1)
         ticks, labels = _ticks(d)
         for t, lab in zip(ticks, labels):
-            ax.text(i + 0.03, t, text(lab), fontsize="x-small", va="center")
+            ax.text(i + 0.03, t, text(lab), fontsize="x-small", va="center",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
     ax.set_xlim(-0.1, len(dims) - 0.6)
     ax.set_ylim(-0.05, 1.05)
     ax.set_xticks(xs, [text(d.label) for d in dims], rotation=30, ha="right")
@@ -124,7 +125,11 @@ def _ticks(d: Any) -> tuple[np.ndarray, list[str]]:
     if d.tickvals is not None:
         return _scaled(np.asarray(d.tickvals, dtype=float), d.range), list(d.ticktext or ())
     lo, hi = d.range
-    vals = np.linspace(lo, hi, 5) if hi > lo else np.array([lo])
+    present = np.asarray(d.values, dtype=float)
+    if hi > lo and hi - lo <= 10 and np.all(present == np.round(present)):  # a few whole numbers: each one
+        vals = np.arange(np.ceil(lo), np.floor(hi) + 1)
+    else:
+        vals = np.linspace(lo, hi, 5) if hi > lo else np.array([lo])
     return _scaled(vals, d.range), [f"{v:.3g}" for v in vals]
 
 
@@ -147,10 +152,10 @@ def _grid(names: list[str], axes: dict[str, Axis], title: str):
     return fig, axs
 
 
-def _contour_panel(ax: Any, panel: Any, axes: dict[str, Axis], cmap: Any) -> Any:
+def _contour_panel(ax: Any, panel: Any, axes: dict[str, Axis], cmap: Any, levels: np.ndarray) -> Any:
     filled = None
     if panel.z is not None:
-        filled = ax.contourf(panel.grid_px, panel.grid_py, panel.z, levels=15, cmap=cmap)
+        filled = ax.contourf(panel.grid_px, panel.grid_py, panel.z, levels=levels, cmap=cmap, extend="both")
     xs, ys = _xy(panel.points, axes[panel.x], axes[panel.y])
     ax.scatter(xs, ys, s=8, color="black", edgecolors="white", linewidths=0.4)
     return filled
@@ -168,10 +173,14 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
     if data.message is not None:
         return message_axes("Contour Plot", data.message)
     cmap = blues(reverse=data.reverse)  # the good end dark
+    surfaces = [p.z for p in data.panels.values() if p.z is not None]
+    low = min((float(z.min()) for z in surfaces), default=0.0)
+    high = max((float(z.max()) for z in surfaces), default=1.0)
+    levels = np.linspace(low, high if high > low else low + 1.0, 16)  # one scale for every panel
     names = data.names
     if len(names) == 2:
         ax = new_axes("Contour Plot", layout="constrained")
-        filled = _contour_panel(ax, data.panels[(names[0], names[1])], data.axes, cmap)
+        filled = _contour_panel(ax, data.panels[(names[0], names[1])], data.axes, cmap, levels)
         apply_axis(ax, data.axes[names[0]], "x")
         apply_axis(ax, data.axes[names[1]], "y")
         if filled is not None:
@@ -182,7 +191,8 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
     for r, y in enumerate(names):
         for c, x in enumerate(names):
             if x != y:
-                filled = _contour_panel(axs[r, c], data.panels[(x, y)], data.axes, cmap) or filled
+                drawn = _contour_panel(axs[r, c], data.panels[(x, y)], data.axes, cmap, levels)
+                filled = drawn if drawn is not None else filled
     if filled is not None:
         fig.colorbar(filled, ax=axs.ravel().tolist(), label=text(target_name))
     return axs
@@ -244,6 +254,7 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
     pos = {n: i for i, n in enumerate(names)}
     n_sets = max(len(data.bars), 1)
     height = 0.8 / n_sets
+    right = 0.0
     for s, bars in enumerate(data.bars):
         ys = np.array([pos[n] for n in bars.names], dtype=float) + (s - (n_sets - 1) / 2) * height
         vals = np.asarray(bars.values, dtype=float)
@@ -251,9 +262,12 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
         if with_ci:
             err = np.vstack([np.maximum(0.0, vals - np.asarray(bars.low)), np.maximum(0.0, np.asarray(bars.high) - vals)])
         ax.barh(ys, vals, height=height, xerr=err, capsize=2, label=text(bars.label))
-        for yv, v in zip(ys, vals):
-            ax.text(v, yv, f" {v:.2f}", va="center", fontsize="small")
+        ends = np.maximum(vals, np.asarray(bars.high, dtype=float)) if with_ci else vals
+        for yv, v, end in zip(ys, vals, ends):
+            ax.text(end, yv, f"  {v:.2f}", va="center", fontsize="small")
+        right = max(right, float(ends.max()) if len(ends) else 0.0)
     ax.set_yticks(range(len(names)), [text(n) for n in names])
+    ax.set_xlim(0, max(right, 1e-9) * 1.15)  # room for the labels
     ax.set_xlabel("Hyperparameter Importance")
     ax.set_ylabel("Hyperparameter")
     if len(data.bars) > 1:
