@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from tunelab.distributions import json_to_distribution
 from tunelab.space import CategoricalDistribution, Distribution, IntDistribution
+from tunelab.storage import mask_url
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 __all__ = ["MigratedStudy", "SourceStudy", "migrate", "read_optuna_journal", "read_optuna_rdb", "read_source"]
@@ -66,16 +67,6 @@ def external_value(dist: Distribution, internal: float) -> Any:
     return float(internal)
 
 
-def _safe_url(url: str) -> str:
-    """The URL with any password masked, for messages."""
-    try:
-        import sqlalchemy as sa
-
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<database URL>"
-
-
 def _driver_url(url: str) -> str:
     """Plain "postgresql://" and "mysql://" URLs get the drivers tunelab installs (psycopg 3, PyMySQL)."""
     import importlib.util
@@ -108,10 +99,10 @@ def read_optuna_rdb(url: str, study_names: Sequence[str] | None = None) -> list[
         try:
             meta.reflect(engine)
         except sa.exc.SQLAlchemyError as exc:
-            raise ValueError(f"migrate: cannot read the database {_safe_url(url)}: {type(exc).__name__}") from None
+            raise ValueError(f"migrate: cannot read the database {mask_url(url)}: {type(exc).__name__}") from None
         needed = {"studies", "trials", "trial_params", "trial_values"}
         if not needed <= set(meta.tables):
-            raise ValueError(f"migrate: {_safe_url(url)} is not an Optuna database (tables missing: "
+            raise ValueError(f"migrate: {mask_url(url)} is not an Optuna database (tables missing: "
                              f"{sorted(needed - set(meta.tables))})")
         t = meta.tables
         for table in t.values():  # reflected DOUBLE/FLOAT columns would come back as 10-digit Decimals

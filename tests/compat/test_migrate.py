@@ -166,3 +166,12 @@ def test_migrate_never_prints_a_password() -> None:
     with pytest.raises(ValueError) as err:
         read_source("postgresql+psycopg://user:s3cret@127.0.0.1:1/none")
     assert "s3cret" not in str(err.value) and "***" in str(err.value)
+
+
+def test_migrate_masks_a_query_string_password() -> None:
+    import tunelab.migrate as m
+
+    assert not hasattr(m, "_safe_url")  # one masking helper: tunelab.storage.mask_url
+    with pytest.raises(ValueError) as err:
+        read_source("postgresql+psycopg://user@127.0.0.1:1/none?password=s3cret")
+    assert "s3cret" not in str(err.value) and "password=***" in str(err.value)
