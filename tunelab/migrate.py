@@ -6,7 +6,9 @@ itself need not be installed) or an Optuna journal file (``JournalFileBackend``,
 one JSON operation a line).  Every trial keeps its number, state, parameters
 with their distributions, values, intermediate values, user and system
 attributes and datetimes; study attributes come along.  Optuna's enqueued
-(WAITING) trials keep their ``fixed_params``, which tunelab runs next.
+(WAITING) trials keep their ``fixed_params``, which tunelab runs next.  A trial
+RUNNING in the source is copied as FAIL (``fail_reason`` "running in the source at
+migration"): its worker writes to the source, so nothing would ever finish the copy.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import math
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
@@ -304,7 +306,21 @@ def read_source(source: str, study_names: Sequence[str] | None = None) -> list[S
     return read_optuna_journal(source, study_names)
 
 
+RUNNING_FAIL_REASON = "running in the source at migration"
+"""The ``fail_reason`` of a trial that was RUNNING in the source: it is copied as FAIL."""
+
+
+def _as_copied(trial: FrozenTrial) -> FrozenTrial:
+    """The record to write: a RUNNING trial becomes FAIL (no worker of the target will ever finish it)."""
+    if trial.state != TrialState.RUNNING:
+        return trial
+    return replace(trial, state=TrialState.FAIL, values=None,
+                   system_attrs={**trial.system_attrs, "fail_reason": RUNNING_FAIL_REASON},
+                   datetime_complete=trial.datetime_complete or datetime.now())
+
+
 def _write_trial(storage: Any, study_id: int, trial: FrozenTrial) -> None:
+    trial = _as_copied(trial)
     add = getattr(storage, "add_trial", None)
     if add is not None:
         add(study_id, trial)
@@ -337,7 +353,7 @@ def write_study(study: SourceStudy, storage: Any, target_name: str | None = None
     states: dict[str, int] = defaultdict(int)
     for trial in sorted(study.trials, key=lambda t: t.number):
         _write_trial(storage, study_id, trial)
-        states[trial.state.name.lower()] += 1
+        states[_as_copied(trial).state.name.lower()] += 1
     return MigratedStudy(study.name, name, len(study.trials), dict(states))
 
 
