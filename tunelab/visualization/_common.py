@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from tunelab.analysis._data import Column, Table, Target, as_view, build_table
 from tunelab.analysis.decimate import decimate
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+from tunelab.trial import FrozenTrial, TrialState
 
 MAX_POINTS = 5000  # points one figure draws at most (plus the best and the Pareto front)
 MAX_CURVES = 300  # learning curves one figure draws at most
@@ -52,9 +52,11 @@ def chosen_states(states: Iterable[TrialState | str] | None, include_pruned: boo
 
 
 def table_for(study: Any, params: Sequence[str] | None, target: Target | None, states: Sequence[TrialState],
-              what: str) -> Table:
-    """The trials in ``states`` with a finite target (pruned trials carry their last reported value)."""
-    return build_table(study, params, target, states=states, what=what)
+              what: str, target_direction: str | None = None) -> Table:
+    """The trials in ``states`` with a finite target (pruned trials carry their last reported value).
+
+    target_direction: which way ``target`` is better (:func:`tunelab.analysis.get_param_importances`)."""
+    return build_table(study, params, target, states=states, what=what, target_direction=target_direction)
 
 
 def keep_indices(table: Table, max_points: int | None) -> np.ndarray:
@@ -126,12 +128,6 @@ def _escape(text: str) -> str:
 
 def escape(text: Any) -> str:
     return _escape(str(text))
-
-
-def resolve(study: Any, target: Target | None, what: str) -> tuple[Callable[[FrozenTrial], float], StudyDirection]:
-    from tunelab.analysis._data import resolve_target
-
-    return resolve_target(study, target, what)
 
 
 def check_max_points(max_points: Any) -> None:

@@ -27,7 +27,8 @@ from tunelab.visualization._common import (
 def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
                               target_name: str = "Objective Value", error_bar: bool = False,
                               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                              log: bool | None = None, max_points: int | None = MAX_POINTS):
+                              log: bool | None = None, max_points: int | None = MAX_POINTS,
+                              target_direction: str | None = None):
     """Each trial's value by trial number and the best value so far (one pair of traces per study).
 
     study: a study or a list of studies. error_bar: with several studies, one mean line
@@ -43,7 +44,7 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
     all_values = []
     bests = []
     for s_i, view in enumerate(views):
-        table = table_for(view, [], target, shown, "plot_optimization_history")
+        table = table_for(view, [], target, shown, "plot_optimization_history", target_direction)
         name = getattr(view, "study_name", f"study {s_i}") if len(views) > 1 else ""
         numbers = np.array([t.number for t in table.trials])
         order = np.argsort(numbers, kind="stable")
@@ -175,14 +176,15 @@ def _keep_curves(final: np.ndarray, max_curves: int) -> np.ndarray:
 
 def plot_edf(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000):
+             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000,
+             target_direction: str | None = None):
     """The empirical distribution of values: the share of trials at or below each value (one line per study)."""
     shown = chosen_states(states, include_pruned)
     g = go()
     fig = g.Figure()
     all_vals = []
     for s_i, view in enumerate(studies_of(study)):
-        table = table_for(view, [], target, shown, "plot_edf")
+        table = table_for(view, [], target, shown, "plot_edf", target_direction)
         vals = np.sort(table.values)
         all_vals.append(vals)
         if not vals.size:
@@ -236,7 +238,8 @@ def plot_timeline(study: Any, *, states: Iterable[TrialState | str] | None = Non
 
 def plot_terminator_improvement(study: Any, plot_error: bool = False, improvement_evaluator: Any = None,
                                 error_evaluator: Any = None, min_n_trials: int = 20, *, n_points: int = 12,
-                                target: Callable[[FrozenTrial], float] | None = None):
+                                target: Callable[[FrozenTrial], float] | None = None,
+                                target_direction: str | None = None):
     """The regret bound (how much better the best may still get) after each trial count; with the noise if asked.
 
     The bound and noise come from :func:`tunelab.analysis.keep_going_history`;
@@ -247,7 +250,8 @@ def plot_terminator_improvement(study: Any, plot_error: bool = False, improvemen
                          "noise come from tunelab.analysis.keep_going_history")
     from tunelab.analysis.terminator import keep_going_history
 
-    history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points)
+    history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points,
+                                 target_direction=target_direction)
     pts = [p for p in history.points if np.isfinite(p.regret_bound)]
     g = go()
     if not pts:

@@ -27,8 +27,9 @@ from tunelab.visualization._common import (
 _MAX_MATRIX_PARAMS = 5
 
 
-def _table(study: Any, params: Sequence[str] | None, target: Any, states: Sequence[TrialState], what: str) -> Table:
-    table = table_for(study, params, target, states, what)
+def _table(study: Any, params: Sequence[str] | None, target: Any, states: Sequence[TrialState], what: str,
+           target_direction: str | None) -> Table:
+    table = table_for(study, params, target, states, what, target_direction)
     return table
 
 
@@ -42,7 +43,7 @@ def _axis_update(column: Column, log: Any, values: np.ndarray | None = None) -> 
 def plot_slice(study: Any, params: Sequence[str] | None = None, *,
                target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-               log: Any = None, max_points: int | None = MAX_POINTS):
+               log: Any = None, max_points: int | None = MAX_POINTS, target_direction: str | None = None):
     """The value against each parameter (one panel per parameter), colored by trial number.
 
     params: names (or ``user_attrs.KEY``); default every parameter. log: None uses each
@@ -51,7 +52,7 @@ def plot_slice(study: Any, params: Sequence[str] | None = None, *,
     """
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = _table(study, params, target, shown, "plot_slice")
+    table = _table(study, params, target, shown, "plot_slice", target_direction)
     names = table.names
     if not names or not len(table.trials):
         return empty_figure("Slice Plot", "no trials with values to show")
@@ -101,7 +102,8 @@ def _dimension(col: Column, index: np.ndarray, log: Any) -> dict[str, Any]:
 def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
                              target: Callable[[FrozenTrial], float] | None = None,
                              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-                             include_pruned: bool = False, log: Any = None, max_points: int | None = MAX_POINTS):
+                             include_pruned: bool = False, log: Any = None, max_points: int | None = MAX_POINTS,
+                             target_direction: str | None = None):
     """One line per trial through the value and every parameter; log parameters on log10 axes.
 
     Trials that lack one of the parameters (conditional ones) are left out, as a line
@@ -109,7 +111,7 @@ def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
     """
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = _table(study, params, target, shown, "plot_parallel_coordinate")
+    table = _table(study, params, target, shown, "plot_parallel_coordinate", target_direction)
     names = table.names
     if not len(table.trials):
         return empty_figure("Parallel Coordinate Plot", "no trials with values to show")
@@ -190,14 +192,15 @@ def _decode(col: Column, units: np.ndarray) -> list[Any]:
 def plot_contour(study: Any, params: Sequence[str] | None = None, *,
                  target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                  states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                 log: Any = None, max_points: int | None = MAX_POINTS, resolution: int = 60):
+                 log: Any = None, max_points: int | None = MAX_POINTS, resolution: int = 60,
+                 target_direction: str | None = None):
     """The value over pairs of parameters, interpolated between trials (a matrix of panels for >2 params).
 
     params: default the 5 most important (PED-ANOVA) when there are more.
     """
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = _table(study, params, target, shown, "plot_contour")
+    table = _table(study, params, target, shown, "plot_contour", target_direction)
     names = table.names
     if len(names) < 2 or len(table.trials) < 1:
         return empty_figure("Contour Plot", "a contour plot needs two parameters that vary")
@@ -228,7 +231,7 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
 def plot_rank(study: Any, params: Sequence[str] | None = None, *,
               target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-              log: Any = None, max_points: int | None = MAX_POINTS):
+              log: Any = None, max_points: int | None = MAX_POINTS, target_direction: str | None = None):
     """Trials over pairs of parameters colored by the rank of their value (0 = best, 1 = worst).
 
     One parameter: value against it; two: one panel; more: a matrix of panels (default:
@@ -236,7 +239,7 @@ def plot_rank(study: Any, params: Sequence[str] | None = None, *,
     """
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = _table(study, params, target, shown, "plot_rank")
+    table = _table(study, params, target, shown, "plot_rank", target_direction)
     names = table.names
     if not names or not len(table.trials):
         return empty_figure("Rank Plot", "no trials with values to show")
