@@ -336,6 +336,26 @@ def test_user_strings_stay_literal_text(tmp_path):
         fig.savefig(tmp_path / f"{f.__name__}.png")  # mathtext would fail on an unbalanced or odd label
 
 
+@pytest.mark.parametrize("name", ["plot_optimization_history", "plot_edf", "plot_slice", "plot_parallel_coordinate",
+                                  "plot_contour", "plot_rank", "plot_param_importances"])
+def test_target_direction_reaches_the_data(name):
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 2))
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(X[i, 0]), float(X[i, 1])],
+                          {"a": float(X[i, 0]), "b": float(X[i, 1])}, {"a": UNIT, "b": UNIT},
+                          user_attrs={"y": float(X[i, 0] - X[i, 1])}) for i in range(40)]
+    study = StudyView(trials, [StudyDirection.MINIMIZE, StudyDirection.MAXIMIZE])
+    plot = getattr(mvis, name)
+    with pytest.raises(ValueError, match="pass target_direction="):
+        plot(study, target=lambda t: t.user_attrs["y"])
+    plot(study, target=lambda t: t.user_attrs["y"], target_direction="maximize")
+    if name == "plot_optimization_history":
+        ys = [t.user_attrs["y"] for t in trials]
+        for direction, running in (("maximize", np.maximum), ("minimize", np.minimum)):
+            ax = plot(study, target=lambda t: t.user_attrs["y"], target_direction=direction)
+            assert list(_line(ax, "Best Value").get_ydata()) == list(running.accumulate(ys))
+
+
 def test_bad_arguments(mixed):
     with pytest.raises(ValueError, match="max_points"):
         mvis.plot_slice(mixed, max_points=0)

@@ -26,14 +26,15 @@ def _too_few(view: Any, title: str, needed: int = 2):
 
 def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[str] | None = None, *,
                            target: Callable[[FrozenTrial], float] | None = None,
-                           target_name: str = "Objective Value", with_ci: bool = True, n_bootstrap: int | None = None):
+                           target_name: str = "Objective Value", with_ci: bool = True, n_bootstrap: int | None = None,
+                           target_direction: str | None = None):
     """Horizontal bars of each parameter's importance (most important on top), with its bootstrap interval.
 
     evaluator: as :func:`tunelab.importance.get_param_importances` (PED-ANOVA by default).
     With several objectives and no target, one bar trace per objective.
     """
     data = importance_data(study, evaluator, params, target=target, target_name=target_name, with_ci=with_ci,
-                           n_bootstrap=n_bootstrap)
+                           n_bootstrap=n_bootstrap, target_direction=target_direction)
     if data.message is not None:
         return empty_figure("Hyperparameter Importances", data.message)
     g = go()
@@ -51,7 +52,8 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
 
 
 def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
-                      target: Callable[[FrozenTrial], float] | None = None, top: int = 8):
+                      target: Callable[[FrozenTrial], float] | None = None, top: int = 8,
+                      target_direction: str | None = None):
     """A heatmap of pairwise fANOVA interactions (share of variance) among the ``top`` strongest parameters;
     the diagonal holds each parameter's own (main-effect) share."""
     from tunelab.analysis.importance import FanovaImportanceEvaluator
@@ -60,7 +62,8 @@ def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
     early = _too_few(view, "Interactions")
     if early is not None:
         return early
-    res = FanovaImportanceEvaluator(interaction_top=top).evaluate_with_ci(view, params=params, target=target)
+    res = FanovaImportanceEvaluator(interaction_top=top).evaluate_with_ci(view, params=params, target=target,
+                                                                          target_direction=target_direction)
     names = [p.name for p in res.params[:top]]
     if len(names) < 2:
         return empty_figure("Interactions", "interactions need two parameters that vary")
@@ -87,7 +90,7 @@ def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
 def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
                             target: Callable[[FrozenTrial], float] | None = None,
                             target_name: str = "Objective Value", top: int = 4, n_points: int = 30,
-                            log: Any = None):
+                            log: Any = None, target_direction: str | None = None):
     """The surrogate's mean value as each parameter moves (others as in the trials), with the trees' 10-90 % band.
 
     params: default the ``top`` most important. Log parameters get log x axes (``log`` overrides).
@@ -98,7 +101,8 @@ def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
     early = _too_few(view, "Partial Dependence")
     if early is not None:
         return early
-    pds = partial_dependence(view, params, target=target, top=top, n_points=n_points)
+    pds = partial_dependence(view, params, target=target, top=top, n_points=n_points,
+                             target_direction=target_direction)
     g = go()
     fig = make_subplots(rows=1, cols=len(pds), shared_yaxes=True,
                         subplot_titles=[escape(p.param) for p in pds])
@@ -120,7 +124,7 @@ def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
 
 
 def plot_ablation_path(study: Any, reference: Any = None, *, target: Callable[[FrozenTrial], float] | None = None,
-                       target_name: str = "Objective Value"):
+                       target_name: str = "Objective Value", target_direction: str | None = None):
     """A waterfall from the reference configuration's predicted value to the best's, one parameter per step."""
     from tunelab.analysis.explain import ablation_path
 
@@ -128,7 +132,7 @@ def plot_ablation_path(study: Any, reference: Any = None, *, target: Callable[[F
     early = _too_few(view, "Ablation Path")
     if early is not None:
         return early
-    path = ablation_path(view, reference, target=target)
+    path = ablation_path(view, reference, target=target, target_direction=target_direction)
     g = go()
     labels = ["reference"] + [f"{escape(s.param)} → {escape(_short(s.to_value))}" for s in path.steps] + ["best"]
     deltas = [path.reference_predicted]

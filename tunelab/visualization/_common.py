@@ -69,9 +69,11 @@ def chosen_states(states: Iterable[TrialState | str] | None, include_pruned: boo
 
 
 def table_for(study: Any, params: Sequence[str] | None, target: Target | None, states: Sequence[TrialState],
-              what: str) -> Table:
-    """The trials in ``states`` with a finite target (pruned trials carry their last reported value)."""
-    return build_table(study, params, target, states=states, what=what)
+              what: str, target_direction: str | None = None) -> Table:
+    """The trials in ``states`` with a finite target (pruned trials carry their last reported value).
+
+    target_direction: which way ``target`` is better (:func:`tunelab.analysis.get_param_importances`)."""
+    return build_table(study, params, target, states=states, what=what, target_direction=target_direction)
 
 
 def keep_indices(table: Table, max_points: int | None) -> np.ndarray:

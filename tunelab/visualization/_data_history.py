@@ -49,7 +49,8 @@ class HistoryData:
 def history_data(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
                  target_name: str = "Objective Value", error_bar: bool = False,
                  states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                 log: bool | None = None, max_points: int | None = None) -> HistoryData:
+                 log: bool | None = None, max_points: int | None = None,
+                 target_direction: str | None = None) -> HistoryData:
     """The points and best-so-far lines of :func:`plot_optimization_history` (see it for the arguments)."""
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
@@ -59,7 +60,7 @@ def history_data(study: Any, *, target: Callable[[FrozenTrial], float] | None = 
     all_values = []
     bests = []
     for s_i, view in enumerate(views):
-        table = table_for(view, [], target, shown, "plot_optimization_history")
+        table = table_for(view, [], target, shown, "plot_optimization_history", target_direction)
         name = getattr(view, "study_name", f"study {s_i}") if len(views) > 1 else ""
         numbers = np.array([t.number for t in table.trials], dtype=int)
         order = np.argsort(numbers, kind="stable")
@@ -182,13 +183,14 @@ class EdfData:
 
 def edf_data(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000) -> EdfData:
+             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000,
+             target_direction: str | None = None) -> EdfData:
     """The empirical distribution of each study's values on ``n_points`` points between its min and max."""
     shown = chosen_states(states, include_pruned)
     lines = []
     all_vals = []
     for s_i, view in enumerate(studies_of(study)):
-        table = table_for(view, [], target, shown, "plot_edf")
+        table = table_for(view, [], target, shown, "plot_edf", target_direction)
         vals = np.sort(table.values)
         all_vals.append(vals)
         if not vals.size:
@@ -258,14 +260,16 @@ class TerminatorData:
 
 def terminator_data(study: Any, *, improvement_evaluator: Any = None, error_evaluator: Any = None,
                     min_n_trials: int = 20, n_points: int = 12,
-                    target: Callable[[FrozenTrial], float] | None = None) -> TerminatorData:
+                    target: Callable[[FrozenTrial], float] | None = None,
+                    target_direction: str | None = None) -> TerminatorData:
     """The points of :func:`plot_terminator_improvement`, from :func:`tunelab.analysis.keep_going_history`."""
     if improvement_evaluator is not None or error_evaluator is not None:
         raise ValueError("plot_terminator_improvement: custom evaluators are not supported; the regret bound and "
                          "noise come from tunelab.analysis.keep_going_history")
     from tunelab.analysis.terminator import keep_going_history
 
-    history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points)
+    history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points,
+                                 target_direction=target_direction)
     pts = [p for p in history.points if np.isfinite(p.regret_bound)]
     if not pts:
         verdict = history.points[-1].verdict if history.points else "no complete trials"

@@ -48,11 +48,12 @@ class SliceData:
 def slice_data(study: Any, params: Sequence[str] | None = None, *,
                target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-               log: Any = None, max_points: int | None = None) -> SliceData:
+               log: Any = None, max_points: int | None = None,
+                target_direction: str | None = None) -> SliceData:
     """The panels of :func:`plot_slice` (see it for the arguments)."""
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = table_for(study, params, target, shown, "plot_slice")
+    table = table_for(study, params, target, shown, "plot_slice", target_direction)
     value_log = log is not None and wants_log("objective", None, log if isinstance(log, dict) else None,
                                                 table.values)
     value_axis = Axis(target_name, value_log)
@@ -112,11 +113,12 @@ def _dimension(col: Column, index: np.ndarray, log: Any) -> Dimension:
 def parallel_data(study: Any, params: Sequence[str] | None = None, *,
                   target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                   states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                  log: Any = None, max_points: int | None = None) -> ParallelData:
+                  log: Any = None, max_points: int | None = None,
+                target_direction: str | None = None) -> ParallelData:
     """The axes of :func:`plot_parallel_coordinate`; trials lacking one of the parameters are left out."""
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = table_for(study, params, target, shown, "plot_parallel_coordinate")
+    table = table_for(study, params, target, shown, "plot_parallel_coordinate", target_direction)
     if not len(table.trials):
         return ParallelData([], np.empty(0), False, target_name, "no trials with values to show")
     full = np.ones(len(table.trials), dtype=bool)
@@ -217,11 +219,12 @@ def _contour_panel(table: Table, x: str, y: str, idx: np.ndarray, resolution: in
 def contour_data(study: Any, params: Sequence[str] | None = None, *,
                  target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                  states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                 log: Any = None, max_points: int | None = None, resolution: int = 60) -> ContourData:
+                 log: Any = None, max_points: int | None = None, resolution: int = 60,
+                target_direction: str | None = None) -> ContourData:
     """The panels of :func:`plot_contour`: one pair for two parameters, every ordered pair for more."""
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = table_for(study, params, target, shown, "plot_contour")
+    table = table_for(study, params, target, shown, "plot_contour", target_direction)
     names = table.names
     if len(names) < 2 or len(table.trials) < 1:
         return ContourData([], {}, {}, False, target_name, "a contour plot needs two parameters that vary")
@@ -254,11 +257,12 @@ class RankData:
 def rank_data(study: Any, params: Sequence[str] | None = None, *,
               target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-              log: Any = None, max_points: int | None = None) -> RankData:
+              log: Any = None, max_points: int | None = None,
+                target_direction: str | None = None) -> RankData:
     """The panels of :func:`plot_rank` (see it for the arguments)."""
     check_max_points(max_points)
     shown = chosen_states(states, include_pruned)
-    table = table_for(study, params, target, shown, "plot_rank")
+    table = table_for(study, params, target, shown, "plot_rank", target_direction)
     names = table.names
     if not names or not len(table.trials):
         return RankData([], {}, Axis(target_name), {}, "no trials with values to show")
@@ -311,11 +315,15 @@ def too_few(view: Any, needed: int = 2) -> str | None:
 
 def importance_data(study: Any, evaluator: Any = None, params: Sequence[str] | None = None, *,
                     target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
-                    with_ci: bool = True, n_bootstrap: int | None = None) -> ImportanceData:
+                    with_ci: bool = True, n_bootstrap: int | None = None,
+                    target_direction: str | None = None) -> ImportanceData:
     """The bars of :func:`plot_param_importances`: one set per objective when there are several and no target."""
     from tunelab.analysis.importance import get_param_importances, param_importances
 
     view = studies_of(study)[0]
+    if target is None and target_direction is not None:
+        raise ValueError("plot_param_importances: 'target_direction' goes with 'target' (each objective has the "
+                         f"study's direction); got target_direction={target_direction!r} and no target")
     message = too_few(view)
     if message is not None:
         return ImportanceData(message=message)
@@ -327,10 +335,12 @@ def importance_data(study: Any, evaluator: Any = None, params: Sequence[str] | N
     order: list[str] | None = None
     for label, tgt in targets:
         if with_ci:
-            res = param_importances(view, evaluator=evaluator, params=params, target=tgt, n_bootstrap=n_bootstrap)
+            res = param_importances(view, evaluator=evaluator, params=params, target=tgt, n_bootstrap=n_bootstrap,
+                                    target_direction=target_direction)
             items = [(p.name, p.importance, p.low, p.high) for p in res.params]
         else:
-            imp = get_param_importances(view, evaluator=evaluator, params=params, target=tgt)
+            imp = get_param_importances(view, evaluator=evaluator, params=params, target=tgt,
+                                        target_direction=target_direction)
             items = [(k, v, v, v) for k, v in imp.items()]
         if order is None:
             order = [name for name, *_ in items]

@@ -22,7 +22,8 @@ from tunelab.visualization._plotly import empty_figure, escape, go, trial_hover
 def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
                               target_name: str = "Objective Value", error_bar: bool = False,
                               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                              log: bool | None = None, max_points: int | None = MAX_POINTS):
+                              log: bool | None = None, max_points: int | None = MAX_POINTS,
+                              target_direction: str | None = None):
     """Each trial's value by trial number and the best value so far (one pair of traces per study).
 
     study: a study or a list of studies. error_bar: with several studies, one mean line
@@ -31,7 +32,8 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
     The best-so-far line uses every complete trial; the points are decimated to max_points.
     """
     data = history_data(study, target=target, target_name=target_name, error_bar=error_bar, states=states,
-                        include_pruned=include_pruned, log=log, max_points=max_points)
+                        include_pruned=include_pruned, log=log, max_points=max_points,
+                        target_direction=target_direction)
     g = go()
     fig = g.Figure()
     one = len(data.series) == 1
@@ -96,10 +98,11 @@ def plot_intermediate_values(study: Any, *, states: Iterable[TrialState | str] |
 
 def plot_edf(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000):
+             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000,
+             target_direction: str | None = None):
     """The empirical distribution of values: the share of trials at or below each value (one line per study)."""
     data = edf_data(study, target=target, target_name=target_name, states=states, include_pruned=include_pruned,
-                    log=log, n_points=n_points)
+                    log=log, n_points=n_points, target_direction=target_direction)
     g = go()
     fig = g.Figure()
     for line in data.lines:
@@ -137,14 +140,16 @@ def plot_timeline(study: Any, n_recent_trials: int | None = None, *,
 
 def plot_terminator_improvement(study: Any, plot_error: bool = False, improvement_evaluator: Any = None,
                                 error_evaluator: Any = None, min_n_trials: int = 20, *, n_points: int = 12,
-                                target: Callable[[FrozenTrial], float] | None = None):
+                                target: Callable[[FrozenTrial], float] | None = None,
+                                target_direction: str | None = None):
     """The regret bound (how much better the best may still get) after each trial count; with the noise if asked.
 
     The bound and noise come from :func:`tunelab.analysis.keep_going_history`;
     ``improvement_evaluator``/``error_evaluator`` are accepted for Optuna's signature and must be None.
     """
     data = terminator_data(study, improvement_evaluator=improvement_evaluator, error_evaluator=error_evaluator,
-                           min_n_trials=min_n_trials, n_points=n_points, target=target)
+                           min_n_trials=min_n_trials, n_points=n_points, target=target,
+                           target_direction=target_direction)
     if not data.n_trials:
         return empty_figure("Terminator Improvement Plot", data.verdict)
     g = go()

@@ -24,7 +24,8 @@ from tunelab.visualization._plotly import (
 def plot_slice(study: Any, params: Sequence[str] | None = None, *,
                target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-               log: Any = None, max_points: int | None = MAX_POINTS):
+               log: Any = None, max_points: int | None = MAX_POINTS,
+              target_direction: str | None = None):
     """The value against each parameter (one panel per parameter), colored by trial number.
 
     params: names (or ``user_attrs.KEY``); default every parameter. log: None uses each
@@ -32,7 +33,8 @@ def plot_slice(study: Any, params: Sequence[str] | None = None, *,
     Pruned trials (include_pruned) show their last reported value as crosses.
     """
     data = slice_data(study, params, target=target, target_name=target_name, states=states,
-                      include_pruned=include_pruned, log=log, max_points=max_points)
+                      include_pruned=include_pruned, log=log, max_points=max_points,
+                      target_direction=target_direction)
     if data.message is not None:
         return empty_figure("Slice Plot", data.message)
     g = go()
@@ -57,14 +59,16 @@ def plot_slice(study: Any, params: Sequence[str] | None = None, *,
 def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
                              target: Callable[[FrozenTrial], float] | None = None,
                              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-                             include_pruned: bool = False, log: Any = None, max_points: int | None = MAX_POINTS):
+                             include_pruned: bool = False, log: Any = None, max_points: int | None = MAX_POINTS,
+                             target_direction: str | None = None):
     """One line per trial through the value and every parameter; log parameters on log10 axes.
 
     Trials that lack one of the parameters (conditional ones) are left out, as a line
     needs a value on every axis; choose ``params`` to keep them.
     """
     data = parallel_data(study, params, target=target, target_name=target_name, states=states,
-                         include_pruned=include_pruned, log=log, max_points=max_points)
+                         include_pruned=include_pruned, log=log, max_points=max_points,
+                      target_direction=target_direction)
     if data.message is not None:
         return empty_figure("Parallel Coordinate Plot", data.message)
     g = go()
@@ -112,13 +116,15 @@ def _matrix(names: list[str], axes: dict[str, Any], add_panel: Callable[[Any, st
 def plot_contour(study: Any, params: Sequence[str] | None = None, *,
                  target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                  states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                 log: Any = None, max_points: int | None = MAX_POINTS, resolution: int = 60):
+                 log: Any = None, max_points: int | None = MAX_POINTS, resolution: int = 60,
+                 target_direction: str | None = None):
     """The value over pairs of parameters, interpolated between trials (a matrix of panels for >2 params).
 
     params: default the 5 most important (PED-ANOVA) when there are more.
     """
     data = contour_data(study, params, target=target, target_name=target_name, states=states,
-                        include_pruned=include_pruned, log=log, max_points=max_points, resolution=resolution)
+                        include_pruned=include_pruned, log=log, max_points=max_points, resolution=resolution,
+                        target_direction=target_direction)
     if data.message is not None:
         return empty_figure("Contour Plot", data.message)
     g = go()
@@ -140,14 +146,16 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
 def plot_rank(study: Any, params: Sequence[str] | None = None, *,
               target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-              log: Any = None, max_points: int | None = MAX_POINTS):
+              log: Any = None, max_points: int | None = MAX_POINTS,
+              target_direction: str | None = None):
     """Trials over pairs of parameters colored by the rank of their value (0 = best, 1 = worst).
 
     One parameter: value against it; two: one panel; more: a matrix of panels (default:
     the 5 most important when there are more).
     """
     data = rank_data(study, params, target=target, target_name=target_name, states=states,
-                     include_pruned=include_pruned, log=log, max_points=max_points)
+                     include_pruned=include_pruned, log=log, max_points=max_points,
+                      target_direction=target_direction)
     if data.message is not None:
         return empty_figure("Rank Plot", data.message)
     g = go()

@@ -23,7 +23,8 @@ from tunelab.visualization.matplotlib._axes import message_axes, new_axes, pyplo
 def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
                               target_name: str = "Objective Value", error_bar: bool = False,
                               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                              log: bool | None = None, max_points: int | None = MAX_POINTS) -> Any:
+                              log: bool | None = None, max_points: int | None = MAX_POINTS,
+                              target_direction: str | None = None) -> Any:
     """Each trial's value by trial number and the best value so far, on one matplotlib Axes.
 
     The arguments are those of :func:`tunelab.visualization.plot_optimization_history`:
@@ -32,7 +33,8 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
     """
     pyplot()
     data = history_data(study, target=target, target_name=target_name, error_bar=error_bar, states=states,
-                        include_pruned=include_pruned, log=log, max_points=max_points)
+                        include_pruned=include_pruned, log=log, max_points=max_points,
+                        target_direction=target_direction)
     ax = new_axes("Optimization History Plot", layout="tight")
     one = len(data.series) == 1
     for series in data.series:
@@ -87,11 +89,12 @@ def plot_intermediate_values(study: Any, *, states: Iterable[TrialState | str] |
 
 def plot_edf(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000) -> Any:
+             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000,
+             target_direction: str | None = None) -> Any:
     """The share of trials at or below each value, one line per study."""
     pyplot()
     data = edf_data(study, target=target, target_name=target_name, states=states, include_pruned=include_pruned,
-                    log=log, n_points=n_points)
+                    log=log, n_points=n_points, target_direction=target_direction)
     ax = new_axes("Empirical Distribution Function Plot")
     for line in data.lines:
         ax.plot(line.x, line.y, label=text(line.name))
@@ -132,14 +135,16 @@ def plot_timeline(study: Any, n_recent_trials: int | None = None, *,
 
 def plot_terminator_improvement(study: Any, plot_error: bool = False, improvement_evaluator: Any = None,
                                 error_evaluator: Any = None, min_n_trials: int = 20, *, n_points: int = 12,
-                                target: Callable[[FrozenTrial], float] | None = None) -> Any:
+                                target: Callable[[FrozenTrial], float] | None = None,
+                                target_direction: str | None = None) -> Any:
     """The regret bound after each trial count (and the noise with ``plot_error``), with the verdict.
 
     As :func:`tunelab.visualization.plot_terminator_improvement`; the evaluators must be None.
     """
     pyplot()
     data = terminator_data(study, improvement_evaluator=improvement_evaluator, error_evaluator=error_evaluator,
-                           min_n_trials=min_n_trials, n_points=n_points, target=target)
+                           min_n_trials=min_n_trials, n_points=n_points, target=target,
+                           target_direction=target_direction)
     if not data.n_trials:
         return message_axes("Terminator Improvement Plot", data.verdict)
     ax = new_axes("Terminator Improvement Plot", layout="constrained")

@@ -31,7 +31,8 @@ def _xy(grp: PointGroup, x_axis: Axis, y_axis: Axis | None) -> tuple[np.ndarray,
 def plot_slice(study: Any, params: Sequence[str] | None = None, *,
                target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-               log: Any = None, max_points: int | None = MAX_POINTS) -> Any:
+               log: Any = None, max_points: int | None = MAX_POINTS,
+              target_direction: str | None = None) -> Any:
     """The value against each parameter, colored by trial number: an Axes for one parameter, else an array of them.
 
     As :func:`tunelab.visualization.plot_slice` (log axes for log-scaled parameters, ``log=`` overrides;
@@ -39,7 +40,8 @@ def plot_slice(study: Any, params: Sequence[str] | None = None, *,
     """
     plt = pyplot()
     data = slice_data(study, params, target=target, target_name=target_name, states=states,
-                      include_pruned=include_pruned, log=log, max_points=max_points)
+                      include_pruned=include_pruned, log=log, max_points=max_points,
+                      target_direction=target_direction)
     if data.message is not None:
         return message_axes("Slice Plot", data.message)
     k = len(data.panels)
@@ -72,7 +74,7 @@ def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
                              target: Callable[[FrozenTrial], float] | None = None,
                              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
                              include_pruned: bool = False, log: Any = None,
-                             max_points: int | None = MAX_POINTS) -> Any:
+                             max_points: int | None = MAX_POINTS, target_direction: str | None = None) -> Any:
     """One line per trial through the value's axis and each parameter's; the best trials dark and on top.
 
     Log parameters are on log10 axes, categories at their index; trials lacking a
@@ -82,7 +84,8 @@ def plot_parallel_coordinate(study: Any, params: Sequence[str] | None = None, *,
     from matplotlib.collections import LineCollection
 
     data = parallel_data(study, params, target=target, target_name=target_name, states=states,
-                         include_pruned=include_pruned, log=log, max_points=max_points)
+                         include_pruned=include_pruned, log=log, max_points=max_points,
+                      target_direction=target_direction)
     if data.message is not None:
         return message_axes("Parallel Coordinate Plot", data.message)
     if not len(data.color):
@@ -164,12 +167,14 @@ def _contour_panel(ax: Any, panel: Any, axes: dict[str, Axis], cmap: Any, levels
 def plot_contour(study: Any, params: Sequence[str] | None = None, *,
                  target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
                  states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                 log: Any = None, max_points: int | None = MAX_POINTS, resolution: int = 60) -> Any:
+                 log: Any = None, max_points: int | None = MAX_POINTS, resolution: int = 60,
+                 target_direction: str | None = None) -> Any:
     """The value over a pair of parameters, interpolated between trials: an Axes for two parameters,
     else a k x k array of Axes (default: the 5 most important parameters when there are more)."""
     pyplot()
     data = contour_data(study, params, target=target, target_name=target_name, states=states,
-                        include_pruned=include_pruned, log=log, max_points=max_points, resolution=resolution)
+                        include_pruned=include_pruned, log=log, max_points=max_points, resolution=resolution,
+                        target_direction=target_direction)
     if data.message is not None:
         return message_axes("Contour Plot", data.message)
     cmap = blues(reverse=data.reverse)  # the good end dark
@@ -201,12 +206,14 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
 def plot_rank(study: Any, params: Sequence[str] | None = None, *,
               target: Callable[[FrozenTrial], float] | None = None, target_name: str = "Objective Value",
               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-              log: Any = None, max_points: int | None = MAX_POINTS) -> Any:
+              log: Any = None, max_points: int | None = MAX_POINTS,
+              target_direction: str | None = None) -> Any:
     """Trials colored by the rank of their value (0 = best, 1 = worst): the value against one parameter, a pair of
     parameters on one Axes, or a k x k array of Axes for more."""
     pyplot()
     data = rank_data(study, params, target=target, target_name=target_name, states=states,
-                     include_pruned=include_pruned, log=log, max_points=max_points)
+                     include_pruned=include_pruned, log=log, max_points=max_points,
+                      target_direction=target_direction)
     if data.message is not None:
         return message_axes("Rank Plot", data.message)
     names = data.names
@@ -238,7 +245,7 @@ def plot_rank(study: Any, params: Sequence[str] | None = None, *,
 def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[str] | None = None, *,
                            target: Callable[[FrozenTrial], float] | None = None,
                            target_name: str = "Objective Value", with_ci: bool = True,
-                           n_bootstrap: int | None = None) -> Any:
+                           n_bootstrap: int | None = None, target_direction: str | None = None) -> Any:
     """Horizontal bars of each parameter's importance, the most important on top, with its bootstrap interval.
 
     As :func:`tunelab.visualization.plot_param_importances` (one set of bars per objective when
@@ -246,7 +253,7 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
     """
     pyplot()
     data = importance_data(study, evaluator, params, target=target, target_name=target_name, with_ci=with_ci,
-                           n_bootstrap=n_bootstrap)
+                           n_bootstrap=n_bootstrap, target_direction=target_direction)
     if data.message is not None:
         return message_axes("Hyperparameter Importances", data.message)
     ax = new_axes("Hyperparameter Importances", layout="constrained")
