@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from figure_helpers import T0, UNIT, from_matrix, linear_study, mixed_study  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection  # noqa: E402
 from matplotlib.contour import ContourSet  # noqa: E402
 
 import tunelab  # noqa: E402
@@ -41,6 +41,17 @@ def mixed():
 def _points(ax) -> list[np.ndarray]:
     """The (n, 2) offsets of each scatter on the Axes, in drawing order."""
     return [np.asarray(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)]
+
+
+def _bars(ax) -> dict[str, np.ndarray]:
+    """The timeline's bars by state: rows of (start, end, trial number) in matplotlib's date units."""
+    out = {}
+    for coll in ax.collections:
+        if isinstance(coll, PolyCollection):
+            boxes = [np.asarray(p.vertices) for p in coll.get_paths()]
+            out[coll.get_label()] = np.array([[b[:, 0].min(), b[:, 0].max(), (b[:, 1].min() + b[:, 1].max()) / 2]
+                                              for b in boxes])
+    return out
 
 
 def _line(ax, label: str):
@@ -266,11 +277,13 @@ def test_intermediate_values_edf_timeline(mixed):
     (line,) = edf.get_lines()
     assert line.get_ydata()[-1] == 1.0 and line.get_ydata()[0] > 0
     assert mvis.plot_edf(mixed, log=True).get_xscale() == "log"
-    tl = mvis.plot_timeline(mixed)
-    assert len(tl.patches) == 200
-    widths = sorted({round(p.get_width() * 86400) for p in tl.patches})  # days -> seconds
-    assert widths == [3, 10]
-    assert len(mvis.plot_timeline(mixed, n_recent_trials=10).patches) == 10
+    tl = _bars(mvis.plot_timeline(mixed))
+    assert len(tl["complete"]) == 150 and len(tl["pruned"]) == 50
+    assert {round(w * 86400) for w in tl["complete"][:, 1] - tl["complete"][:, 0]} == {10}  # days -> seconds
+    assert {round(w * 86400) for w in tl["pruned"][:, 1] - tl["pruned"][:, 0]} == {3}
+    pruned = [t.number for t in mixed.trials if t.state == TrialState.PRUNED]
+    assert list(tl["pruned"][:, 2]) == pruned
+    assert sum(len(b) for b in _bars(mvis.plot_timeline(mixed, n_recent_trials=10)).values()) == 10
     assert sum(len(tr.y) for tr in vis.plot_timeline(mixed, n_recent_trials=10).data) == 10
 
 
@@ -307,8 +320,8 @@ def test_decimation_of_a_20000_trial_study_keeps_the_best():
     assert len(lines.get_segments()) <= 5000 and 0.0 in np.asarray(lines.get_array())
     rank = mvis.plot_rank(study)
     assert len(_points(rank)[0]) <= 5000
-    bars = mvis.plot_timeline(study).patches
-    assert 0 < len(bars) <= 5000 and any(abs(p.get_y() + p.get_height() / 2 - 12_345) < 1e-9 for p in bars)
+    bars = _bars(mvis.plot_timeline(study))["complete"]
+    assert 0 < len(bars) <= 5000 and 12_345 in bars[:, 2]
 
 
 def test_every_figure_on_an_empty_and_a_one_trial_study():
