@@ -228,6 +228,34 @@ def test_param_importances_bars():
     assert widths[-1] == max(widths)
 
 
+def test_param_importances_one_set_of_bars_per_objective():
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 2))
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(X[i, 0]), float(X[i, 1])],
+                          {"a": float(X[i, 0]), "b": float(X[i, 1])}, {"a": UNIT, "b": UNIT}) for i in range(200)]
+    ax = mvis.plot_param_importances(StudyView(trials, [StudyDirection.MINIMIZE, StudyDirection.MINIMIZE]),
+                                     with_ci=False)
+    assert len(ax.patches) == 4
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Objective Value 0", "Objective Value 1"]
+    first, second = ax.patches[:2], ax.patches[2:]  # objective 0 depends on a only, objective 1 on b only
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    by_name = {names[round(p.get_y() + p.get_height() / 2)]: p.get_width() for p in first}
+    assert by_name["a"] > 0.9
+    by_name = {names[round(p.get_y() + p.get_height() / 2)]: p.get_width() for p in second}
+    assert by_name["b"] > 0.9
+
+
+def test_history_error_bars_from_repeats():
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(np.mean(v))], {"x": float(i)}, {},
+                          user_attrs={"repeat_values": v} if len(v) > 1 else {})
+              for i, v in enumerate([[1.0, 3.0], [2.0], [0.5, 0.7, 0.6]])]
+    ax = mvis.plot_optimization_history(StudyView(trials), error_bar=True)
+    (bars,) = ax.containers  # the ErrorbarContainer of the trials
+    (segments,) = bars.lines[2]
+    half = [(seg[1, 1] - seg[0, 1]) / 2 for seg in segments.get_segments()]
+    assert half == pytest.approx([np.std([1.0, 3.0], ddof=1), 0.0, 0.1])
+
+
 def test_pareto_front_two_and_three_objectives():
     rng = np.random.default_rng(0)
     pts = rng.random((200, 3))
