@@ -10,6 +10,7 @@ import pickle
 import sys
 import threading
 import time
+import traceback
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tunelab.storage import TrialFinishedError
@@ -124,9 +125,36 @@ def _process_main(recipe: WorkerRecipe, index: int, errors: Any, current: Any = 
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
-        errors.put(f"{type(exc).__name__}: {exc}")
+        errors.put(_portable_error(exc))
         recipe.stop.set()
         sys.exit(1)
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an error raised in a worker process, attached as the cause of the re-raised error."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+def _portable_error(exc: BaseException) -> tuple[bytes | None, str]:
+    """The error pickled (None if it cannot be) and its formatted traceback, to re-raise in the parent."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+    except Exception:
+        data = None
+    return data, text
+
+
+def _raise_worker_error(error: tuple[bytes | None, str]) -> None:
+    """Raise a worker's error in the parent as its own type (as in one process), with the worker's traceback."""
+    data, text = error
+    if data is not None:
+        raise pickle.loads(data) from WorkerTraceback(text)
+    last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+    raise RuntimeError(f"a worker process stopped with an error: {last}") from WorkerTraceback(text)
 
 
 _START_METHODS = ("fork", "spawn", "forkserver")
@@ -237,7 +265,7 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
     _fail_trials_of_dead(study, procs, running, buried, callbacks)
     progress.poll()
     if not errors.empty():
-        raise RuntimeError(f"a worker process stopped with an error: {errors.get()}")
+        _raise_worker_error(errors.get())
     died = [p for p in procs if p.exitcode not in (0, None) and p.pid not in ended]
     if died:
         hint = ("; spawned workers re-import the main module and unpickle the objective, so the script needs an "
