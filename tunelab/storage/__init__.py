@@ -1,4 +1,4 @@
-"""Where studies live: in memory, or in a SQL database (SQLite, PostgreSQL, MySQL/MariaDB)."""
+"""Where studies live: in memory, in a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) or in a journal."""
 
 from __future__ import annotations
 
@@ -33,7 +33,11 @@ __all__ = [
 
 
 def get_storage(storage: Any) -> BaseStorage:
-    """None -> in memory; a database URL -> SQL storage; a storage object is used as it is."""
+    """None -> in memory; a database URL -> SQL storage; a journal URL -> journal storage; an object as it is.
+
+    Journal URLs: ``journal:///abs/path.log`` or ``journal:relative.log`` (a file),
+    ``journal+redis://host:6379/0`` (a Redis list).
+    """
     if storage is None:
         return InMemoryStorage()
     if isinstance(storage, BaseStorage):
@@ -41,6 +45,10 @@ def get_storage(storage: Any) -> BaseStorage:
     if isinstance(storage, str):
         if storage in (":memory:", "memory"):
             return InMemoryStorage()
+        if storage.startswith(("journal:", "journal+")):
+            from tunelab.storage.journal import journal_from_url
+
+            return journal_from_url(storage)
         from tunelab.storage.sql import SQLStorage
 
         return SQLStorage(storage)

@@ -54,9 +54,22 @@ class Study(OptunaStudyMethods):
         self._distributions_lock = threading.Lock()
         self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
         if self._storage.stale_after:  # trials of workers that died long ago (a crash, a lost machine) fail on sight
-            self._storage.fail_stale_trials(self._study_id, self._storage.stale_after)
+            swept = self._storage.fail_stale_trials(self._study_id, self._storage.stale_after)
+            on_failed = getattr(self._storage, "failed_trial_callback", None)  # RDBStorage(failed_trial_callback=)
+            for trial_id in swept if on_failed is not None else ():
+                on_failed(self, self._storage.get_trial(trial_id))
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
+
+    def __reduce__(self) -> tuple:
+        """A Study pickles as how to open it again: its class, name, storage settings, sampler, pruner, seed and
+        constraints (Dask's ``client.submit(study.optimize, ...)`` sends a study to each worker this way)."""
+        if not self._storage.shareable:
+            raise TypeError(f"a Study pickles as its storage's settings, and {type(self._storage).__name__} lives in "
+                            "this process; use a database, journal or DaskStorage storage to send a study to "
+                            "other processes")
+        return (_reopen_study, (type(self), self.study_name, self._storage, self.sampler, self.pruner, self.seed,
+                                self.constraints))
 
     # ------------------------------------------------------------------ properties
     @property
@@ -440,6 +453,11 @@ def _count_mismatch(values: Any, n_objectives: int) -> bool:
     if values is None:
         return False
     return (len(values) if isinstance(values, (list, tuple)) else 1) != n_objectives
+
+
+def _reopen_study(cls: type, name: str, storage: BaseStorage, sampler: Any, pruner: Any, seed: int | None,
+                  constraints: Any) -> "Study":
+    return cls(name, storage, sampler=sampler, pruner=pruner, seed=seed, constraints=constraints)
 
 
 def create_study(name: str | None = None, storage: Any = None, direction: str | StudyDirection | None = None,
