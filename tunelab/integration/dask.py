@@ -13,6 +13,7 @@ tasks, each the ordinary worker loop), or Optuna's way, ``client.submit(study.op
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import threading
 import uuid
@@ -37,6 +38,17 @@ _METHODS = frozenset({
     "fail_stale_trials"})
 
 
+_HOSTED: list["_SchedulerStorages"] = []  # the extensions of schedulers running in this process
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
+
+
 class _SchedulerStorages:
     """Runs on the scheduler: storages by name, and the handler every ``DaskStorage`` call goes to."""
 
@@ -45,23 +57,26 @@ class _SchedulerStorages:
         self.lock = threading.Lock()
         scheduler.handlers[_HANDLER] = self.handle
         scheduler.extensions[_EXTENSION] = self
+        _HOSTED.append(self)
 
     def handle(self, comm: Any, name: str, payload: bytes) -> bytes:
         method, args, kwargs = pickle.loads(payload)
+        return pickle.dumps(self.call(name, method, args, kwargs))
+
+    def call(self, name: str, method: str, args: tuple, kwargs: dict) -> tuple[bool, Any]:
+        """(True, result) or (False, the exception) of one storage call."""
         try:
             if method == "__open__":
-                result: Any = self.open(name, *args)
-            else:
-                storage = self.storages.get(name)
-                if storage is None:
-                    raise KeyError(f"DaskStorage: no storage named {name!r} on this Dask scheduler (was it created "
-                                   "with another scheduler, or did the scheduler restart?)")
-                if method not in _METHODS:
-                    raise AttributeError(f"DaskStorage: {method!r} is not a storage method")
-                result = getattr(storage, method)(*args, **kwargs)
-            return pickle.dumps((True, result))
+                return True, self.open(name, *args)
+            storage = self.storages.get(name)
+            if storage is None:
+                raise KeyError(f"DaskStorage: no storage named {name!r} on this Dask scheduler (was it created "
+                               "with another scheduler, or did the scheduler restart?)")
+            if method not in _METHODS:
+                raise AttributeError(f"DaskStorage: {method!r} is not a storage method")
+            return True, getattr(storage, method)(*args, **kwargs)
         except Exception as exc:
-            return pickle.dumps((False, exc))
+            return False, exc
 
     def open(self, name: str, storage: Any) -> tuple[float | None, float | None]:
         """The named storage, made from ``storage`` if new; returns its heartbeat settings."""
@@ -142,10 +157,17 @@ class DaskStorage(BaseStorage):
         return self._client
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        client = self._connected()
-        payload = pickle.dumps((method, args, kwargs))
-        reply = client.sync(client.scheduler.tunelab_storage, name=self.name, payload=payload)
-        ok, result = pickle.loads(reply)
+        if _in_event_loop():  # on the scheduler's own loop (a task graph being unpickled there): no round trip
+            hosts = [h for h in _HOSTED if self.name in h.storages]
+            if not hosts:
+                raise RuntimeError(f"DaskStorage {self.name!r} was called inside an event loop away from its "
+                                   "scheduler; call it from a thread (a Dask task, the client's code)")
+            ok, result = hosts[-1].call(self.name, method, args, kwargs)
+        else:
+            client = self._connected()
+            payload = pickle.dumps((method, args, kwargs))
+            reply = client.sync(client.scheduler.tunelab_storage, name=self.name, payload=payload)
+            ok, result = pickle.loads(reply)
         if not ok:
             raise result
         return result

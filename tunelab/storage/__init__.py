@@ -46,10 +46,28 @@ def get_storage(storage: Any) -> BaseStorage:
         if storage in (":memory:", "memory"):
             return InMemoryStorage()
         if storage.startswith(("journal:", "journal+")):
-            from tunelab.storage.journal import journal_from_url
-
-            return journal_from_url(storage)
+            return _journal_from_url(storage)
         from tunelab.storage.sql import SQLStorage
 
         return SQLStorage(storage)
     raise TypeError(f"storage must be None, a database URL or a storage object; got {storage!r}")
+
+
+def _journal_from_url(url: str) -> BaseStorage:
+    """``journal:///abs/path.log`` / ``journal:rel.log`` (a file) or ``journal+redis://host:port/db`` (Redis)."""
+    if url.startswith("journal+redis://") or url.startswith("journal+rediss://"):
+        from tunelab.storage.journal import JournalStorage
+        from tunelab.storage.journal_redis import JournalRedisBackend
+
+        return JournalStorage(JournalRedisBackend(url[len("journal+"):]))
+    if url.startswith("journal:"):
+        path = url[len("journal:"):]
+        if path.startswith("//"):
+            path = path[2:]  # journal:///abs/path -> /abs/path
+        if path:
+            from tunelab.storage.journal import JournalStorage
+            from tunelab.storage.journal_file import JournalFileBackend
+
+            return JournalStorage(JournalFileBackend(path))
+    raise ValueError(f"journal storage URL must be 'journal:///path/to/file.log', 'journal:relative.log' or "
+                     f"'journal+redis://host:6379/0'; got {url!r}")

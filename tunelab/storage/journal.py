@@ -382,20 +382,3 @@ class JournalStorage(BaseStorage):
         return failed
 
 
-
-def journal_from_url(url: str) -> JournalStorage:
-    """``journal:///abs/path.log`` / ``journal:rel.log`` (a file) or ``journal+redis://host:port/db`` (Redis)."""
-    if url.startswith("journal+redis://") or url.startswith("journal+rediss://"):
-        from tunelab.storage.journal_redis import JournalRedisBackend
-
-        return JournalStorage(JournalRedisBackend(url[len("journal+"):]))
-    if url.startswith("journal:"):
-        path = url[len("journal:"):]
-        if path.startswith("//"):
-            path = path[2:]  # journal:///abs/path -> /abs/path
-        if path:
-            from tunelab.storage.journal_file import JournalFileBackend
-
-            return JournalStorage(JournalFileBackend(path))
-    raise ValueError(f"journal storage URL must be 'journal:///path/to/file.log', 'journal:relative.log' or "
-                     f"'journal+redis://host:6379/0'; got {url!r}")

@@ -41,7 +41,7 @@ class JournalRedisBackend(BaseJournalBackend):
         self.__init__(**state)  # type: ignore[misc]
 
     def __repr__(self) -> str:
-        from tunelab.storage import mask_url
+        from tunelab.storage.base import mask_url
 
         return f"JournalRedisBackend({mask_url(self._url)!r}, prefix={self._prefix!r})"
 

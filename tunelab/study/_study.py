@@ -61,15 +61,19 @@ class Study(OptunaStudyMethods):
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
 
-    def __reduce__(self) -> tuple:
-        """A Study pickles as how to open it again: its class, name, storage settings, sampler, pruner, seed and
-        constraints (Dask's ``client.submit(study.optimize, ...)`` sends a study to each worker this way)."""
+    def __getstate__(self) -> dict[str, Any]:
+        """A Study pickles with its storage's settings, sampler, pruner and what it has seen; no lock, no I/O
+        when unpickled (Dask's ``client.submit(study.optimize, ...)`` sends a study to each worker this way)."""
         if not self._storage.shareable:
             raise TypeError(f"a Study pickles as its storage's settings, and {type(self._storage).__name__} lives in "
                             "this process; use a database, journal or DaskStorage storage to send a study to "
                             "other processes")
-        return (_reopen_study, (type(self), self.study_name, self._storage, self.sampler, self.pruner, self.seed,
-                                self.constraints))
+        return {k: v for k, v in self.__dict__.items() if k not in ("_distributions_lock", "_stop")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._distributions_lock = threading.Lock()
+        self._stop = threading.Event()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -453,11 +457,6 @@ def _count_mismatch(values: Any, n_objectives: int) -> bool:
     if values is None:
         return False
     return (len(values) if isinstance(values, (list, tuple)) else 1) != n_objectives
-
-
-def _reopen_study(cls: type, name: str, storage: BaseStorage, sampler: Any, pruner: Any, seed: int | None,
-                  constraints: Any) -> "Study":
-    return cls(name, storage, sampler=sampler, pruner=pruner, seed=seed, constraints=constraints)
 
 
 def create_study(name: str | None = None, storage: Any = None, direction: str | StudyDirection | None = None,
