@@ -83,7 +83,10 @@ def test_failed_trial_callback_gets_study_and_trial_of_a_stale_sweep_on_sqlite(s
     assert "no heartbeat" in frozen.system_attrs["fail_reason"]
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
     again = _stale_trial(storage, "s", monkeypatch)
-    tunelab.load_study(study_name="s", storage=storage)  # opening a study sweeps too
+    reopened = tunelab.load_study(study_name="s", storage=storage)  # opening a study sweeps too ...
+    assert reopened.storage.get_trial(again).state == TrialState.FAIL and len(callback.calls) == 1
+    reopened.optimize(_objective, n_trials=1)  # ... and its next optimize hands the trial on, once
+    reopened.optimize(_objective, n_trials=1)
     assert [t.trial_id for _, t in callback.calls] == [lost, again]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
@@ -249,3 +250,20 @@ def test_heartbeats_are_read_through_the_contract():
         storage.record_heartbeat(trial.trial_id)
     study.tell(done, 1.0)
     assert set(storage.get_heartbeats(study.study_id)) == {running.trial_id}  # RUNNING trials only
+
+
+def fail_second_trial(trial: tunelab.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number == 1:
+        raise ValueError("boom in trial 1")
+    time.sleep(0.05)
+    return x
+
+
+def test_an_executor_worker_error_stops_the_other_workers(sqlite_url, unique_name):
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, sampler="random")
+    with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match="boom in trial 1"):
+        study.optimize(fail_second_trial, n_trials=200, n_jobs=2, executor=pool)
+    # the other worker stops at its next trial instead of running its share of 100
+    assert len(study.trials) < 10
+    assert study.trials[1].state == TrialState.FAIL

@@ -34,7 +34,8 @@ class RDBStorage(SQLStorage):
     ``stale_after`` (Optuna's default grace is twice the interval).  Without a heartbeat
     interval no heartbeats are written and no trial is swept as stale, as in Optuna.
     ``failed_trial_callback(study, frozen_trial)`` is called, as in Optuna, for each trial that a
-    heartbeat sweep fails as stale (by a worker of ``optimize`` or when a Study opens), and also
+    heartbeat sweep fails as stale (in a worker of ``optimize``; one found when a Study opens, at
+    that Study's next ``optimize``), and also
     for a trial whose local worker process died or passed ``trial_timeout`` (tunelab fails
     those at once, where Optuna would wait for the sweep).  ``RetryFailedTrialCallback`` fits.
     ``skip_compatibility_check`` is accepted and ignored (tunelab checks its own schema).

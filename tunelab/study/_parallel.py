@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import pickle
 import sys
@@ -221,7 +222,9 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
                             procs[i] = spawn(i)
             _fail_trials_of_dead(study, procs, running, buried, callbacks)
             progress.poll()
-            time.sleep(0.05 if trial_timeout is not None else 0.2)
+            # wake at once when a worker exits, so the run ends when its last trial does
+            mp.connection.wait([p.sentinel for p in procs if p.is_alive()],
+                               timeout=0.05 if trial_timeout is not None else 0.2)
     except KeyboardInterrupt:
         recipe.stop.set()
         for p in procs:

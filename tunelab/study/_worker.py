@@ -40,17 +40,25 @@ class StudyRecipe:
     seed: int | None
     constraints: Any
     study_class: type  # Study, or the caller's subclass: workers never import the study module
+    first_number: int = 0  # trials in the study when this optimize call began: each call gets new seed streams
 
     @classmethod
     def of(cls, study: "Study") -> "StudyRecipe":
         return cls(study.study_name, study.storage, study.sampler, study.pruner, study.seed, study.constraints,
-                   type(study))
+                   type(study), study.storage.get_n_trials(study.study_id))
+
+
+def worker_seed(seed: int, worker_index: int, first_number: int) -> int:
+    """The seed of one worker's sampler stream: distinct per worker and per optimize call, repeatable."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, first_number, worker_index]).generate_state(1)[0])
 
 
 def worker_study(recipe: StudyRecipe, worker_index: int, storage: BaseStorage | None = None) -> "Study":
     """A Study object of the same study for one worker, with its own sampler stream."""
     sampler = copy.deepcopy(recipe.sampler)
-    sampler.reseed(None if recipe.seed is None else recipe.seed + 1000003 * (worker_index + 1))
+    sampler.reseed(None if recipe.seed is None else worker_seed(recipe.seed, worker_index, recipe.first_number))
     return recipe.study_class(recipe.study_name, storage if storage is not None else recipe.storage,
                               sampler=sampler, pruner=recipe.pruner, seed=recipe.seed,
                               constraints=recipe.constraints)
@@ -142,6 +150,7 @@ def run_worker(recipe: WorkerRecipe, index: int, study: "Study | None" = None, r
         if storage is not None:
             recipe.stop.storage = storage  # this process's copy of the signal reads through its own connections
     study._stop = recipe.stop  # a callback's study.stop() reaches every worker
+    retry_failed(study, study._take_swept_on_open(), recipe.callbacks)
     ran = 0
     last_sweep = 0.0
     grace = study.storage.stale_after
@@ -239,7 +248,7 @@ _MAX_TRACEBACK = 20_000  # characters kept (the end, where the error is)
 def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | None:
     try:
         return study.tell(trial, **kwargs)
-    except (TrialFinishedError, ValueError):  # finished meanwhile (Ctrl-C handler, stale-trial sweep)
+    except TrialFinishedError:  # finished meanwhile (Ctrl-C handler, stale-trial sweep)
         return None
 
 
