@@ -122,3 +122,23 @@ def test_a_stale_trial_swept_when_the_study_is_loaded_is_retried_by_the_next_opt
     trials = reloaded.trials
     retries = [t for t in trials if RetryFailedTrialCallback.retried_trial_number(t) == 0]
     assert len(retries) == 1 and retries[0].params == trials[0].params and retries[0].state == TrialState.COMPLETE
+
+
+class _SlowAfterTrial(RandomSampler):
+    def after_trial(self, *args, **kwargs):
+        time.sleep(2.5)  # the worker is between trials here, past trial_timeout, but no objective is running
+
+
+def _record_callback(study, frozen):
+    study.set_user_attr(f"callback-{frozen.number}", frozen.state.name)
+
+
+def test_trial_timeout_never_ends_a_worker_between_trials(sqlite_url):
+    import numpy  # noqa: F401  (imported before the fork: a first import in the worker is not the objective's time)
+
+    study = tunelab.create_study(study_name="between", storage=sqlite_url, sampler=_SlowAfterTrial(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2, n_jobs=1, trial_timeout=1.5,
+                   callbacks=[_record_callback])
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    assert all("timeout" not in t.system_attrs for t in study.trials)
+    assert study.user_attrs == {f"callback-{n}": "COMPLETE" for n in range(2)}  # every callback ran

@@ -260,12 +260,44 @@ def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
         pass
 
 
+class RunningSlot:
+    """A worker process's window for its watching parent: the running trial's id (-1 between trials) and
+    a guard the worker holds except while an objective runs (so the parent ends it only inside one)."""
+
+    def __init__(self, ctx: Any):
+        self._id = ctx.Value("q", -1, lock=False)
+        self.guard = ctx.Lock()
+
+    @property
+    def value(self) -> int:
+        return self._id.value
+
+    @value.setter
+    def value(self, trial_id: int) -> None:
+        self._id.value = trial_id
+
+
+@contextlib.contextmanager
+def _objective_window(current: Any) -> Iterator[None]:
+    """Release the slot's guard while the objective runs (no-op without a guarded slot)."""
+    guard = getattr(current, "guard", None)
+    if guard is None:
+        yield
+        return
+    guard.release()
+    try:
+        yield
+    finally:
+        guard.acquire()
+
+
 def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
               current: Any = None, heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
     """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others fail it and propagate.
 
-    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a shared
-    value, for a parent watching worker processes) holds the running trial's id, -1 between trials.
+    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a
+    :class:`RunningSlot`, for a parent watching worker processes) holds the running trial's id, -1 between
+    trials, and its guard is released while the objective runs.
     ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
     """
     trial = study.ask()
@@ -274,17 +306,17 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
     try:
         if heartbeat is None:
             with Heartbeat(study.storage, study.storage.heartbeat_interval) as own:
-                return _run_asked(study, trial, objective, catch, own)
-        return _run_asked(study, trial, objective, catch, heartbeat)
+                return _run_asked(study, trial, objective, catch, own, current)
+        return _run_asked(study, trial, objective, catch, heartbeat, current)
     finally:
         if current is not None:
             current.value = -1
 
 
 def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
-               catch: Sequence[type[BaseException]], heartbeat: Heartbeat) -> FrozenTrial | None:
+               catch: Sequence[type[BaseException]], heartbeat: Heartbeat, current: Any = None) -> FrozenTrial | None:
     try:
-        with heartbeat.running(trial.trial_id):
+        with heartbeat.running(trial.trial_id), _objective_window(current):
             value = objective(trial)
     except TrialPruned:
         return _tell_quietly(study, trial, state=TrialState.PRUNED)
