@@ -239,12 +239,19 @@ def plot_terminator_improvement(study: Any, plot_error: bool = False, improvemen
                                 target: Callable[[FrozenTrial], float] | None = None):
     """The regret bound (how much better the best may still get) after each trial count; with the noise if asked.
 
-    The bound and noise come from :func:`tunelab.analysis.keep_going_history`;
-    ``improvement_evaluator``/``error_evaluator`` are accepted for Optuna's signature and must be None.
+    With neither evaluator given, the bound and noise come from
+    :func:`tunelab.analysis.keep_going_history` (the noise needs no cross-validation
+    scores).  With ``improvement_evaluator`` or ``error_evaluator`` (Optuna's
+    :mod:`tunelab.terminator` evaluators, or any object with ``evaluate(trials,
+    study_direction)``), those are run on the first k complete trials at
+    ``n_points`` counts from ``min_n_trials``, with Optuna's defaults for the one not given.
     """
     if improvement_evaluator is not None or error_evaluator is not None:
-        raise ValueError("plot_terminator_improvement: custom evaluators are not supported; the regret bound and "
-                         "noise come from tunelab.analysis.keep_going_history")
+        if target is not None:
+            raise ValueError("plot_terminator_improvement: 'target' cannot be combined with 'improvement_evaluator'"
+                             "/'error_evaluator' (evaluators read the trials' values)")
+        return _terminator_evaluator_curve(studies_of(study)[0], plot_error, improvement_evaluator, error_evaluator,
+                                           min_n_trials, n_points)
     from tunelab.analysis.terminator import keep_going_history
 
     history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points)
@@ -262,4 +269,42 @@ def plot_terminator_improvement(study: Any, plot_error: bool = False, improvemen
     fig.update_layout(title="Terminator Improvement Plot", xaxis_title="Trial", yaxis_title="Terminator Improvement",
                       annotations=[{"text": escape(pts[-1].verdict), "showarrow": False, "xref": "paper",
                                     "yref": "paper", "x": 0, "y": 1.08, "xanchor": "left"}])
+    return fig
+
+
+def _terminator_evaluator_curve(study: Any, plot_error: bool, improvement_evaluator: Any, error_evaluator: Any,
+                                min_n_trials: int, n_points: int):
+    """plot_terminator_improvement with tunelab.terminator's evaluators (Optuna's defaults for a missing one)."""
+    from tunelab._validation import Interval, validate
+    from tunelab.terminator import (BestValueStagnationEvaluator, CrossValidationErrorEvaluator,
+                                    RegretBoundEvaluator, StaticErrorEvaluator)
+
+    validate({"min_n_trials": [Interval(int, 1, None)], "n_points": [Interval(int, 1, 200)]},
+             {"min_n_trials": min_n_trials, "n_points": n_points}, "plot_terminator_improvement")
+    for name, value in (("improvement_evaluator", improvement_evaluator), ("error_evaluator", error_evaluator)):
+        if value is not None and not callable(getattr(value, "evaluate", None)):
+            raise TypeError(f"plot_terminator_improvement: argument {name!r} must be an evaluator (an object with "
+                            f"evaluate(trials, study_direction)) or None; got {value!r}")
+    if len(study.directions) != 1:
+        raise ValueError("plot_terminator_improvement: the study has several objectives; the terminator judges one")
+    improvement_evaluator = improvement_evaluator or RegretBoundEvaluator()
+    if error_evaluator is None:
+        stagnation = isinstance(improvement_evaluator, BestValueStagnationEvaluator)
+        error_evaluator = StaticErrorEvaluator(0) if stagnation else CrossValidationErrorEvaluator()
+    complete = sorted((t for t in study.get_trials() if t.state == TrialState.COMPLETE), key=lambda t: t.number)
+    if not complete:
+        return empty_figure("Terminator Improvement Plot", "no complete trials")
+    n = len(complete)
+    counts = sorted(set(int(round(c)) for c in np.linspace(min(min_n_trials, n), n, n_points)))
+    direction = study.directions[0]
+    improvements = [float(improvement_evaluator.evaluate(trials=complete[:k], study_direction=direction))
+                    for k in counts]
+    g = go()
+    fig = g.Figure()
+    x = [complete[k - 1].number for k in counts]
+    fig.add_trace(g.Scatter(x=x, y=improvements, mode="lines+markers", name="Terminator Improvement"))
+    if plot_error:
+        errors = [float(error_evaluator.evaluate(trials=complete[:k], study_direction=direction)) for k in counts]
+        fig.add_trace(g.Scatter(x=x, y=errors, mode="lines+markers", name="Error"))
+    fig.update_layout(title="Terminator Improvement Plot", xaxis_title="Trial", yaxis_title="Terminator Improvement")
     return fig
