@@ -8,6 +8,7 @@ import json
 import os
 
 import optuna
+import optuna.artifacts
 import pytest
 
 import tunelab
@@ -73,22 +74,28 @@ def test_upload_in_optimize_reload_and_download(tmp_path, db_url: str, unique_na
                                   "mimetype": "application/json", "encoding": "gzip"}
 
 
-def test_frozen_trial_needs_a_storage_to_upload(tmp_path) -> None:
+def test_frozen_trial_needs_a_storage_and_a_running_trial(tmp_path) -> None:
     study = tunelab.create_study(sampler="random")
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    store = FileSystemArtifactStore(tmp_path)
+    store = FileSystemArtifactStore(tmp_path / "store")
     (tmp_path / "a.bin").write_bytes(b"\x00\x01")
-    frozen = study.trials[0]
+    finished = study.trials[0]
+    with pytest.raises(ValueError, match="trial 0 is COMPLETE"):  # finished trials cannot change (as in Optuna)
+        upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=finished,
+                        storage=study.storage)
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
+    study.ask()
+    running = study.trials[1]
     with pytest.raises(ValueError, match="'storage' is required"):
-        upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=frozen)
-    artifact_id = upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=frozen,
+        upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=running)
+    artifact_id = upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=running,
                                   storage=study.storage)
-    [meta] = get_all_artifact_meta(frozen, storage=study.storage)
+    [meta] = get_all_artifact_meta(running, storage=study.storage)
     assert (meta.artifact_id, meta.mimetype) == (artifact_id, "application/octet-stream")
-    assert get_all_artifact_meta(frozen) == []  # the record loaded before the upload knows nothing of it
+    assert get_all_artifact_meta(running) == []  # the record loaded before the upload knows nothing of it
     with pytest.warns(FutureWarning, match="positional"):
-        second = upload_artifact(frozen, str(tmp_path / "a.bin"), store, storage=study.storage)
-    assert {m.artifact_id for m in get_all_artifact_meta(frozen, storage=study.storage)} == {artifact_id, second}
+        second = upload_artifact(running, str(tmp_path / "a.bin"), store, storage=study.storage)
+    assert {m.artifact_id for m in get_all_artifact_meta(running, storage=study.storage)} == {artifact_id, second}
 
 
 def test_path_traversal_is_refused(tmp_path) -> None:
@@ -191,3 +198,16 @@ def test_backoff_retries_transient_errors_but_not_missing_ids(tmp_path) -> None:
     with pytest.raises(OSError, match="connection reset"):
         store.remove("a")
     assert flaky.calls == 3
+
+
+def test_bytes_are_removed_when_the_metadata_cannot_be_stored(tmp_path) -> None:
+    study = tunelab.create_study(sampler="random")
+    trial = study.ask()
+    stale = study.trials[0]  # a record taken while the trial ran
+    study.tell(trial, 1.0)
+    (tmp_path / "a.bin").write_bytes(b"late")
+    store = FileSystemArtifactStore(tmp_path / "store")
+    with pytest.raises(tunelab.exceptions.UpdateFinishedTrialError):
+        upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=stale,
+                        storage=study.storage)
+    assert [p.name for p in (tmp_path / "store").iterdir()] == []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 import math
-import warnings
 
 import numpy as np
 import optuna
+import optuna.terminator
 import pytest
 from scipy.stats import spearmanr
 
@@ -17,9 +17,9 @@ from tunelab.terminator import (BestValueStagnationEvaluator, CrossValidationErr
                                 TerminatorCallback, report_cross_validation_scores)
 from tunelab.trial import StudyDirection, TrialState, create_trial
 
-warnings.filterwarnings("ignore", category=FutureWarning, module="optuna")
-warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+pytestmark = [pytest.mark.filterwarnings("ignore:.*optuna.terminator.*deprecated:FutureWarning"),
+              pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
 
 MIN = StudyDirection.MINIMIZE
 
@@ -63,10 +63,12 @@ def _abs(x: np.ndarray) -> float:
 
 
 def test_regret_bound_is_of_the_order_of_optunas() -> None:
-    """Same trials: every value within a factor 3 of Optuna's, and the same ordering (Spearman >= 0.8).
+    """Same trials (random search, noisy): every value within 25 % of Optuna's, and the same ordering.
 
-    Both fit a Matern-5/2 GP with the same prior shapes, but to different
-    optimisers and random candidate sets, so the values are close, not equal.
+    Both fit a Matern-5/2 GP with the same prior shapes, but with different
+    optimisers and random candidate sets, so the values are close, not equal
+    (measured: within 5 %).  On trials clustered by TPE the two fits can end in
+    different optima of the posterior, and the bounds then differ by up to 3x.
     """
     ours, theirs = [], []
     for fn, dims, n, seed in [(_sphere, 1, 30, 1), (_sphere, 3, 30, 2), (_sphere, 3, 80, 3), (_abs, 1, 60, 4),
@@ -76,8 +78,8 @@ def test_regret_bound_is_of_the_order_of_optunas() -> None:
             trials, optuna.study.StudyDirection.MINIMIZE))
         ours.append(RegretBoundEvaluator(seed=0).evaluate(_as_tunelab(trials), MIN))
     ratios = np.array(ours) / np.array(theirs)
-    assert np.all((ratios > 1 / 3) & (ratios < 3)), (ours, theirs)
-    assert spearmanr(ours, theirs).statistic >= 0.8, (ours, theirs)
+    assert np.all((ratios > 0.8) & (ratios < 1.25)), (ours, theirs)
+    assert spearmanr(ours, theirs).statistic >= 0.9, (ours, theirs)
 
 
 def test_regret_bound_follows_the_direction() -> None:
@@ -129,21 +131,25 @@ def test_stagnation_callback_stops_like_optuna(tmp_path, n_jobs: int) -> None:
 
 
 def _noisy_cv_quadratic(trial) -> float:
-    """A 1-D quadratic measured as the mean of 5 'fold' scores with fold noise of sd 0.05."""
+    """A 1-D quadratic measured as the mean of 5 'fold' scores with fold noise of sd 0.1."""
     x = trial.suggest_float("x", -3, 3)
     rng = np.random.default_rng(trial.number)
-    scores = x ** 2 + 0.05 * rng.standard_normal(5)
+    scores = x ** 2 + 0.1 * rng.standard_normal(5)
     report_cross_validation_scores(trial, scores.tolist())
     return float(scores.mean())
 
 
 def test_callback_stops_a_converged_study_early() -> None:
-    study = tunelab.create_study(sampler=tunelab.samplers.TPESampler(seed=0))
+    """The GP sampler finds the bottom of the quadratic within ~20 trials; the terminator stops soon after.
+
+    Measured with GP seeds 0-3: stopped after 30, 20, 23 and 20 trials, best |x| <= 0.12.
+    """
+    study = tunelab.create_study(sampler=tunelab.samplers.GPSampler(seed=0))
     study.optimize(_noisy_cv_quadratic, n_trials=150, callbacks=[TerminatorCallback(Terminator(
         RegretBoundEvaluator(seed=0)))])
     n = len(study.trials)
-    assert 20 <= n < 150, n  # judged from the 20th trial on, stopped well before the budget
-    assert abs(study.best_params["x"]) < 0.5
+    assert 20 <= n <= 60, n  # judged from the 20th trial on, stopped well before the budget
+    assert abs(study.best_params["x"]) < 0.3
     # at the stop, the room left is below the cross-validation error of the best trial
     bound = RegretBoundEvaluator(seed=0).evaluate(study.trials, MIN)
     error = CrossValidationErrorEvaluator().evaluate(study.trials, MIN)
@@ -153,7 +159,10 @@ def test_callback_stops_a_converged_study_early() -> None:
 
 
 def test_callback_keeps_a_fresh_noisy_study_going() -> None:
-    """Four parameters, 30 trials: the GP is far from sure, so nothing stops."""
+    """Four parameters, 30 trials: the GP is far from sure, so nothing stops.
+
+    Measured (study seeds 0-2, after 20-30 trials): the regret bound is 100-540 times the CV error.
+    """
     def objective(trial) -> float:
         x = np.array([trial.suggest_float(f"x{i}", -3, 3) for i in range(4)])
         rng = np.random.default_rng(trial.number)
@@ -231,6 +240,17 @@ def test_emmr_waits_then_gives_finite_nonnegative_values() -> None:
     assert evaluator.evaluate(trials[:1], MIN) > 1e300  # fewer than min_n_trials: never stop
     values = [evaluator.evaluate(trials[:k], MIN) for k in (5, 20, 40)]
     assert all(math.isfinite(v) and v >= 0 for v in values), values
+
+
+def test_emmr_is_of_the_order_of_optunas_and_falls() -> None:
+    """The KL term differs from Optuna's on purpose (docs/migrating.md): within a factor 10, same trend."""
+    raw = _optuna_trials(_sphere, 2, 60, 1, noise=0.0)
+    ours = [EMMREvaluator(seed=0).evaluate(_as_tunelab(raw[:k]), MIN) for k in (10, 60)]
+    theirs = [optuna.terminator.EMMREvaluator(seed=0).evaluate(raw[:k], optuna.study.StudyDirection.MINIMIZE)
+              for k in (10, 60)]
+    ratios = np.array(ours) / np.array(theirs)
+    assert np.all((ratios > 0.1) & (ratios < 10)), (ours, theirs)
+    assert ours[1] < ours[0] / 3 and theirs[1] < theirs[0] / 3
 
 
 def test_emmr_with_median_error_stops_a_converged_quadratic() -> None:

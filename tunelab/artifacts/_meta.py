@@ -50,9 +50,14 @@ def _resolve(study_or_trial: Any, storage: Any, owner: str, need_storage: bool) 
     if isinstance(study_or_trial, Trial):
         return "trial", study_or_trial.trial_id, storage or study_or_trial.study.storage
     if isinstance(study_or_trial, FrozenTrial):
-        if storage is None and need_storage:
-            raise ValueError(f"{owner}: argument 'storage' is required when 'study_or_trial' is a FrozenTrial "
-                             "(pass study.storage or the storage URL)")
+        if need_storage:
+            if storage is None:
+                raise ValueError(f"{owner}: argument 'storage' is required when 'study_or_trial' is a FrozenTrial "
+                                 "(pass study.storage or the storage URL)")
+            if study_or_trial.state.is_finished():
+                raise ValueError(f"{owner}: trial {study_or_trial.number} is {study_or_trial.state.name} and can no "
+                                 "longer change; attach artifacts while the trial runs (in the objective) or to "
+                                 "the study")
         return "trial", study_or_trial.trial_id, storage
     raise TypeError(f"{owner}: argument 'study_or_trial' must be a Study, a Trial or a FrozenTrial; "
                     f"got {study_or_trial!r}")
