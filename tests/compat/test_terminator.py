@@ -304,3 +304,19 @@ def test_plot_terminator_improvement_with_evaluators() -> None:
     assert list(fig.data[0].x) == [9, 19, 29]
     assert list(fig.data[0].y) == [BestValueStagnationEvaluator(10).evaluate(complete[:k], MIN) for k in (10, 20, 30)]
     assert list(fig.data[1].y) == [0.0, 0.0, 0.0]  # the stagnation evaluator's default error: StaticErrorEvaluator(0)
+
+
+def test_plot_terminator_improvement_without_cv_scores_leaves_the_error_out() -> None:
+    study = tunelab.create_study(sampler="random", seed=1)
+    study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=22)
+    fig = tunelab.visualization.plot_terminator_improvement(
+        study, plot_error=True, improvement_evaluator=RegretBoundEvaluator(seed=0), n_points=2)
+    assert list(fig.data[0].x) == [19, 21] and all(v > 0 for v in fig.data[0].y)
+    assert all(math.isnan(v) for v in fig.data[1].y)
+    assert "report_cross_validation_scores" in fig.layout.annotations[0].text
+    with pytest.raises(ValueError, match="report_cross_validation_scores"):  # asked for by name: the error stands
+        tunelab.visualization.plot_terminator_improvement(
+            study, plot_error=True, error_evaluator=CrossValidationErrorEvaluator())
+    with pytest.raises(ValueError, match="'target'"):
+        tunelab.visualization.plot_terminator_improvement(study, improvement_evaluator=RegretBoundEvaluator(),
+                                                          target=lambda t: t.value)
