@@ -68,6 +68,20 @@ class Study(OptunaStudyMethods):
         swept, self._swept_on_open = self._swept_on_open, []
         return swept
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A Study pickles with its storage's settings, sampler, pruner and what it has seen; no lock, no I/O
+        when unpickled (Dask's ``client.submit(study.optimize, ...)`` sends a study to each worker this way)."""
+        if not self._storage.shareable:
+            raise TypeError(f"a Study pickles as its storage's settings, and {type(self._storage).__name__} lives in "
+                            "this process; use a database, journal or DaskStorage storage to send a study to "
+                            "other processes")
+        return {k: v for k, v in self.__dict__.items() if k not in ("_distributions_lock", "_stop")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._distributions_lock = threading.Lock()
+        self._stop = threading.Event()
+
     # ------------------------------------------------------------------ properties
     @property
     def storage(self) -> BaseStorage:

@@ -343,8 +343,12 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
 
 def retry_failed(study: "Study", trial_ids: Sequence[int], callbacks: Sequence[Callable]) -> None:
     """Give trials failed outside any worker's own loop (stale sweeps, dead workers, timeouts) to the retry
-    callbacks among ``callbacks``; other callbacks see only the trials their worker ran."""
+    callbacks among ``callbacks`` and to the storage's ``failed_trial_callback`` (Optuna's ``RDBStorage``
+    argument), each called ``(study, frozen_trial)``; other callbacks see only the trials their worker ran."""
     retries = [c for c in callbacks if isinstance(c, RetryFailedTrialCallback)]
+    on_failed = getattr(study.storage, "failed_trial_callback", None)
+    if on_failed is not None and all(on_failed is not c for c in retries):  # the same object is called once
+        retries.append(on_failed)
     for trial_id in trial_ids if retries else ():
         frozen = study.storage.get_trial(trial_id)
         for callback in retries:
