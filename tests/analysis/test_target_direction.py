@@ -97,3 +97,10 @@ def test_keep_going_uses_repeat_noise_only_for_the_objective():
     assert keep_going(study).error_source == "repeats"
     other = keep_going(study, target=lambda t: t.user_attrs["other"])
     assert other.error_source == "gp"
+
+
+def test_an_ablation_reference_trial_reports_the_targets_value():
+    study = _two_sided(200)
+    ref = study.trials[5]
+    path = ablation_path(study, ref, target=y_of, target_direction="maximize")
+    assert path.reference_value == y_of(ref) and path.reference_value != ref.values[0]

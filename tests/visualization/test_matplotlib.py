@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from figure_helpers import T0, UNIT, from_matrix, linear_study, mixed_study  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection  # noqa: E402
 from matplotlib.contour import ContourSet  # noqa: E402
 
 import tunelab  # noqa: E402
@@ -41,6 +41,17 @@ def mixed():
 def _points(ax) -> list[np.ndarray]:
     """The (n, 2) offsets of each scatter on the Axes, in drawing order."""
     return [np.asarray(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)]
+
+
+def _bars(ax) -> dict[str, np.ndarray]:
+    """The timeline's bars by state: rows of (start, end, trial number) in matplotlib's date units."""
+    out = {}
+    for coll in ax.collections:
+        if isinstance(coll, PolyCollection):
+            boxes = [np.asarray(p.vertices) for p in coll.get_paths()]
+            out[coll.get_label()] = np.array([[b[:, 0].min(), b[:, 0].max(), (b[:, 1].min() + b[:, 1].max()) / 2]
+                                              for b in boxes])
+    return out
 
 
 def _line(ax, label: str):
@@ -217,6 +228,34 @@ def test_param_importances_bars():
     assert widths[-1] == max(widths)
 
 
+def test_param_importances_one_set_of_bars_per_objective():
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 2))
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(X[i, 0]), float(X[i, 1])],
+                          {"a": float(X[i, 0]), "b": float(X[i, 1])}, {"a": UNIT, "b": UNIT}) for i in range(200)]
+    ax = mvis.plot_param_importances(StudyView(trials, [StudyDirection.MINIMIZE, StudyDirection.MINIMIZE]),
+                                     with_ci=False)
+    assert len(ax.patches) == 4
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Objective Value 0", "Objective Value 1"]
+    first, second = ax.patches[:2], ax.patches[2:]  # objective 0 depends on a only, objective 1 on b only
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    by_name = {names[round(p.get_y() + p.get_height() / 2)]: p.get_width() for p in first}
+    assert by_name["a"] > 0.9
+    by_name = {names[round(p.get_y() + p.get_height() / 2)]: p.get_width() for p in second}
+    assert by_name["b"] > 0.9
+
+
+def test_history_error_bars_from_repeats():
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, [float(np.mean(v))], {"x": float(i)}, {},
+                          user_attrs={"repeat_values": v} if len(v) > 1 else {})
+              for i, v in enumerate([[1.0, 3.0], [2.0], [0.5, 0.7, 0.6]])]
+    ax = mvis.plot_optimization_history(StudyView(trials), error_bar=True)
+    (bars,) = ax.containers  # the ErrorbarContainer of the trials
+    (segments,) = bars.lines[2]
+    half = [(seg[1, 1] - seg[0, 1]) / 2 for seg in segments.get_segments()]
+    assert half == pytest.approx([np.std([1.0, 3.0], ddof=1), 0.0, 0.1])
+
+
 def test_pareto_front_two_and_three_objectives():
     rng = np.random.default_rng(0)
     pts = rng.random((200, 3))
@@ -266,11 +305,13 @@ def test_intermediate_values_edf_timeline(mixed):
     (line,) = edf.get_lines()
     assert line.get_ydata()[-1] == 1.0 and line.get_ydata()[0] > 0
     assert mvis.plot_edf(mixed, log=True).get_xscale() == "log"
-    tl = mvis.plot_timeline(mixed)
-    assert len(tl.patches) == 200
-    widths = sorted({round(p.get_width() * 86400) for p in tl.patches})  # days -> seconds
-    assert widths == [3, 10]
-    assert len(mvis.plot_timeline(mixed, n_recent_trials=10).patches) == 10
+    tl = _bars(mvis.plot_timeline(mixed))
+    assert len(tl["complete"]) == 150 and len(tl["pruned"]) == 50
+    assert {round(w * 86400) for w in tl["complete"][:, 1] - tl["complete"][:, 0]} == {10}  # days -> seconds
+    assert {round(w * 86400) for w in tl["pruned"][:, 1] - tl["pruned"][:, 0]} == {3}
+    pruned = [t.number for t in mixed.trials if t.state == TrialState.PRUNED]
+    assert list(tl["pruned"][:, 2]) == pruned
+    assert sum(len(b) for b in _bars(mvis.plot_timeline(mixed, n_recent_trials=10)).values()) == 10
     assert sum(len(tr.y) for tr in vis.plot_timeline(mixed, n_recent_trials=10).data) == 10
 
 
@@ -307,8 +348,8 @@ def test_decimation_of_a_20000_trial_study_keeps_the_best():
     assert len(lines.get_segments()) <= 5000 and 0.0 in np.asarray(lines.get_array())
     rank = mvis.plot_rank(study)
     assert len(_points(rank)[0]) <= 5000
-    bars = mvis.plot_timeline(study).patches
-    assert 0 < len(bars) <= 5000 and any(abs(p.get_y() + p.get_height() / 2 - 12_345) < 1e-9 for p in bars)
+    bars = _bars(mvis.plot_timeline(study))["complete"]
+    assert 0 < len(bars) <= 5000 and 12_345 in bars[:, 2]
 
 
 def test_every_figure_on_an_empty_and_a_one_trial_study():

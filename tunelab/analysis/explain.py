@@ -160,7 +160,7 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
         median = _median_trial(table)
         ref_params, ref_value = dict(median.params), float(table.values[table.trials.index(median)])
     elif isinstance(reference, FrozenTrial):
-        ref_params, ref_value = dict(reference.params), (reference.values[0] if reference.values else None)
+        ref_params, ref_value = dict(reference.params), _value_of(reference, target)
     elif isinstance(reference, Mapping):
         ref_params, ref_value = dict(reference), None
     else:
@@ -213,6 +213,14 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
         s.share = s.gain / whole if whole > 0 else 0.0
     return AblationPath(ref_params, dict(best.params), ref_value, float(table.values[best_i]), ref_pred,
                         best_pred, steps, unchanged)
+
+
+def _value_of(trial: Any, target: Target | None) -> float | None:
+    """A reference trial's value of what is analysed (the target, or its first objective); None without one."""
+    try:
+        return float(target(trial)) if target is not None else (trial.values[0] if trial.values else None)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
 
 
 def _differs(a: Any, b: Any) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from tunelab.trial import FrozenTrial, TrialState
 from tunelab.visualization._common import COLORS, MAX_CURVES, MAX_POINTS
 from tunelab.visualization._data_history import (
@@ -114,6 +116,7 @@ def plot_timeline(study: Any, n_recent_trials: int | None = None, *,
     """A bar per trial from its start to its end (running ones up to now), colored by state."""
     pyplot()
     import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
 
     data = timeline_data(study, states=states, include_pruned=include_pruned, max_points=max_points,
                          n_recent_trials=n_recent_trials)
@@ -121,10 +124,15 @@ def plot_timeline(study: Any, n_recent_trials: int | None = None, *,
         return message_axes("Timeline Plot", data.message)
     ax = new_axes("Timeline Plot", layout="tight")
     for grp in data.groups:
-        left = mdates.date2num(grp.starts)
-        width = mdates.date2num(grp.ends) - left
-        ax.barh(grp.numbers, width, left=left, height=0.8, color=COLORS.get(grp.state.name.lower()),
-                label=grp.state.name.lower())
+        # one collection of rectangles per state: thousands of bars draw in well under a second
+        left = np.asarray(mdates.date2num(grp.starts), dtype=float)
+        right = np.asarray(mdates.date2num(grp.ends), dtype=float)
+        y = np.asarray(grp.numbers, dtype=float)
+        boxes = np.stack([np.column_stack([left, y - 0.4]), np.column_stack([right, y - 0.4]),
+                          np.column_stack([right, y + 0.4]), np.column_stack([left, y + 0.4])], axis=1)
+        ax.add_collection(PolyCollection(boxes, facecolors=COLORS.get(grp.state.name.lower()),
+                                         edgecolors="none", label=grp.state.name.lower()))
+    ax.autoscale_view()
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     ax.set_xlabel("Datetime")

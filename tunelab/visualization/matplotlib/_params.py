@@ -267,7 +267,8 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
         vals = np.asarray(bars.values, dtype=float)
         err = None
         if with_ci:
-            err = np.vstack([np.maximum(0.0, vals - np.asarray(bars.low)), np.maximum(0.0, np.asarray(bars.high) - vals)])
+            low, high = np.asarray(bars.low, dtype=float), np.asarray(bars.high, dtype=float)
+            err = np.vstack([np.maximum(0.0, vals - low), np.maximum(0.0, high - vals)])
         ax.barh(ys, vals, height=height, xerr=err, capsize=2, label=text(bars.label))
         ends = np.maximum(vals, np.asarray(bars.high, dtype=float)) if with_ci else vals
         for yv, v, end in zip(ys, vals, ends):
