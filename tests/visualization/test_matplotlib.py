@@ -460,5 +460,5 @@ def test_bad_arguments(mixed):
         mvis.plot_contour(mixed, params=["lr", "nope"])
     with pytest.raises(ValueError, match="n_recent_trials"):
         mvis.plot_timeline(mixed, n_recent_trials=0)
-    with pytest.raises(ValueError, match="not supported"):
+    with pytest.raises(TypeError, match="improvement_evaluator"):
         mvis.plot_terminator_improvement(mixed, improvement_evaluator=object())
