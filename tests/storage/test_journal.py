@@ -13,8 +13,10 @@ import threading
 import time
 
 import pytest
+from click.testing import CliRunner
 
 import tunelab
+from tunelab.cli import main
 from tunelab.space import FloatDistribution
 from tunelab.storage import StorageError, TrialFinishedError, get_storage
 from tunelab.storages import JournalFileBackend, JournalFileOpenLock, JournalFileSymlinkLock, JournalStorage
@@ -180,6 +182,8 @@ def test_tunelab_workers_share_one_journal_file(tmp_path):
     trials = get_storage(url).get_all_trials(0)
     assert [t.number for t in trials] == list(range(14))
     assert all(t.state == TrialState.COMPLETE for t in trials)
+    listed = CliRunner().invoke(main, ["ls", "--storage", url])
+    assert listed.exit_code == 0 and "w" in listed.output and "14" in listed.output, listed.output
 
 
 # ---------------------------------------------------------------------- settings, pickling, errors
