@@ -314,3 +314,14 @@ def test_a_beat_that_lands_before_the_sweep_keeps_the_trial_running(tmp_path):
     op = {"op": "fail_stale", "trial": tid, "beat": judged, "reason": "lost", "at": "2026-01-01T00:00:00"}
     assert sweeper._write(op) is False
     assert worker.get_trial(tid).state == TrialState.RUNNING
+
+
+def test_a_study_pickles_with_its_journal_and_a_memory_study_refuses(tmp_path):
+    study = tunelab.create_study(study_name="p", storage=_journal(tmp_path / "j.log"), sampler="random", seed=4)
+    study.optimize(_objective, n_trials=2)
+    copy = pickle.loads(pickle.dumps(study))  # what Dask's client.submit(study.optimize, ...) sends
+    assert (copy.study_name, copy.study_id, copy.seed) == ("p", study.study_id, 4)
+    copy.optimize(_objective, n_trials=3)
+    assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
+    with pytest.raises(TypeError, match="InMemoryStorage lives in this process"):
+        pickle.dumps(tunelab.create_study())
