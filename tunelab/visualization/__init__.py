@@ -25,6 +25,7 @@ from tunelab.visualization._history import (
     plot_terminator_improvement,
     plot_timeline,
 )
+from tunelab.visualization._hypervolume import plot_hypervolume_history
 from tunelab.visualization._params import plot_contour, plot_parallel_coordinate, plot_rank, plot_slice
 
 
@@ -42,6 +43,7 @@ __all__ = [
     "plot_ablation_path",
     "plot_contour",
     "plot_edf",
+    "plot_hypervolume_history",
     "plot_interactions",
     "plot_intermediate_values",
     "plot_noise",
