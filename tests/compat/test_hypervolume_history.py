@@ -9,7 +9,6 @@ optuna = pytest.importorskip("optuna")
 pytest.importorskip("plotly")
 
 import tunelab  # noqa: E402
-from tunelab.visualization._hypervolume import hypervolume_history  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -34,20 +33,19 @@ def test_same_curve_as_optuna(directions):
     ours, theirs = _studies(directions)
     sign = np.array([1 if d == "minimize" else -1 for d in directions])
     reference = list(np.array([5.0, 5.0]) * sign)
-    numbers, volumes = hypervolume_history(ours, reference)
+    mine = tunelab.visualization.plot_hypervolume_history(ours, reference)
+    numbers, volumes = list(mine.data[0].x), list(mine.data[0].y)
     assert numbers == list(range(len(VALUES)))
     assert volumes[0] == pytest.approx(2 * 4) and volumes[1] == pytest.approx(8 + 2 * 2)  # by hand
     figure = optuna.visualization.plot_hypervolume_history(theirs, reference)
     assert np.allclose(volumes, figure.data[0].y)
-    mine = tunelab.visualization.plot_hypervolume_history(ours, reference)
-    assert list(mine.data[0].y) == volumes and list(mine.data[0].x) == numbers
 
 
 def test_bad_reference_point_and_single_objective_are_refused():
     ours, _ = _studies(["minimize", "minimize"])
-    with pytest.raises(ValueError, match="'reference_point' must be 2 finite numbers"):
+    with pytest.raises(ValueError, match="reference_point must be 2 finite numbers"):
         tunelab.visualization.plot_hypervolume_history(ours, [1.0])
     single = tunelab.create_study()
     single.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
-    with pytest.raises(ValueError, match="several objectives"):
+    with pytest.raises(ValueError, match="one objective"):
         tunelab.visualization.plot_hypervolume_history(single, [1.0])

@@ -39,16 +39,10 @@ NOT_PROVIDED: dict[tuple[str, str], str] = {
 #: Names built on other branches at the same time; each entry goes once that branch has landed.
 PENDING: dict[tuple[str, str], str] = {
     ("optuna", "artifacts"): "tunelab.artifacts (branch termart)",
-    ("optuna.visualization", "matplotlib"): "tunelab.visualization.matplotlib (branch mpl)",
-    ("optuna.storages", "JournalFileStorage"): "journal storages (branch stores)",
-    ("optuna.storages", "JournalRedisStorage"): "journal storages (branch stores)",
     ("optuna.storages", "RetryHeartbeatStaleTrialCallback"): "tunelab.storages is being changed on branch stores: "
                                                              "to add there",
     ("optuna.storages", "fail_stale_trials"): "tunelab.storages is being changed on branch stores: to add there",
     ("optuna.storages", "get_storage"): "tunelab.storages is being changed on branch stores: to add there",
-    ("optuna.storages", "BaseJournalLogStorage"): "journal storages (branch stores)",
-    ("optuna.storages", "JournalFileSymlinkLock"): "journal storages (branch stores)",
-    ("optuna.storages", "JournalFileOpenLock"): "journal storages (branch stores)",
 }
 
 #: (qualified Optuna name, argument) -> why tunelab's namesake does not take it.
@@ -63,8 +57,6 @@ ARGUMENTS_NOT_TAKEN: dict[tuple[str, str], str] = {
     ("optuna.study.StudySummary", "study_id"): "see optuna.study.StudySummary.direction",
     ("optuna.trial.FrozenTrial", "value"): "records are built with values=[...] or create_trial(value=...), as "
                                            "Optuna's documentation advises; `value` is a property",
-    ("optuna.storages.JournalStorage", "log_storage"): "JournalStorage is built on branch stores (today it "
-                                                       "raises and points to a SQLite URL)",
     ("optuna.storages.RDBStorage", "heartbeat_stale_trial_callback"): "tunelab.storages is being changed on "
                                                                       "branch stores: to add there",
     ("optuna.importance.PedAnovaImportanceEvaluator", "evaluate_on_local"): "tunelab's PED-ANOVA always compares "

@@ -17,6 +17,7 @@ import math
 import warnings
 from typing import Any, Callable, Mapping, Sequence
 
+from tunelab._validation import UnhonouredArgumentWarning
 from tunelab.samplers import cmaes as _cmaes
 from tunelab.samplers import gp as _gp
 from tunelab.samplers import grid as _grid
@@ -28,10 +29,6 @@ from tunelab.samplers.base import BaseSampler, SamplingContext
 from tunelab.space import Distribution
 
 _UNSET: Any = object()
-
-
-class UnhonouredArgumentWarning(UserWarning):
-    """An Optuna constructor argument was accepted but tunelab does not act on it."""
 
 
 def _warn(owner: str, name: str, value: Any, why: str) -> None:

@@ -32,6 +32,10 @@ ObjectiveFn = Callable[[Trial], Any]
 ConstraintsFn = Callable[[FrozenTrial], Sequence[float]]
 
 
+class TrialToldTwiceError(TrialFinishedError, ValueError):
+    """``tell`` on a trial that is finished already (a ValueError, as before; a TrialFinishedError for workers)."""
+
+
 class Study(OptunaStudyMethods):
     """A named set of trials in a storage, with the sampler and pruner that drive it.
 
@@ -53,10 +57,30 @@ class Study(OptunaStudyMethods):
         self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
         self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
+        self._swept_on_open: list[int] = []  # failed below; the next optimize gives them to its retry callbacks
         if self._storage.stale_after:  # trials of workers that died long ago (a crash, a lost machine) fail on sight
-            self._storage.fail_stale_trials(self._study_id, self._storage.stale_after)
+            self._swept_on_open = list(self._storage.fail_stale_trials(self._study_id, self._storage.stale_after))
         for t in self._storage.get_all_trials(self._study_id):
             self._distributions.update(t.distributions)
+
+    def _take_swept_on_open(self) -> list[int]:
+        """The trials failed as stale when this object opened the study, once (for the retry callbacks)."""
+        swept, self._swept_on_open = self._swept_on_open, []
+        return swept
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A Study pickles with its storage's settings, sampler, pruner and what it has seen; no lock, no I/O
+        when unpickled (Dask's ``client.submit(study.optimize, ...)`` sends a study to each worker this way)."""
+        if not self._storage.shareable:
+            raise TypeError(f"a Study pickles as its storage's settings, and {type(self._storage).__name__} lives in "
+                            "this process; use a database, journal or DaskStorage storage to send a study to "
+                            "other processes")
+        return {k: v for k, v in self.__dict__.items() if k not in ("_distributions_lock", "_stop")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._distributions_lock = threading.Lock()
+        self._stop = threading.Event()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -143,8 +167,11 @@ class Study(OptunaStudyMethods):
         return pareto_front(self._feasible(self.get_trials([TrialState.COMPLETE])), self.directions)
 
     def _feasible(self, trials: list[FrozenTrial]) -> list[FrozenTrial]:
-        """Feasible trials if any has constraints recorded and some are feasible; else all."""
-        feasible = [t for t in trials if all(c <= 0 for c in t.system_attrs.get("constraints", []))]
+        """Feasible trials if any has constraints recorded and some are feasible; else all.
+
+        A trial whose constraints function raised (``constraints_error``) counts as infeasible."""
+        feasible = [t for t in trials if "constraints_error" not in t.system_attrs
+                    and all(c <= 0 for c in t.system_attrs.get("constraints", []))]
         return feasible or trials
 
     # ------------------------------------------------------------------ ask / tell
@@ -202,6 +229,9 @@ class Study(OptunaStudyMethods):
         current = None if live else self._storage.get_trial(trial_id)
         if current is not None:
             self._check_own(trial, trial_id, current)
+        if current is not None and current.state == TrialState.WAITING:
+            raise ValueError(f"tell: trial {current.number} is WAITING (enqueued, not started); ask() starts it, "
+                             f"then tell its result")
         if current is not None and current.state.is_finished():
             if final == TrialState.COMPLETE and current.system_attrs.get(STALE_ATTR):
                 return self._keep_late_result(current, values)
@@ -280,7 +310,7 @@ class Study(OptunaStudyMethods):
     def _already_finished(current: FrozenTrial, skip_if_finished: bool) -> FrozenTrial:
         if skip_if_finished:
             return current
-        raise ValueError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
+        raise TrialToldTwiceError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
 
     def _resolve_trial_id(self, trial: Trial | FrozenTrial | int) -> int:
         if isinstance(trial, (Trial, FrozenTrial)):
@@ -324,13 +354,15 @@ class Study(OptunaStudyMethods):
         callback's ``study.stop()`` stops all of them.  ``gc_after_trial`` runs the
         garbage collector after each trial (Optuna's option, for objectives that leak cycles).
         """
+        catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
+        callbacks = list(callbacks or [])
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
-                                         "n_jobs": n_jobs, "trial_timeout": trial_timeout}, "Study.optimize")
+                                         "n_jobs": n_jobs, "trial_timeout": trial_timeout, "catch": catch,
+                                         "callbacks": callbacks}, "Study.optimize")
         from tunelab.study._optimize import run_optimize
 
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                     catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
-                     callbacks=list(callbacks or []) + ([_collect_garbage] if gc_after_trial else []),
+                     catch=catch, callbacks=callbacks + ([_collect_garbage] if gc_after_trial else []),
                      show_progress_bar=show_progress_bar, executor=executor, trial_timeout=trial_timeout)
 
     def stop(self) -> None:
@@ -411,6 +443,9 @@ _OPTIMIZE_CONSTRAINTS = {
     "timeout": [Interval(float, 0, None, closed="neither"), None],
     "trial_timeout": [Interval(float, 0, None, closed="neither"), None],
     "n_jobs": [Interval(int, 1, None), Check(lambda v: v == -1, "-1 (one per CPU)")],
+    "catch": [Check(lambda v: all(isinstance(c, type) and issubclass(c, BaseException) for c in v),
+                    "an exception class or a sequence of them")],
+    "callbacks": [Check(lambda v: all(callable(c) for c in v), "a sequence of callables (study, trial)")],
 }
 
 _CREATE_CONSTRAINTS = {
