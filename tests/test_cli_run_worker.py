@@ -217,3 +217,26 @@ def test_the_traceback_attr_is_defined_once():
                 and any(getattr(t, "id", None) == "TRACEBACK_ATTR" for t in n.targets)]
     assert assigned == []  # cli.py imports the worker's name
     assert tunelab.cli.TRACEBACK_ATTR == tunelab.study._worker.TRACEBACK_ATTR == "traceback"
+
+
+def test_workers_joining_at_the_same_trial_count_draw_their_own_points(workdir, monkeypatch):
+    import tunelab.cli
+    import tunelab.study
+
+    spec = workdir / "seeded.toml"
+    spec.write_text('[study]\nname = "seeded"\nsampler = "tpe"\nseed = 3\nn_trials = 1\n'
+                    '[objective]\nfunction = "runmod:good"\n')
+    assert _run("run", str(spec), "--no-progress").exit_code == 0
+    opened = []
+
+    class Recorded(tunelab.study.Study):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(tunelab.study, "Study", Recorded)
+    monkeypatch.setattr(tunelab.cli, "_optimize_and_exit", lambda *args, **kwargs: None)
+    for _ in range(2):  # two machines, both joining while the study has 1 trial
+        assert _run("worker", "--storage", "sqlite:///tunelab.db", "--study", "seeded").exit_code == 0
+    draws = [study.sampler._rng.random() for study in opened]
+    assert opened[0].seed == opened[1].seed == 3 and draws[0] != draws[1]

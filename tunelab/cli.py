@@ -241,6 +241,9 @@ def worker(storage: str, study_name: str, n_trials: int | None, timeout: str | N
         _fail(f"study {study_name!r} records no objective (it was not started by `tunelab run`); "
               "give one with --objective module:function")
     study = Study(study_name, store, sampler=sampler, pruner=pruner, seed=seed)
+    # a stream of its own: workers that join at the same trial count on several machines would otherwise
+    # propose the same points from the spec's seed
+    study.sampler.reseed(None)
     before = len(study.trials)
     click.echo(f"worker joined study {_clean(repr(study_name))} in {_url(storage)} ({before} trials so far)")
     _optimize_and_exit(study, func, storage, before, n_trials=n_trials, timeout=seconds)

@@ -9,6 +9,8 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
 
@@ -169,8 +171,8 @@ def test_tunelab_workers_share_one_journal_file(tmp_path):
     url = f"journal://{path}"
     tunelab.create_study(study_name="w", storage=url)
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
-    cmd = [sys.executable, "-c", "from tunelab.cli import main; main()", "worker", "--storage", url, "--study", "w", "--n-trials", "7",
-           "--objective", "objmod:f"]
+    cmd = [sys.executable, "-c", "from tunelab.cli import main; main()", "worker", "--storage", url, "--study", "w",
+           "--n-trials", "7", "--objective", "objmod:f"]
     procs = [subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
              for _ in range(2)]
     outs = [p.communicate(timeout=120)[0].decode() for p in procs]
@@ -273,3 +275,38 @@ def test_add_trial_keeps_the_whole_record_and_its_datetimes(tmp_path):
     assert got.distributions == {"x": FloatDistribution(0.0, 2.0)} and got.intermediate_values == {3: 0.5}
     assert (got.user_attrs, got.system_attrs) == ({"u": [1]}, {"s": "v"})
     assert (got.datetime_start, got.datetime_complete) == (record.datetime_start, record.datetime_complete)
+
+
+def test_racing_sweepers_fail_a_stale_trial_once(tmp_path, monkeypatch):
+    path = tmp_path / "journal.log"
+    first = _journal(path)
+    sid = first.create_study("s", [MIN])
+    tid, _ = first.create_trial(sid)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 100)
+    first.record_heartbeat(tid)
+    monkeypatch.undo()
+    sweepers = [_journal(path) for _ in range(4)]
+    results: list[list[int]] = []
+    threads = [threading.Thread(target=lambda s=s: results.append(s.fail_stale_trials(sid, 10))) for s in sweepers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(tuple, results)) == [(), (), (), (tid,)]
+    assert first.get_trial(tid).system_attrs["stale"] is True
+
+
+def test_a_beat_that_lands_before_the_sweep_keeps_the_trial_running(tmp_path):
+    """The sweep is written with the beat it judged; a newer beat in between makes replay reject it."""
+    path = tmp_path / "journal.log"
+    sweeper, worker = _journal(path), _journal(path)
+    sid = sweeper.create_study("s", [MIN])
+    tid, _ = worker.create_trial(sid)
+    worker.record_heartbeat(tid)
+    judged = sweeper.get_heartbeats(sid)[tid]
+    time.sleep(0.01)
+    worker.record_heartbeat(tid)  # the worker is alive after all
+    op = {"op": "fail_stale", "trial": tid, "beat": judged, "reason": "lost", "at": "2026-01-01T00:00:00"}
+    assert sweeper._write(op) is False
+    assert worker.get_trial(tid).state == TrialState.RUNNING
