@@ -38,7 +38,6 @@ NOT_PROVIDED: dict[tuple[str, str], str] = {
 
 #: Names built on other branches at the same time; each entry goes once that branch has landed.
 PENDING: dict[tuple[str, str], str] = {
-    ("optuna", "artifacts"): "tunelab.artifacts (branch termart)",
     ("optuna.storages", "RetryHeartbeatStaleTrialCallback"): "tunelab.storages is being changed on branch stores: "
                                                              "to add there",
     ("optuna.storages", "fail_stale_trials"): "tunelab.storages is being changed on branch stores: to add there",
