@@ -194,6 +194,17 @@ class BaseStorage(abc.ABC):
             self.finish_trial(trial_id, trial.state, trial.values)
         return trial_id, number
 
+    def get_param_distributions(self, study_id: int) -> dict[str, Distribution]:
+        """Each parameter name of the study with the distribution it was last stored with.
+
+        A study learns its names' ranges from this when it opens; the default reads every
+        trial, storages that can answer from one row per name (SQL) override it.
+        """
+        out: dict[str, Distribution] = {}
+        for t in self.get_all_trials(study_id):
+            out.update(t.distributions)
+        return out
+
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         for t in self.get_all_trials(study_id):
             if t.number == number:

@@ -54,14 +54,13 @@ class Study(OptunaStudyMethods):
         self.seed = seed
         # Optuna passes constraints to the sampler (constraints_func); tunelab evaluates them in the study
         self.constraints = constraints if constraints is not None else getattr(self.sampler, "constraints_func", None)
-        self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
         self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
         self._swept_on_open: list[int] = []  # failed below; the next optimize gives them to its retry callbacks
         if self._storage.stale_after:  # trials of workers that died long ago (a crash, a lost machine) fail on sight
             self._swept_on_open = list(self._storage.fail_stale_trials(self._study_id, self._storage.stale_after))
-        for t in self._storage.get_all_trials(self._study_id):
-            self._distributions.update(t.distributions)
+        # the names' ranges, from one row per name: opening a study does not read its trials
+        self._distributions: dict[str, Distribution] = self._storage.get_param_distributions(self._study_id)
 
     def _take_swept_on_open(self) -> list[int]:
         """The trials failed as stale when this object opened the study, once (for the retry callbacks)."""
@@ -176,7 +175,13 @@ class Study(OptunaStudyMethods):
     def _load_other_trials(self, exclude_trial_id: int | None) -> list[FrozenTrial]:
         trials = self._storage.get_all_trials(self._study_id)
         if exclude_trial_id is not None:
-            trials = [t for t in trials if t.trial_id != exclude_trial_id]
+            # the asking trial is nearly always the newest: look for it from the end, copy the list once
+            for i in range(len(trials) - 1, max(-1, len(trials) - 65), -1):
+                if trials[i].trial_id == exclude_trial_id:
+                    trials = trials[:i] + trials[i + 1:]
+                    break
+            else:
+                trials = [t for t in trials if t.trial_id != exclude_trial_id]
         with self._distributions_lock:
             for t in trials[-64:]:
                 self._distributions.update(t.distributions)
@@ -406,9 +411,10 @@ class _TrialLink:
         return self.study.sampler.sample_independent(self._context, name, distribution)
 
     def set_param(self, name: str, distribution: Distribution, value: Any) -> None:
-        self._storage.set_trial_param(self.trial_id, name, distribution, value)
         with self.study._distributions_lock:
-            self.study._distributions.setdefault(name, distribution)
+            known = self.study._distributions.setdefault(name, distribution)
+        # the study's own object when equal: records that share it are cheaper to compare (TPE's history)
+        self._storage.set_trial_param(self.trial_id, name, known if known == distribution else distribution, value)
 
     def set_intermediate_value(self, step: int, value: float) -> None:
         self._storage.set_trial_intermediate_value(self.trial_id, step, value)
