@@ -132,3 +132,111 @@ def test_run_stops_early_with_worker_processes_too(workdir):
     assert "stopped early: the first 5 trials all failed with the same error: ValueError: boom" in result.output
     trials = tunelab.load_study("s", "sqlite:///tunelab.db").trials
     assert FAIL_FAST <= len(trials) <= FAIL_FAST + 2  # each worker stops after its own trial in flight
+
+
+GRID_MODULE = """
+def value(params):
+    return params["x"]
+"""
+
+
+def _grid_spec(folder: Path, name: str) -> Path:
+    (folder / "gridmod.py").write_text(GRID_MODULE)
+    path = folder / f"{name}.toml"
+    path.write_text(textwrap.dedent(f"""
+        [study]
+        name = "{name}"
+        sampler = "grid"
+        n_trials = 1
+        seed = 3
+        [objective]
+        function = "gridmod:value"
+        [space]
+        x = [1, 2, 3, 4]
+    """))
+    return path
+
+
+@pytest.mark.parametrize("spec_here", [True, False])
+def test_worker_builds_the_specs_sampler_with_its_space_and_seed(workdir, monkeypatch, spec_here):
+    import tunelab.study
+    from tunelab.samplers.grid import GridSampler
+
+    monkeypatch.delitem(sys.modules, "gridmod", raising=False)
+    name = f"g{int(spec_here)}"
+    spec = _grid_spec(workdir, name)
+    assert _run("run", str(spec), "--no-progress").exit_code == 0
+    if not spec_here:  # another machine: only the module, from the current folder
+        spec.unlink()
+    opened = []
+
+    class Recorded(tunelab.study.Study):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(tunelab.study, "Study", Recorded)
+    result = _run("worker", "--storage", "sqlite:///tunelab.db", "--study", name, "--n-trials", "3")
+    assert result.exit_code == 0, result.output
+    assert isinstance(opened[0].sampler, GridSampler) and opened[0].seed == 3
+    trials = tunelab.load_study(name, "sqlite:///tunelab.db").trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 4
+    assert sorted(t.params["x"] for t in trials) == [1, 2, 3, 4]
+    assert sorted(t.value for t in trials) == [1, 2, 3, 4]
+
+
+def test_bad_cli_inputs_give_one_line_not_a_traceback(workdir):
+    blank = workdir / "blank.toml"
+    blank.write_text('[study]\nname = " "\nn_trials = 1\n[objective]\nfunction = "runmod:good"\n')
+    result = _run("run", str(blank), "--no-progress")
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.output.strip().splitlines() == [
+        f"error: {blank}: [study]: argument 'name' must be a non-empty text; got ' '"]
+    assert _run("run", str(_spec(workdir, "good", 1)), "--no-progress").exit_code == 0
+    zero = _run("worker", "--storage", "sqlite:///tunelab.db", "--study", "s", "--n-trials", "0")
+    assert zero.exit_code == 2 and isinstance(zero.exception, SystemExit)
+    assert "Invalid value for '--n-trials': 0 is not in the range x>=1" in zero.output
+    # a ValueError from the library (here: the study exists with another direction) is one line too
+    flipped = workdir / "flipped.toml"
+    flipped.write_text('[study]\nname = "s"\ndirection = "maximize"\nsampler = "random"\nn_trials = 1\n'
+                       '[objective]\nfunction = "runmod:good"\n')
+    result = _run("run", str(flipped), "--no-progress")
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.output.strip().splitlines() == [
+        "error: study 's' exists with directions ['minimize'], not ['maximize']"]
+
+
+def test_the_traceback_attr_is_defined_once():
+    import ast
+
+    import tunelab.cli
+    import tunelab.study._worker
+
+    tree = ast.parse(Path(tunelab.cli.__file__).read_text())
+    assigned = [n for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                and any(getattr(t, "id", None) == "TRACEBACK_ATTR" for t in n.targets)]
+    assert assigned == []  # cli.py imports the worker's name
+    assert tunelab.cli.TRACEBACK_ATTR == tunelab.study._worker.TRACEBACK_ATTR == "traceback"
+
+
+def test_workers_joining_at_the_same_trial_count_draw_their_own_points(workdir, monkeypatch):
+    import tunelab.cli
+    import tunelab.study
+
+    spec = workdir / "seeded.toml"
+    spec.write_text('[study]\nname = "seeded"\nsampler = "tpe"\nseed = 3\nn_trials = 1\n'
+                    '[objective]\nfunction = "runmod:good"\n')
+    assert _run("run", str(spec), "--no-progress").exit_code == 0
+    opened = []
+
+    class Recorded(tunelab.study.Study):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(tunelab.study, "Study", Recorded)
+    monkeypatch.setattr(tunelab.cli, "_optimize_and_exit", lambda *args, **kwargs: None)
+    for _ in range(2):  # two machines, both joining while the study has 1 trial
+        assert _run("worker", "--storage", "sqlite:///tunelab.db", "--study", "seeded").exit_code == 0
+    draws = [study.sampler._rng.random() for study in opened]
+    assert opened[0].seed == opened[1].seed == 3 and draws[0] != draws[1]

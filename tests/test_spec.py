@@ -135,6 +135,8 @@ def test_the_spec_loader_imports_no_plug_in_and_names_the_missing_one(spec_dir):
     ("seed = -1", "argument 'seed' must be an int in [0, inf] or None"),
     ("timeout = 0", "[study] timeout: expected seconds > 0"),
     ("directions = ['maximize', 'sideways']", "argument 'directions' must be a non-empty list"),
+    ("name = ' '", "[study]: argument 'name' must be a non-empty text; got ' '"),
+    ("name = 3", "[study]: argument 'name' must be a non-empty text; got 3"),
 ])
 def test_study_values_get_the_studys_own_checks(spec_dir, line, message):
     with pytest.raises(SpecError, match=re.escape(message)):

@@ -95,6 +95,13 @@ def _describe(constraint: Any) -> str:
     return constraint.describe()
 
 
+class UnhonouredArgumentWarning(UserWarning):
+    """An argument (an Optuna constructor's, say) was accepted but tunelab does not act on it.
+
+    One class for samplers and pruners alike (``tunelab.exceptions`` exports it), so one
+    ``warnings.filterwarnings`` silences or escalates them all."""
+
+
 def validate(constraints: dict[str, list], arguments: dict[str, Any], owner: str) -> None:
     """Raise ValueError/TypeError naming the first argument that fits none of its constraints.
 

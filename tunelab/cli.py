@@ -11,6 +11,7 @@ import click
 
 from tunelab.analysis.noise import RANKINGS
 from tunelab.spec import DEFAULT_STORAGE, SpecError
+from tunelab.study._worker import TRACEBACK_ATTR  # the system attr holding a failed trial's traceback
 
 _storage_option = click.option("--storage", default=DEFAULT_STORAGE, show_default=True,
                                help="Database URL (sqlite:///file.db, postgresql://user@host/db, mysql://...).")
@@ -68,7 +69,7 @@ class _Group(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (SpecError, StorageError) as exc:
+        except (SpecError, StorageError, ValueError) as exc:  # bad input: one line, never a traceback
             _fail(str(exc))
 
 
@@ -175,9 +176,12 @@ def _record_objective(study: Any, rs: Any) -> None:
 
     raw = read_file(rs.path)
     target = raw.get("objective", {}).get("function")
+    table = raw.get("objective", {})
+    kwargs = table.get("kwargs") if isinstance(table, dict) else None
     study_table = raw.get("study", {})  # the spec's own words (a name or a table): workers build from them
     sampler, pruner = study_table.get("sampler"), study_table.get("pruner")
-    record = {"spec": str(rs.path.resolve()), "function": target, "sampler": sampler, "pruner": pruner}
+    record = {"spec": str(rs.path.resolve()), "function": target, "sampler": sampler, "pruner": pruner,
+              "seed": rs.seed, "space": raw.get("space"), "kwargs": kwargs}
     if study.storage.get_study_attrs(study.study_id, system=True).get(OBJECTIVE_ATTR) != record:
         study.storage.set_study_attr(study.study_id, OBJECTIVE_ATTR, record, system=True)
 
@@ -185,7 +189,8 @@ def _record_objective(study: Any, rs: Any) -> None:
 @main.command()
 @click.option("--storage", required=True, help="Database URL of the study (shared by every worker).")
 @click.option("--study", "study_name", required=True, help="Name of the study to join.")
-@click.option("--n-trials", type=int, default=None, help="Trials this worker runs (default: until stopped).")
+@click.option("--n-trials", type=click.IntRange(min=1), default=None,
+              help="Trials this worker runs (default: until stopped).")
 @click.option("--timeout", default=None, help="Stop starting trials after this long (seconds or 10m, 1h).")
 @click.option("--objective", default=None,
               help="module:function to run (default: the one `tunelab run` recorded in the study).")
@@ -193,7 +198,8 @@ def worker(storage: str, study_name: str, n_trials: int | None, timeout: str | N
     """Join a study from this machine: run its trials against the shared database until stopped.
 
     The objective is the spec's, recorded by `tunelab run` (its spec file is read again if it exists
-    here; else its module:function is imported from the current folder), or --objective.
+    here; else its module:function is imported from the current folder), or --objective.  The sampler,
+    pruner, seed and space are the spec's too (or, without the file, the ones `tunelab run` recorded).
     """
     import tunelab.nn.spec  # noqa: F401  (registers the [trainer] section with the spec loader)
     from tunelab.spec import load_spec, parse_duration
@@ -207,27 +213,67 @@ def worker(storage: str, study_name: str, n_trials: int | None, timeout: str | N
         names = [s.name for s in store.list_studies()]
         _fail(f"no study named {study_name!r} in {_url(storage)}; studies there: {', '.join(map(repr, names)) or 'none'}")
     record = store.get_study_attrs(sid, system=True).get(OBJECTIVE_ATTR) or {}
-    sampler, pruner = record.get("sampler") or "auto", record.get("pruner")
     seconds = None
     if timeout is not None:
         try:
             seconds = parse_duration(timeout)
         except ValueError as exc:
             _fail(f"--timeout: {exc}")
+    rs = load_spec(record["spec"], {"storage": storage}) if record.get("spec") and os.path.isfile(record["spec"]) \
+        else None
+    if rs is not None:  # the spec is here: its objective, sampler, pruner and seed, built as `tunelab run` did
+        sampler, pruner, seed = rs.sampler, rs.pruner, rs.seed
+    else:
+        sampler, pruner, seed = _recorded_strategy(record, len(store.get_study_directions(sid)))
     if objective is not None:
         func = _import_objective("--objective", objective)
-    elif record.get("spec") and os.path.isfile(record["spec"]):
-        func = load_spec(record["spec"], {"storage": storage}).objective
+    elif rs is not None:
+        func = rs.objective
     elif record.get("function"):
         func = _import_objective(f"the study's recorded objective (spec {record.get('spec')} is not here)",
                                  record["function"])
+        space, kwargs = _recorded_space(record), record.get("kwargs") or {}
+        if space is not None or kwargs:
+            from tunelab.spec import SpecObjective
+
+            func = SpecObjective(func, space, kwargs)
     else:
         _fail(f"study {study_name!r} records no objective (it was not started by `tunelab run`); "
               "give one with --objective module:function")
-    study = Study(study_name, store, sampler=sampler, pruner=pruner)
+    study = Study(study_name, store, sampler=sampler, pruner=pruner, seed=seed)
+    # a stream of its own: workers that join at the same trial count on several machines would otherwise
+    # propose the same points from the spec's seed
+    study.sampler.reseed(None)
     before = len(study.trials)
     click.echo(f"worker joined study {_clean(repr(study_name))} in {_url(storage)} ({before} trials so far)")
     _optimize_and_exit(study, func, storage, before, n_trials=n_trials, timeout=seconds)
+
+
+def _recorded_space(record: dict[str, Any]) -> Any:
+    """The declarative [space] `tunelab run` recorded, or None."""
+    from tunelab.space import SearchSpace
+
+    if not record.get("space"):
+        return None
+    try:
+        return SearchSpace.from_mapping(record["space"])
+    except ValueError as exc:
+        _fail(f"the study's recorded [space]: {exc}")
+
+
+def _recorded_strategy(record: dict[str, Any], n_objectives: int) -> tuple[Any, Any, int | None]:
+    """Sampler, pruner and seed from what `tunelab run` recorded (for a worker without the spec file)."""
+    from tunelab.pruners import make_pruner
+    from tunelab.samplers import make_sampler
+
+    seed = record.get("seed")
+    try:
+        pruner = make_pruner(record.get("pruner"))
+        sampler = make_sampler(record.get("sampler") or "auto", seed=seed, n_objectives=n_objectives,
+                               pruner=pruner, space=_recorded_space(record))
+    except (TypeError, ValueError) as exc:
+        _fail(f"the study's recorded sampler/pruner: {exc}")
+    return sampler, pruner, seed
 
 
 def _import_objective(what: str, target: str) -> Any:
@@ -407,10 +453,6 @@ def _abandoned(study: Any, trials: list) -> list[str]:
             lines.append(f"trial #{t.number} looks abandoned: running, but no heartbeat for {now - beat:.0f} s "
                          f"(heartbeats come every {interval:g} s){after}")
     return lines
-
-
-TRACEBACK_ATTR = "traceback"
-"""The system attr holding the formatted traceback of a failed trial."""
 
 
 def _print_trial(study: Any, number: int) -> None:

@@ -7,6 +7,7 @@ tunelab's errors after ``import tunelab as optuna``.
 
 from __future__ import annotations
 
+from tunelab._validation import UnhonouredArgumentWarning
 from tunelab.storage.base import DuplicatedStudyError, StorageError, StudyNotFoundError
 from tunelab.storage.base import TrialFinishedError as UpdateFinishedTrialError
 from tunelab.trial import TrialPruned
@@ -19,6 +20,7 @@ __all__ = [
     "StorageInternalError",
     "StudyNotFoundError",
     "TrialPruned",
+    "UnhonouredArgumentWarning",
     "UpdateFinishedTrialError",
 ]
 

@@ -6,7 +6,9 @@ itself need not be installed) or an Optuna journal file (``JournalFileBackend``,
 one JSON operation a line).  Every trial keeps its number, state, parameters
 with their distributions, values, intermediate values, user and system
 attributes and datetimes; study attributes come along.  Optuna's enqueued
-(WAITING) trials keep their ``fixed_params``, which tunelab runs next.
+(WAITING) trials keep their ``fixed_params``, which tunelab runs next.  A trial
+RUNNING in the source is copied as FAIL (``fail_reason`` "running in the source at
+migration"): its worker writes to the source, so nothing would ever finish the copy.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import json
 import math
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from tunelab.distributions import json_to_distribution
 from tunelab.space import CategoricalDistribution, Distribution, IntDistribution
+from tunelab.storage import mask_url
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 __all__ = ["MigratedStudy", "SourceStudy", "migrate", "read_optuna_journal", "read_optuna_rdb", "read_source"]
@@ -66,16 +69,6 @@ def external_value(dist: Distribution, internal: float) -> Any:
     return float(internal)
 
 
-def _safe_url(url: str) -> str:
-    """The URL with any password masked, for messages."""
-    try:
-        import sqlalchemy as sa
-
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<database URL>"
-
-
 def _driver_url(url: str) -> str:
     """Plain "postgresql://" and "mysql://" URLs get the drivers tunelab installs (psycopg 3, PyMySQL)."""
     import importlib.util
@@ -108,10 +101,10 @@ def read_optuna_rdb(url: str, study_names: Sequence[str] | None = None) -> list[
         try:
             meta.reflect(engine)
         except sa.exc.SQLAlchemyError as exc:
-            raise ValueError(f"migrate: cannot read the database {_safe_url(url)}: {type(exc).__name__}") from None
+            raise ValueError(f"migrate: cannot read the database {mask_url(url)}: {type(exc).__name__}") from None
         needed = {"studies", "trials", "trial_params", "trial_values"}
         if not needed <= set(meta.tables):
-            raise ValueError(f"migrate: {_safe_url(url)} is not an Optuna database (tables missing: "
+            raise ValueError(f"migrate: {mask_url(url)} is not an Optuna database (tables missing: "
                              f"{sorted(needed - set(meta.tables))})")
         t = meta.tables
         for table in t.values():  # reflected DOUBLE/FLOAT columns would come back as 10-digit Decimals
@@ -313,7 +306,21 @@ def read_source(source: str, study_names: Sequence[str] | None = None) -> list[S
     return read_optuna_journal(source, study_names)
 
 
+RUNNING_FAIL_REASON = "running in the source at migration"
+"""The ``fail_reason`` of a trial that was RUNNING in the source: it is copied as FAIL."""
+
+
+def _as_copied(trial: FrozenTrial) -> FrozenTrial:
+    """The record to write: a RUNNING trial becomes FAIL (no worker of the target will ever finish it)."""
+    if trial.state != TrialState.RUNNING:
+        return trial
+    return replace(trial, state=TrialState.FAIL, values=None,
+                   system_attrs={**trial.system_attrs, "fail_reason": RUNNING_FAIL_REASON},
+                   datetime_complete=trial.datetime_complete or datetime.now())
+
+
 def _write_trial(storage: Any, study_id: int, trial: FrozenTrial) -> None:
+    trial = _as_copied(trial)
     add = getattr(storage, "add_trial", None)
     if add is not None:
         add(study_id, trial)
@@ -346,7 +353,7 @@ def write_study(study: SourceStudy, storage: Any, target_name: str | None = None
     states: dict[str, int] = defaultdict(int)
     for trial in sorted(study.trials, key=lambda t: t.number):
         _write_trial(storage, study_id, trial)
-        states[trial.state.name.lower()] += 1
+        states[_as_copied(trial).state.name.lower()] += 1
     return MigratedStudy(study.name, name, len(study.trials), dict(states))
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from tunelab._validation import Check
+
 DEFAULT_STORAGE = "sqlite:///tunelab.db"
 
 
@@ -205,6 +207,19 @@ def _check_study(path: Path, values: dict[str, Any]) -> None:
         raise SpecError(str(exc).rstrip(".")) from None
 
 
+_NAME_CONSTRAINTS = {"name": [Check(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty text")]}
+
+
+def _check_name(path: Path, name: Any) -> None:
+    """The study name: a text with something besides blanks in it (create_study refuses the rest)."""
+    from tunelab._validation import validate
+
+    try:
+        validate(_NAME_CONSTRAINTS, {"name": name}, f"{path}: [study]")
+    except ValueError as exc:
+        raise SpecError(str(exc).rstrip(".")) from None
+
+
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunSpec:
     """Read and check a spec file; ``overrides`` (from CLI flags) replace [study] keys."""
     from tunelab.pruners import make_pruner
@@ -279,7 +294,7 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> RunS
     if n_trials is None and timeout is None:
         raise SpecError(f"{path}: [study] needs n_trials or timeout (or both)")
     name = study.get("name", path.stem)
-    _expect(path, "[study] name", name, str, "a text")
+    _check_name(path, name)
     storage = study.get("storage", DEFAULT_STORAGE)
     _expect(path, "[study] storage", storage, str, "a database URL such as 'sqlite:///tunelab.db'")
 

@@ -166,3 +166,42 @@ def test_migrate_never_prints_a_password() -> None:
     with pytest.raises(ValueError) as err:
         read_source("postgresql+psycopg://user:s3cret@127.0.0.1:1/none")
     assert "s3cret" not in str(err.value) and "***" in str(err.value)
+
+
+def test_migrate_masks_a_query_string_password() -> None:
+    import tunelab.migrate as m
+
+    assert not hasattr(m, "_safe_url")  # one masking helper: tunelab.storage.mask_url
+    with pytest.raises(ValueError) as err:
+        read_source("postgresql+psycopg://user@127.0.0.1:1/none?password=s3cret")
+    assert "s3cret" not in str(err.value) and "password=***" in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["rdb", "journal"])
+def test_migrate_copies_running_trials_as_failed(tmp_path: Any, kind: str) -> None:
+    from tunelab.migrate import RUNNING_FAIL_REASON
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if kind == "rdb":
+        source = storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    else:
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
+        source = str(tmp_path / "optuna.log")
+        storage = JournalStorage(JournalFileBackend(source))
+    s = optuna.create_study(study_name="r", storage=storage)
+    s.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    running = s.ask()  # a worker still busy with this one at migration time
+    running.suggest_float("x", 0, 1)
+    running.report(0.5, 0)
+    for target in (f"sqlite:///{tmp_path / 'tunelab.db'}", tunelab.storage.get_storage(None)):
+        done = migrate(source, target)
+        assert done[0].states == {"complete": 2, "fail": 1}
+        store = tunelab.storage.get_storage(target)
+        trials = store.get_all_trials(store.get_study_id("r"))
+        assert [t.state for t in trials] == [tunelab.TrialState.COMPLETE] * 2 + [tunelab.TrialState.FAIL]
+        copied = trials[2]
+        assert copied.system_attrs["fail_reason"] == RUNNING_FAIL_REASON == "running in the source at migration"
+        assert copied.values is None and copied.datetime_complete is not None
+        assert copied.intermediate_values == {0: 0.5} and "x" in copied.params

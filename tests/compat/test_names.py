@@ -106,13 +106,13 @@ def test_unhonoured_optuna_arguments_warn_by_name_and_honoured_ones_apply() -> N
         tunelab.samplers.TPESampler(consider_endpoints=True)
     with pytest.warns(UserWarning, match="use_separable_cma"):
         tunelab.samplers.CmaEsSampler(use_separable_cma=True)
-    with pytest.warns(UserWarning, match="qmc_type='halton'"):
-        tunelab.samplers.QMCSampler(qmc_type="halton")
+    with pytest.warns(UserWarning, match="independent_sampler"):
+        tunelab.samplers.QMCSampler(independent_sampler=tunelab.samplers.TPESampler())
     with pytest.warns(UserWarning, match="bootstrap_count"):
         tunelab.pruners.SuccessiveHalvingPruner(bootstrap_count=2)
     sbx = tunelab.samplers.nsgaii.SBXCrossover(eta=15.0)
-    with pytest.warns(UserWarning, match="crossover=BLXAlphaCrossover"):
-        tunelab.samplers.NSGAIISampler(crossover=tunelab.samplers.nsgaii.BLXAlphaCrossover())
+    with pytest.warns(UserWarning, match="child_generation_strategy"):
+        tunelab.samplers.NSGAIISampler(child_generation_strategy=lambda study, space, parents: {})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Optuna's defaults and honoured arguments are silent
         s = tunelab.samplers.TPESampler(n_startup_trials=3, multivariate=False, constant_liar=True, seed=1,
@@ -347,3 +347,20 @@ def test_old_suggest_names_warn_and_map_onto_suggest_float() -> None:
         w = trial.suggest_discrete_uniform("q", 0.0, 1.0, 0.25)
     assert w in (0.0, 0.25, 0.5, 0.75, 1.0)
     assert math.isfinite(trial.suggest_int("n", 1, 9, 2))  # Optuna's positional step
+
+
+def test_one_unhonoured_argument_warning_for_samplers_and_pruners():
+    import warnings
+
+    import tunelab.pruners._optuna_names as pruner_names
+    import tunelab.samplers._optuna_names as sampler_names
+    from tunelab.exceptions import UnhonouredArgumentWarning
+
+    assert sampler_names.UnhonouredArgumentWarning is UnhonouredArgumentWarning
+    assert pruner_names.UnhonouredArgumentWarning is UnhonouredArgumentWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnhonouredArgumentWarning)  # one filter escalates both kinds
+        with pytest.raises(UnhonouredArgumentWarning, match="bootstrap_count"):
+            pruner_names.SuccessiveHalvingPruner(bootstrap_count=2)
+        with pytest.raises(UnhonouredArgumentWarning, match="consider_endpoints"):
+            sampler_names.TPESampler(consider_endpoints=True)

@@ -93,3 +93,16 @@ def test_auto_max_resource_below_min_resource_prunes_nothing():
         done = make_trial(7, {s: 0.9 for s in range(last + 1)})
         assert hb.prune(context({0: 0.0, 1: 0.0, 2: 0.0}, [done])) is False
         assert hb.budget(context({0: 0.0}, [done])) is None
+
+
+def test_the_last_bracket_runs_to_the_end_only_when_the_ratio_is_a_power_of_eta():
+    # max/min = 27 = 3**3: the last bracket's first rung is the end, so it never prunes (above)
+    hb = HyperbandPruner(1, 30, 3)
+    assert hb.n_brackets(30) == 4
+    n = numbers_in(hb, 3, 1, start=500, r_max=30)[0]
+    assert hb.budget(context({}, [], number=n)) == 27  # it decides at 27, just below the end
+    others = [make_trial(i, {s: 0.99 for s in range(1, 31)}) for i in numbers_in(hb, 3, 5, r_max=30)]
+    curve = {s: 0.0 for s in range(1, 28)}
+    assert not hb.prune(context({s: 0.0 for s in range(1, 27)}, others, number=n))
+    assert hb.prune(context(curve, others, number=n)) is True
+    assert hb.budget(context(curve, [], number=n)) == 30

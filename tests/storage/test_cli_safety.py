@@ -66,6 +66,23 @@ def test_mask_url_hides_only_the_password():
     assert SECRET not in mask_url(f"me:{SECRET}@not a url")
 
 
+def test_mask_url_hides_passwords_in_the_query_string():
+    assert mask_url(f"postgresql://u@h/db?password={SECRET}") == "postgresql://u@h/db?password=***"
+    shown = mask_url(f"postgresql://u:{SECRET}@h/db?PassWord={SECRET}&sslmode=require&sslpassword={SECRET}"
+                     f"&pwd={SECRET}&passwd={SECRET}")
+    assert SECRET not in shown
+    assert shown == ("postgresql://u:***@h/db?PassWord=***&passwd=***&pwd=***&sslmode=require"
+                     "&sslpassword=***")
+    assert mask_url("mysql://u@h/db?charset=utf8mb4") == "mysql://u@h/db?charset=utf8mb4"
+    assert SECRET not in mask_url(f"password={SECRET} not a url")
+
+
+def test_cli_lines_mask_a_query_string_password(workdir):
+    url = f"postgresql://me@127.0.0.1:1/nowhere?password={SECRET}"
+    result = _invoke("ls", "--storage", url)
+    assert result.exit_code == 2 and "password=***" in result.output, result.output
+
+
 @pytest.mark.postgres
 def test_run_show_ls_delete_never_print_the_password(workdir, pg_password_url):
     spec = _spec(workdir, "relobj:objective", name=f"sec-{workdir.name}")

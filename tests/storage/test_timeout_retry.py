@@ -103,3 +103,42 @@ def test_a_stale_trial_is_retried_by_the_sweeping_worker(sqlite_url):
     assert trials[0].state == TrialState.FAIL and "no heartbeat" in trials[0].system_attrs["fail_reason"]
     retries = [t for t in trials if RetryFailedTrialCallback.retried_trial_number(t) == 0]
     assert len(retries) == 1 and retries[0].params == trials[0].params and retries[0].state == TrialState.COMPLETE
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_stale_trial_swept_when_the_study_is_loaded_is_retried_by_the_next_optimize(sqlite_url, n_jobs):
+    from tunelab.storage.sql import SQLStorage
+
+    storage = SQLStorage(sqlite_url, heartbeat_interval=0.05, stale_after=0.2)
+    study = tunelab.create_study(study_name="restart", storage=storage, sampler=RandomSampler(seed=0))
+    lost = study.ask()  # a machine that crashed mid-trial
+    lost.suggest_float("x", 0.0, 1.0)
+    storage.record_heartbeat(lost.trial_id)
+    time.sleep(0.3)
+    reloaded = tunelab.load_study(study_name="restart", storage=storage, sampler=RandomSampler(seed=1))
+    assert reloaded.trials[0].state == TrialState.FAIL  # swept on open, before any optimize
+    reloaded.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2, n_jobs=n_jobs,
+                      callbacks=[RetryFailedTrialCallback(max_retry=1)])
+    trials = reloaded.trials
+    retries = [t for t in trials if RetryFailedTrialCallback.retried_trial_number(t) == 0]
+    assert len(retries) == 1 and retries[0].params == trials[0].params and retries[0].state == TrialState.COMPLETE
+
+
+class _SlowAfterTrial(RandomSampler):
+    def after_trial(self, *args, **kwargs):
+        time.sleep(2.5)  # the worker is between trials here, past trial_timeout, but no objective is running
+
+
+def _record_callback(study, frozen):
+    study.set_user_attr(f"callback-{frozen.number}", frozen.state.name)
+
+
+def test_trial_timeout_never_ends_a_worker_between_trials(sqlite_url):
+    import numpy  # noqa: F401  (imported before the fork: a first import in the worker is not the objective's time)
+
+    study = tunelab.create_study(study_name="between", storage=sqlite_url, sampler=_SlowAfterTrial(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2, n_jobs=1, trial_timeout=1.5,
+                   callbacks=[_record_callback])
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    assert all("timeout" not in t.system_attrs for t in study.trials)
+    assert study.user_attrs == {f"callback-{n}": "COMPLETE" for n in range(2)}  # every callback ran

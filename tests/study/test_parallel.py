@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
@@ -249,3 +250,53 @@ def test_heartbeats_are_read_through_the_contract():
         storage.record_heartbeat(trial.trial_id)
     study.tell(done, 1.0)
     assert set(storage.get_heartbeats(study.study_id)) == {running.trial_id}  # RUNNING trials only
+
+
+def fail_second_trial(trial: tunelab.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number == 1:
+        raise ValueError("boom in trial 1")
+    time.sleep(0.05)
+    return x
+
+
+def test_an_executor_worker_error_stops_the_other_workers(sqlite_url, unique_name):
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, sampler="random")
+    with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match="boom in trial 1"):
+        study.optimize(fail_second_trial, n_trials=200, n_jobs=2, executor=pool)
+    # the other worker stops at its next trial instead of running its share of 100
+    assert len(study.trials) < 10
+    assert study.trials[1].state == TrialState.FAIL
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("cannot pickle this error")
+
+
+def _raise_in_worker(trial: tunelab.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number == 0:
+        raise KeyError("missing column 'age'")
+    if trial.number == 1:
+        raise _Unpicklable("odd error")
+    return x
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_worker_process_error_is_raised_as_its_own_type_with_the_remote_traceback(sqlite_url, unique_name, n_jobs):
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, sampler="random")
+    study.enqueue_trial({"x": 0.5})
+    with pytest.raises(KeyError, match="missing column 'age'") as info:
+        study.optimize(_raise_in_worker, n_trials=1, n_jobs=n_jobs, trial_timeout=60)
+    # with trial_timeout, n_jobs=1 runs in a worker process too
+    assert "_raise_in_worker" in str(info.value.__cause__)
+
+
+def test_an_error_that_cannot_be_pickled_comes_back_as_a_runtime_error_naming_it(sqlite_url, unique_name):
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, sampler="random")
+    study.add_trial(tunelab.trial.create_trial(params={"x": 0.1}, distributions={
+        "x": tunelab.distributions.FloatDistribution(0, 1)}, value=0.1))
+    with pytest.raises(RuntimeError, match="a worker process stopped with an error: .*odd error") as info:
+        study.optimize(_raise_in_worker, n_trials=1, n_jobs=1, trial_timeout=60)
+    assert "_raise_in_worker" in str(info.value.__cause__)

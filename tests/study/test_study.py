@@ -371,3 +371,74 @@ def test_trials_dataframe_multi_index():
     assert {"params_x", "values_1"} <= set(flat.columns)
     assert {("params", "x"), ("params", "n"), ("values", 0), ("values", 1), ("number", "")} <= set(nested.columns)
     assert list(nested[("params", "n")]) == list(flat["params_n"])
+
+
+def test_a_trial_whose_constraints_function_raised_is_not_feasible():
+    def constraints(t):
+        if t.params["x"] < 0.2:
+            raise RuntimeError("broken constraint")
+        return [t.params["x"] - 0.5]
+
+    study = tunelab.create_study(constraints=constraints)
+    for x in (0.1, 0.4, 0.9):
+        study.enqueue_trial({"x": x})
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert "constraints_error" in study.trials[0].system_attrs
+    assert study.best_params == {"x": 0.4}  # 0.1 scores best but its constraints are unknown
+
+
+def test_tell_refuses_a_trial_that_is_only_enqueued():
+    study = tunelab.create_study()
+    study.enqueue_trial({"x": 0.5})
+    with pytest.raises(ValueError, match="trial 0 is WAITING"):
+        study.tell(0, 0.3)
+    assert study.trials[0].state == TrialState.WAITING
+    trial = study.ask()
+    assert trial.suggest_float("x", 0, 1) == 0.5  # the queued configuration is still there
+
+
+def test_add_trial_refuses_a_complete_trial_without_a_finite_value():
+    from tunelab.trial import create_trial
+
+    study = tunelab.create_study()
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="add_trial: a COMPLETE trial needs 1 finite value"):
+            study.add_trial(create_trial(value=bad))
+    assert study.trials == []
+
+
+@pytest.mark.parametrize("kwargs, field", [({"catch": "x"}, "catch"), ({"catch": [ValueError, 3]}, "catch"),
+                                           ({"callbacks": [1]}, "callbacks")])
+def test_optimize_checks_catch_and_callbacks_before_any_trial(kwargs, field):
+    study = tunelab.create_study()
+    with pytest.raises(ValueError, match=f"argument '{field}'"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, **kwargs)
+    assert study.trials == []
+
+
+def test_each_optimize_call_with_workers_draws_new_points_from_a_seeded_sampler(sqlite_url):
+    study = tunelab.create_study(storage=sqlite_url, sampler="random", seed=0)
+    for _ in range(2):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4, n_jobs=2)
+    xs = [t.params["x"] for t in study.trials]
+    assert len(set(xs)) == 8
+
+
+def test_worker_seeds_are_repeatable_and_distinct_per_worker_and_per_call():
+    from tunelab.study._worker import worker_seed
+
+    seeds = {(w, start): worker_seed(3, w, start) for w in range(4) for start in (0, 4, 8)}
+    assert len(set(seeds.values())) == len(seeds)
+    assert all(worker_seed(3, w, start) == s for (w, start), s in seeds.items())
+    assert worker_seed(4, 0, 0) != seeds[(0, 0)]
+
+
+def test_an_error_after_the_trial_is_stored_is_not_swallowed_by_the_worker():
+    class Broken(tunelab.samplers.RandomSampler):
+        def after_trial(self, *args, **kwargs):
+            raise ValueError("after_trial broke")
+
+    study = tunelab.create_study(sampler=Broken(seed=0))
+    with pytest.raises(ValueError, match="after_trial broke"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE]

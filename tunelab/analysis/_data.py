@@ -71,20 +71,50 @@ def directions_of(study: Any) -> list[StudyDirection]:
     return list(as_view(study).directions)
 
 
-def resolve_target(study: Any, target: Target | None, what: str,
-                   direction: str | StudyDirection | None = None) -> tuple[Target, StudyDirection]:
-    """The value to analyse and its direction: the objective, or ``target`` (then minimized unless told)."""
+TARGET_DIRECTION_DOC = """target_direction: "minimize" or "maximize", the direction in which ``target`` is
+    analysed (what counts as best). Without it, a target is analysed in the direction of
+    the objective it equals on every trial (``lambda t: t.values[1]``), else in the
+    study's direction when the study has one objective; on a study with several
+    objectives, any other target needs it (ValueError)."""
+
+
+def resolve_target(study: Any, target: Target | None, what: str) -> Target:
+    """The function giving the value to analyse: the objective, or ``target``."""
     dirs = directions_of(study)
     if target is None:
         if len(dirs) != 1:
             raise ValueError(f"{what}: the study has {len(dirs)} objectives; pass target=lambda t: t.values[i] "
                              "to choose the value to analyse")
-        return (lambda t: t.values[0]), dirs[0]
+        return lambda t: t.values[0]
     if not callable(target):
         raise TypeError(f"{what}: 'target' must be a callable taking a FrozenTrial; got {target!r}")
-    if direction is not None:
-        return target, StudyDirection.parse(direction)
-    return target, dirs[0] if len(dirs) == 1 else StudyDirection.MINIMIZE
+    return target
+
+
+def target_direction_of(study: Any, target: Target | None, what: str, trials: Sequence[FrozenTrial],
+                        values: Sequence[float], target_direction: str | StudyDirection | None = None
+                        ) -> StudyDirection:
+    """The direction in which the values of ``target`` over ``trials`` are analysed (see ``TARGET_DIRECTION_DOC``)."""
+    dirs = directions_of(study)
+    if target_direction is not None:
+        if target is None:
+            raise ValueError(f"{what}: 'target_direction' goes with 'target' (the objective has the study's "
+                             f"direction); got target_direction={target_direction!r} and no target")
+        try:
+            return StudyDirection.parse(target_direction)
+        except ValueError:
+            raise ValueError(f"{what}: 'target_direction' must be 'minimize' or 'maximize'; "
+                             f"got {target_direction!r}") from None
+    if target is None or len(dirs) == 1:
+        return dirs[0]
+    matches = {dirs[i] for i in range(len(dirs))
+               if any(t.values is not None for t in trials)
+               and all(t.values is None or (len(t.values) == len(dirs) and t.values[i] == v)
+                       for t, v in zip(trials, values))}
+    if len(matches) == 1:
+        return matches.pop()
+    raise ValueError(f"{what}: the study has {len(dirs)} objectives and the target is not one of them, so "
+                     "which way is better is unknown; pass target_direction='minimize' or 'maximize'")
 
 
 def user_attr_name(name: str) -> str | None:
@@ -296,14 +326,15 @@ def make_column(trials: Sequence[FrozenTrial], name: str, all_for_dist: Sequence
 
 def build_table(study: Any, params: Sequence[str] | None = None, target: Target | None = None,
                 states: Sequence[TrialState] = (TrialState.COMPLETE,), what: str = "analysis",
-                direction: str | StudyDirection | None = None, drop_constant: bool = True,
+                target_direction: str | StudyDirection | None = None, drop_constant: bool = True,
                 trials: Sequence[FrozenTrial] | None = None) -> Table:
     """The chosen trials (default: complete ones with a finite target) and their columns.
 
     params: names to include (parameters, or ``user_attrs.KEY``); default every parameter seen.
     Unknown names raise ValueError listing the known ones.
+    target_direction: how ``target`` is ranked (see ``TARGET_DIRECTION_DOC``).
     """
-    target_fn, dirn = resolve_target(study, target, what, direction)
+    target_fn = resolve_target(study, target, what)
     chosen_all = list(trials) if trials is not None else all_trials(study, list(states))
     chosen: list[FrozenTrial] = []
     vals: list[float] = []
@@ -328,6 +359,7 @@ def build_table(study: Any, params: Sequence[str] | None = None, target: Target 
         if unknown:
             raise ValueError(f"{what}: unknown parameter(s) {unknown}; the trials have {known} "
                              "(user attributes go as 'user_attrs.KEY')")
+    dirn = target_direction_of(study, target, what, chosen, vals, target_direction)
     values = np.asarray(vals, dtype=float)
     loss = values * dirn.sign()
     columns = {n: make_column(chosen, n) for n in names}

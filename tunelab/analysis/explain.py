@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 from tunelab._validation import Interval, validate
 from tunelab.analysis._data import Table, Target, build_table
 from tunelab.analysis.importance import _SEED, fit_forest
+from tunelab.trial import StudyDirection
 
 _MAX_BACKGROUND = 512  # rows averaged over for partial dependence (a fixed, evenly spaced subset)
 
@@ -80,14 +81,15 @@ def _unit_grid(col, n_points: int):
 
 
 def partial_dependence(study: Any, params: Sequence[str] | None = None, *, target: Target | None = None,
-                       n_points: int = 30, top: int = 4, n_trees: int = 32, seed: int = _SEED
-                       ) -> list[PartialDependence]:
-    """Partial dependence of the objective on ``params`` (default: the ``top`` most important, PED-ANOVA)."""
+                       n_points: int = 30, top: int = 4, n_trees: int = 32, seed: int = _SEED,
+                       target_direction: str | StudyDirection | None = None) -> list[PartialDependence]:
+    """Partial dependence of the objective (or ``target``) on ``params`` (default: the ``top`` most important,
+    PED-ANOVA, which ranks by ``target_direction``: see :func:`tunelab.analysis.get_param_importances`)."""
     validate({"n_points": [Interval(int, 2, 1000)], "top": [Interval(int, 1, None)]},
              {"n_points": n_points, "top": top}, "partial_dependence")
     import numpy as np
 
-    table = build_table(study, None, target, what="partial_dependence")
+    table = build_table(study, None, target, what="partial_dependence", target_direction=target_direction)
     if len(table.trials) < 2 or not table.columns:
         raise ValueError("partial_dependence needs at least 2 complete trials and one varying parameter")
     names = _chosen(table, params, top, "partial_dependence")
@@ -130,8 +132,13 @@ def _median_trial(table: Table):
 
 
 def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, *, target: Target | None = None,
-                  n_trees: int = 32, seed: int = _SEED) -> AblationPath:
+                  n_trees: int = 32, seed: int = _SEED, target_direction: str | StudyDirection | None = None
+                  ) -> AblationPath:
     """Walk from ``reference`` (default: the median complete trial) to the best trial one parameter at a time.
+
+    With ``target``, "best" is by ``target_direction`` ("minimize"/"maximize"; without it, the
+    direction of the objective the target equals, or the study's one direction; a study with
+    several objectives and another target needs it).
 
     At each step the surrogate predicts every remaining change; the one it predicts
     helps most is taken.  Each step's share is its predicted gain over the whole
@@ -143,7 +150,8 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
     from tunelab.analysis._data import encode
     from tunelab.trial import FrozenTrial
 
-    table = build_table(study, None, target, what="ablation_path", drop_constant=False)
+    table = build_table(study, None, target, what="ablation_path", drop_constant=False,
+                        target_direction=target_direction)
     if len(table.trials) < 2:
         raise ValueError(f"ablation_path needs at least 2 complete trials with a finite value; got {len(table.trials)}")
     best_i = int(np.lexsort((np.arange(len(table.trials)), table.loss))[0])
@@ -152,7 +160,7 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
         median = _median_trial(table)
         ref_params, ref_value = dict(median.params), float(table.values[table.trials.index(median)])
     elif isinstance(reference, FrozenTrial):
-        ref_params, ref_value = dict(reference.params), (reference.values[0] if reference.values else None)
+        ref_params, ref_value = dict(reference.params), _value_of(reference, target)
     elif isinstance(reference, Mapping):
         ref_params, ref_value = dict(reference), None
     else:
@@ -205,6 +213,14 @@ def ablation_path(study: Any, reference: Mapping[str, Any] | Any | None = None, 
         s.share = s.gain / whole if whole > 0 else 0.0
     return AblationPath(ref_params, dict(best.params), ref_value, float(table.values[best_i]), ref_pred,
                         best_pred, steps, unchanged)
+
+
+def _value_of(trial: Any, target: Target | None) -> float | None:
+    """A reference trial's value of what is analysed (the target, or its first objective); None without one."""
+    try:
+        return float(target(trial)) if target is not None else (trial.values[0] if trial.values else None)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
 
 
 def _differs(a: Any, b: Any) -> bool:

@@ -28,7 +28,7 @@ from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from tunelab._validation import Interval, validate
 from tunelab.analysis._data import Table, Target, build_table
-from tunelab.trial import FrozenTrial
+from tunelab.trial import FrozenTrial, StudyDirection
 
 _SEED = 0
 _MAX_TREE_SAMPLES = 20_000  # trials one tree of a forest is fitted on at most
@@ -97,10 +97,13 @@ class BaseImportanceEvaluator:
     def raw(self, table: Table) -> dict[str, float]:  # pragma: no cover - the contract
         raise NotImplementedError
 
-    def evaluate(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None
-                 ) -> "OrderedDict[str, float]":
-        """Each parameter's raw score (>= 0; PED-ANOVA: divergence, fANOVA: share of variance), best first."""
-        table = build_table(study, params, target, what=f"{type(self).__name__}.evaluate")
+    def evaluate(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None,
+                 target_direction: str | StudyDirection | None = None) -> "OrderedDict[str, float]":
+        """Each parameter's raw score (>= 0; PED-ANOVA: divergence, fANOVA: share of variance), best first.
+
+        target_direction: which way ``target`` is better (see :func:`get_param_importances`)."""
+        table = build_table(study, params, target, what=f"{type(self).__name__}.evaluate",
+                            target_direction=target_direction)
         _check_enough(table, type(self).__name__)
         if not table.columns:
             return OrderedDict()
@@ -108,13 +111,15 @@ class BaseImportanceEvaluator:
         return _ordered({k: (max(0.0, v) if math.isfinite(v) else 0.0) for k, v in raw.items()})
 
     def evaluate_with_ci(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None,
-                         n_bootstrap: int = 30, confidence: float = 0.9) -> ImportanceResult:
+                         n_bootstrap: int = 30, confidence: float = 0.9,
+                         target_direction: str | StudyDirection | None = None) -> ImportanceResult:
         """Importances with a bootstrap interval: the trials are resampled ``n_bootstrap`` times (fixed seed)."""
         validate({"n_bootstrap": [Interval(int, 2, None)], "confidence": [Interval(float, 0, 1, "neither")]},
                  {"n_bootstrap": n_bootstrap, "confidence": confidence}, f"{type(self).__name__}.evaluate_with_ci")
         import numpy as np
 
-        table = build_table(study, params, target, what=f"{type(self).__name__}.evaluate_with_ci")
+        table = build_table(study, params, target, what=f"{type(self).__name__}.evaluate_with_ci",
+                            target_direction=target_direction)
         _check_enough(table, type(self).__name__)
         point = _ordered(_normalized(self.raw(table))) if table.columns else OrderedDict()
         rng = np.random.default_rng(_SEED)
@@ -443,12 +448,14 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         return dict(zip(dec.names, (float(x) for x in dec.main.mean(axis=0))))
 
     def evaluate_with_ci(self, study: Any, params: Sequence[str] | None = None, *, target: Target | None = None,
-                         n_bootstrap: int = 200, confidence: float = 0.9) -> ImportanceResult:
+                         n_bootstrap: int = 200, confidence: float = 0.9,
+                         target_direction: str | StudyDirection | None = None) -> ImportanceResult:
         validate({"n_bootstrap": [Interval(int, 2, None)], "confidence": [Interval(float, 0, 1, "neither")]},
                  {"n_bootstrap": n_bootstrap, "confidence": confidence}, "FanovaImportanceEvaluator.evaluate_with_ci")
         import numpy as np
 
-        table = build_table(study, params, target, what="FanovaImportanceEvaluator.evaluate_with_ci")
+        table = build_table(study, params, target, what="FanovaImportanceEvaluator.evaluate_with_ci",
+                            target_direction=target_direction)
         _check_enough(table, "FanovaImportanceEvaluator")
         if not table.columns:
             return ImportanceResult(self.method, [], n_trials=len(table.trials), confidence=confidence)
@@ -511,8 +518,8 @@ def _evaluator(evaluator: Any) -> BaseImportanceEvaluator:
 
 
 def get_param_importances(study: Any, evaluator: Any = None, params: Sequence[str] | None = None,
-                          target: Callable[[FrozenTrial], float] | None = None, normalize: bool = True
-                          ) -> "OrderedDict[str, float]":
+                          target: Callable[[FrozenTrial], float] | None = None, normalize: bool = True, *,
+                          target_direction: str | StudyDirection | None = None) -> "OrderedDict[str, float]":
     """Parameter name -> importance, most important first, summing to 1 (Optuna's function and arguments).
 
     evaluator: PED-ANOVA by default; ``FanovaImportanceEvaluator()``,
@@ -520,31 +527,44 @@ def get_param_importances(study: Any, evaluator: Any = None, params: Sequence[st
     any object with Optuna's ``evaluate(study, params, target=...)``.
     target: a function of a FrozenTrial to analyse instead of the objective (needed
     with several objectives). normalize=False returns the evaluator's raw scores.
+    target_direction: "minimize" or "maximize", which way ``target`` is better (PED-ANOVA
+    looks at the best trials). Without it a target is ranked in the direction of the
+    objective it equals on every trial, else in the study's direction when the study has
+    one objective; with several objectives any other target needs it (ValueError).
     Complete trials only. Deterministic: the same trials give the same answer.
     """
     ev = _evaluator(evaluator)
-    result = ev.evaluate(study, params=params, target=target)
+    result = ev.evaluate(study, params=params, target=target, **_direction_kwargs(target_direction))
     if not normalize:
         return OrderedDict(result)
     return _ordered(_normalized(dict(result)))
 
 
+def _direction_kwargs(target_direction: str | StudyDirection | None) -> dict[str, Any]:
+    """``target_direction`` for an evaluator, only when given (Optuna-style evaluators do not take it)."""
+    return {} if target_direction is None else {"target_direction": target_direction}
+
+
 def param_importances(study: Any, *, evaluator: Any = None, params: Sequence[str] | None = None,
                       target: Callable[[FrozenTrial], float] | None = None, n_bootstrap: int | None = None,
-                      confidence: float = 0.9) -> ImportanceResult:
-    """Importances with bootstrap intervals (and, for fANOVA, pairwise interactions) as plain data."""
+                      confidence: float = 0.9, target_direction: str | StudyDirection | None = None
+                      ) -> ImportanceResult:
+    """Importances with bootstrap intervals (and, for fANOVA, pairwise interactions) as plain data.
+
+    target, target_direction: as in :func:`get_param_importances`."""
     ev = _evaluator(evaluator)
     if not hasattr(ev, "evaluate_with_ci"):
-        shares = ev.evaluate(study, params=params, target=target)
+        shares = ev.evaluate(study, params=params, target=target, **_direction_kwargs(target_direction))
         return ImportanceResult(type(ev).__name__, [ParamImportance(k, v, v, v) for k, v in shares.items()])
-    kwargs = {"confidence": confidence}
+    kwargs: dict[str, Any] = {"confidence": confidence, **_direction_kwargs(target_direction)}
     if n_bootstrap is not None:
         kwargs["n_bootstrap"] = n_bootstrap
     return ev.evaluate_with_ci(study, params=params, target=target, **kwargs)
 
 
 def interactions(study: Any, *, params: Sequence[str] | None = None, target: Target | None = None,
-                 top: int = 8, n_trees: int = 32, seed: int = _SEED) -> list[Interaction]:
+                 top: int = 8, n_trees: int = 32, seed: int = _SEED,
+                 target_direction: str | StudyDirection | None = None) -> list[Interaction]:
     """Pairwise fANOVA interactions among the ``top`` strongest parameters, strongest first."""
     ev = FanovaImportanceEvaluator(n_trees=n_trees, seed=seed, interaction_top=top)
-    return ev.evaluate_with_ci(study, params=params, target=target).interactions
+    return ev.evaluate_with_ci(study, params=params, target=target, target_direction=target_direction).interactions

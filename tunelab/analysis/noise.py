@@ -88,7 +88,8 @@ def scores(trials: Sequence[FrozenTrial], direction: str | StudyDirection = "max
     by: "mean" (mean over seeds); "lcb" / "ucb" (mean minus / plus a one-sided
     Student-t bound at ``confidence`` on the mean); "conservative" (the bound on
     the bad side: lcb when maximizing, ucb when minimizing); "max" / "min" (the
-    luckiest / unluckiest single seed, to show the difference).  A trial with
+    highest / lowest single seed: the luckiest / unluckiest one when maximizing, the
+    reverse when minimizing; to show the difference).  A trial with
     one seed borrows the spread pooled over the trials that have several.
     """
     validate(_CONSTRAINTS, {"by": by, "confidence": confidence}, "select_best")

@@ -19,6 +19,7 @@ from typing import Any
 from tunelab._validation import Interval, validate
 from tunelab.analysis._data import Table, Target, build_table
 from tunelab.analysis.importance import _SEED
+from tunelab.trial import StudyDirection
 
 
 @dataclass
@@ -57,7 +58,8 @@ def _repeat_noise(table: Table) -> float | None:
     return std if dof > 0 else None
 
 
-def _estimate(table: Table, min_n_trials: int, seed: int) -> KeepGoing:
+def _estimate(table: Table, min_n_trials: int, seed: int, repeats: bool = True) -> KeepGoing:
+    """repeats: whether the trials' repeated seeds measure the noise (they measure the objective's, not a target's)."""
     import numpy as np
 
     n = len(table.trials)
@@ -102,7 +104,7 @@ def _estimate(table: Table, min_n_trials: int, seed: int) -> KeepGoing:
     # loss scale: the best guaranteed among the tried (min UCB) minus the best possible anywhere (min LCB)
     bound_z = float(np.min(m_obs + math.sqrt(beta) * s_obs) - np.min(m_all - math.sqrt(beta) * s_all))
     bound = max(0.0, bound_z * sd)
-    noise = _repeat_noise(table)
+    noise = _repeat_noise(table) if repeats else None
     if noise is not None:
         error, source = noise, "repeats"
     else:
@@ -118,25 +120,33 @@ def _estimate(table: Table, min_n_trials: int, seed: int) -> KeepGoing:
     return KeepGoing(n, best, bound, error, source, stop, verdict)
 
 
-def keep_going(study: Any, *, target: Target | None = None, min_n_trials: int = 20, seed: int = _SEED) -> KeepGoing:
-    """The regret bound and noise after all complete trials, with a plain-words verdict."""
+def keep_going(study: Any, *, target: Target | None = None, min_n_trials: int = 20, seed: int = _SEED,
+               target_direction: str | StudyDirection | None = None) -> KeepGoing:
+    """The regret bound and noise after all complete trials, with a plain-words verdict.
+
+    target: a value to judge instead of the objective, in ``target_direction`` (see
+    :func:`tunelab.analysis.get_param_importances`); its noise is the GP's estimate
+    (repeated seeds measure the objective's noise only).
+    """
     validate({"min_n_trials": [Interval(int, 2, None)]}, {"min_n_trials": min_n_trials}, "keep_going")
-    table = build_table(study, None, target, what="keep_going")
-    return _estimate(table, min_n_trials, seed)
+    table = build_table(study, None, target, what="keep_going", target_direction=target_direction)
+    return _estimate(table, min_n_trials, seed, repeats=target is None)
 
 
 def keep_going_history(study: Any, *, target: Target | None = None, min_n_trials: int = 20, n_points: int = 12,
-                       seed: int = _SEED) -> KeepGoingHistory:
+                       seed: int = _SEED, target_direction: str | StudyDirection | None = None
+                       ) -> KeepGoingHistory:
     """The estimate after the first k complete trials (by number), at ``n_points`` evenly spaced k."""
     validate({"min_n_trials": [Interval(int, 2, None)], "n_points": [Interval(int, 1, 200)]},
              {"min_n_trials": min_n_trials, "n_points": n_points}, "keep_going_history")
     import numpy as np
 
-    table = build_table(study, None, target, what="keep_going_history")
+    table = build_table(study, None, target, what="keep_going_history", target_direction=target_direction)
     order = np.argsort([t.number for t in table.trials], kind="stable")
     table = table.subset(order)
     n = len(table.trials)
     if n < min_n_trials:
-        return KeepGoingHistory([_estimate(table, min_n_trials, seed)])
+        return KeepGoingHistory([_estimate(table, min_n_trials, seed, repeats=target is None)])
     counts = sorted(set(int(round(c)) for c in np.linspace(min_n_trials, n, n_points)))
-    return KeepGoingHistory([_estimate(table.subset(np.arange(k)), min_n_trials, seed) for k in counts])
+    return KeepGoingHistory([_estimate(table.subset(np.arange(k)), min_n_trials, seed, repeats=target is None)
+                             for k in counts])

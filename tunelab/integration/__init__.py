@@ -1,5 +1,5 @@
 """Adapters to other libraries: scikit-learn (``sklearn``: SearchCV), PyTorch Lightning (``lightning``), Ray
-(``ray``); each module imports its library on use, so import the one you need, e.g.
+(``ray``), Dask (``dask``: ``DaskStorage``); each module imports its library on use, so import the one you need, e.g.
 ``from tunelab.integration.sklearn import SearchCV``."""
 
 # Optuna's ``from optuna.integration import XCallback`` names, each loaded (with its library) on first use
@@ -9,6 +9,7 @@ _OPTUNA_NAMES = {
     "PyTorchLightningPruningCallback": "lightning",
     "MLflowCallback": "mlflow",
     "TensorBoardCallback": "tensorboard",
+    "DaskStorage": "dask",
 }
 
 

@@ -12,15 +12,12 @@ from __future__ import annotations
 import math
 import warnings
 
+from tunelab._validation import UnhonouredArgumentWarning
 from tunelab.pruners import halving as _halving
 from tunelab.pruners import hyperband as _hyperband
 from tunelab.pruners._common import loss
 from tunelab.pruners.base import BasePruner, PruningContext
 from tunelab.pruners.patience import PatiencePruner
-
-
-class UnhonouredArgumentWarning(UserWarning):
-    """An Optuna constructor argument was accepted but tunelab does not act on it."""
 
 
 def _bootstrap(owner: str, bootstrap_count: int) -> None:

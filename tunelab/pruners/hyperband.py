@@ -2,7 +2,10 @@
 
 Bracket ``b`` (0 .. s_max, ``s_max = floor(log_eta(max_resource / min_resource))``)
 is successive halving whose first rung is ``min_resource * eta**b``: bracket 0
-prunes most aggressively, the last bracket runs every trial to ``max_resource``.
+prunes most aggressively, the last bracket least.  The last bracket runs every
+trial to ``max_resource`` only when ``max_resource / min_resource`` is a power of
+eta (27 and eta 3: its first rung is 27, the end); otherwise its first rung falls
+below the end and it decides there once (30 and eta 3: at 27).
 A trial's bracket is a hash of its number, weighted like Hyperband's
 allocation (brackets that start more trials get more), so every worker
 computes the same bracket with no coordination.  Each bracket compares only

@@ -12,23 +12,40 @@ import abc
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
+from urllib.parse import unquote
 
 from tunelab.space import Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 
-def mask_url(url: Any) -> str:
-    """A storage URL fit to print: its password replaced by ``***`` (SQLAlchemy's ``hide_password``).
+PASSWORD_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword"})
+"""Query-string keys (compared case-insensitively) whose values :func:`mask_url` hides."""
 
+
+def mask_url(url: Any) -> str:
+    """A storage URL fit to print: its passwords replaced by ``***``.
+
+    Both places a URL can carry one are masked: ``user:password@`` (SQLAlchemy's
+    ``hide_password``) and query keys such as ``?password=...`` (see :data:`PASSWORD_QUERY_KEYS`).
     Every message and every line of terminal output that names a storage goes through this.
     """
     text = str(url)
     import sqlalchemy as sa  # only here: `import tunelab` stays light
 
     try:
-        return sa.engine.make_url(text).render_as_string(hide_password=True)
+        parsed = sa.engine.make_url(text)
     except Exception:  # not a URL: show it only if it cannot hold a password
-        return text if "@" not in text else "<unparsable URL>"  # a password needs user:password@
+        lowered = text.lower()
+        if "@" in text or any(f"{key}=" in lowered for key in PASSWORD_QUERY_KEYS):
+            return "<unparsable URL>"
+        return text
+    shown = parsed.render_as_string(hide_password=True)
+    if "?" not in shown:
+        return shown
+    base, query = shown.split("?", 1)
+    pairs = [(pair.split("=", 1)[0], pair) for pair in query.split("&")]
+    return base + "?" + "&".join(f"{key}=***" if unquote(key).lower() in PASSWORD_QUERY_KEYS else pair
+                                 for key, pair in pairs)
 
 
 STALE_ATTR = "stale"
@@ -176,6 +193,17 @@ class BaseStorage(abc.ABC):
         if trial.state.is_finished():
             self.finish_trial(trial_id, trial.state, trial.values)
         return trial_id, number
+
+    def get_param_distributions(self, study_id: int) -> dict[str, Distribution]:
+        """Each parameter name of the study with the distribution it was last stored with.
+
+        A study learns its names' ranges from this when it opens; the default reads every
+        trial, storages that can answer from one row per name (SQL) override it.
+        """
+        out: dict[str, Distribution] = {}
+        for t in self.get_all_trials(study_id):
+            out.update(t.distributions)
+        return out
 
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         for t in self.get_all_trials(study_id):

@@ -4,7 +4,11 @@ Many processes and machines may share one database.  Trial numbers come from a
 per-study counter row updated in the trial's own transaction, so they are
 dense and never repeat; state changes are conditional UPDATEs (``... WHERE
 state = RUNNING``), so a trial is popped or finished exactly once.  Finished
-trials are cached (see :mod:`tunelab.storage.sql_records`).  Tables: see
+trials are cached (see :mod:`tunelab.storage.sql_records`), so a read after the first
+asks only for new and unfinished trials; a big first read takes each child table in
+its key order (no sort of the whole union) and builds records with little Python per
+row.  Opening a study reads one row per parameter name, not its trials
+(:meth:`SQLStorage.get_param_distributions`).  Tables: see
 :mod:`tunelab.storage.sql_schema`; engines and retries: :mod:`tunelab.storage.sql_engine`.
 """
 
@@ -34,12 +38,13 @@ from tunelab.storage.base import (
     StudySummary,
     TrialFinishedError,
 )
-from tunelab.storage.sql_records import StudyCache, build_trials, dumps, loads
+from tunelab.storage.sql_records import StudyCache, build_trials, build_trials_split, distribution, dumps, loads
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 T = TypeVar("T")
 
 _MAX_IN = 500  # above this many unfinished trials, re-read from the first one instead of listing ids
+_SPLIT_READ = 2000  # above this many trial rows, read children with three queries in key order (no big sort)
 
 _CONSTRAINTS = {
     "url": [str],
@@ -394,14 +399,20 @@ class SQLStorage(BaseStorage):
         cond = sa.and_(Q.T.study_id == study_id, cond)
 
         def txn(conn: sa.engine.Connection) -> tuple:
-            rows = conn.execute(sa.select(*Q.TRIAL_COLUMNS).where(cond)).all()
+            rows = conn.execute(sa.select(*Q.READ_COLUMNS).where(cond)).all()
             if not rows:
                 if not known:
                     self._check_study(conn, study_id)
-                return rows, []
+                return rows, None
             # trial rows first, then children: a trial read as finished has all its children committed
-            return rows, conn.execute(Q.children(lambda table: cond, from_trials=True)).all()
-        fresh = build_trials(*self._read(txn))
+            if len(rows) <= _SPLIT_READ:
+                return rows, conn.execute(Q.children(lambda table: cond, from_trials=True)).all()
+            return rows, [conn.execute(query).all() for query in Q.split_children(cond)]
+        rows, children = self._read(txn)
+        if children is None or len(rows) <= _SPLIT_READ:
+            fresh = build_trials(rows, children or [])
+        else:
+            fresh = build_trials_split(rows, *children)
         cache.merge(fresh.values())
         trials = cache.assemble(fresh, max([known] + [t.number + 1 for t in fresh.values()]))
         with self._cache_lock:
@@ -412,6 +423,14 @@ class SQLStorage(BaseStorage):
             wanted = set(states)
             trials = [t for t in trials if t.state in wanted]
         return trials
+
+    def get_param_distributions(self, study_id: int) -> dict[str, Distribution]:
+        """One row per parameter name (the newest), not a read of every trial: opening a big study stays cheap."""
+        def txn(conn: sa.engine.Connection) -> list:
+            self._check_study(conn, study_id)
+            ids = [row[0] for row in conn.execute(Q.last_param_rows, {"p_study_id": study_id})]
+            return conn.execute(Q.param_distributions, {"p_param_ids": ids}).all() if ids else []
+        return {name: distribution(text) for name, text in self._read(txn)}
 
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         row = self._read(lambda c: c.execute(Q.trial_id_by_number, {"p_study_id": study_id,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Container, Iterable, Sequence
 
 from tunelab.space import Distribution
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState, best_of, check_values
 
 if TYPE_CHECKING:
     import pandas
@@ -32,8 +32,11 @@ class OptunaStudyMethods:
             raise TypeError(f"add_trial: expected a FrozenTrial (see tunelab.trial.create_trial); got {trial!r}")
         if trial.state == TrialState.RUNNING:
             raise ValueError("add_trial: a RUNNING trial cannot be added; finish it (or make it WAITING) first")
-        if trial.state == TrialState.COMPLETE and (trial.values is None or len(trial.values) != len(self.directions)):
-            raise ValueError(f"add_trial: a COMPLETE trial needs {len(self.directions)} value(s); got {trial.values}")
+        if trial.state == TrialState.COMPLETE:
+            _, reason = check_values(trial.values, len(self.directions))
+            if reason is not None:
+                raise ValueError(f"add_trial: a COMPLETE trial needs {len(self.directions)} finite value(s); "
+                                 f"got {trial.values} ({reason.replace('the objective returned', 'it has')})")
         for name, value in trial.params.items():
             dist = trial.distributions.get(name)
             if dist is None or not dist.contains(value):
@@ -124,9 +127,7 @@ def get_all_study_summaries(storage: Any, include_best_trial: bool = True) -> li
     for s in store.list_studies():
         best = None
         if include_best_trial and len(s.directions) == 1 and s.n_complete:
-            complete = store.get_all_trials(s.study_id, [TrialState.COMPLETE])
-            sign = s.directions[0].sign()
-            best = min(complete, key=lambda t: (sign * t.values[0], t.number))
+            best = best_of(store.get_all_trials(s.study_id, [TrialState.COMPLETE]), s.directions[0])
         out.append(StudySummary(s.name, list(s.directions), best, dict(s.user_attrs),
                                 store.get_study_attrs(s.study_id, system=True), s.n_trials, s.datetime_start,
                                 s.study_id))

@@ -23,8 +23,21 @@ def run_on_executor(recipe: WorkerRecipe, executor: Any, n_jobs: int, n_trials: 
         shares = [n_trials // n_jobs + (1 if i < n_trials % n_jobs else 0) for i in range(n_jobs)]
     futures = [executor.submit(run_worker, dataclasses.replace(recipe, budget=TrialBudget(share)), i)
                for i, share in enumerate(shares) if share != 0]
-    while not all(f.done() for f in futures):
-        progress.poll()
-        time.sleep(0.2)
+    try:
+        while not all(f.done() for f in futures):
+            if any(f.done() and f.exception() is not None for f in futures):
+                break  # one worker failed: stop the others now, not after their whole share
+            progress.poll()
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        recipe.stop.set()
+        raise
+    failed = [f for f in futures if f.done() and f.exception() is not None]
+    if failed:
+        recipe.stop.set()  # the remote workers read the signal through the storage before each trial
+        for f in futures:
+            if not f.done():
+                f.cancel()
+        failed[0].result()  # re-raise the worker's error here
     for f in futures:
-        f.result()  # re-raise a worker's error here
+        f.result()

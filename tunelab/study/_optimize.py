@@ -11,7 +11,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from tunelab.study._worker import StopSignal, StudyRecipe, TrialBudget, WorkerRecipe, run_worker
+from tunelab.study._worker import StopSignal, StudyRecipe, TrialBudget, WorkerRecipe, retry_failed, run_worker
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -37,6 +37,7 @@ def run_optimize(study: "Study", objective: Callable, n_trials: int | None, time
     study._stop = StopSignal(study.storage, study.study_id, shared=executor is not None or processes)
     recipe = WorkerRecipe(StudyRecipe.of(study), objective, tuple(catch), list(callbacks), study._stop,
                           TrialBudget(n_trials), None if timeout is None else time.time() + timeout)
+    retry_failed(study, study._take_swept_on_open(), recipe.callbacks)  # stale trials found when it was opened
     with Progress(study, n_trials, enabled=show_progress_bar) as progress:
         if executor is not None:
             from tunelab.study._executor import run_on_executor

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import pickle
 import sys
 import threading
 import time
+import traceback
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tunelab.storage import TrialFinishedError
-from tunelab.study._worker import WorkerRecipe, retry_failed, run_worker
+from tunelab.study._worker import RunningSlot, WorkerRecipe, retry_failed, run_worker
 from tunelab.trial import TrialState
 
 if TYPE_CHECKING:
@@ -116,16 +118,64 @@ class _Watch:
         return time.monotonic() - self.seen[i][1] > limit
 
 
-def _process_main(recipe: WorkerRecipe, index: int, errors: Any, current: Any = None) -> None:
+def _end_inside_objective(p: Any, slot: RunningSlot, watch: "_Watch", i: int, limit: float) -> bool:
+    """End worker ``p`` if it still runs the overdue trial, only while it is inside the objective.
+
+    The worker holds its slot's guard except while an objective runs, so holding the guard here means it is
+    not between trials: never killed while it holds the shared budget's lock or has asked a trial it has not
+    yet shown in its slot.  Returns whether it was ended.
+    """
+    if not slot.guard.acquire(block=False):
+        return False  # between trials: its overdue trial has just ended
+    try:
+        if not (p.is_alive() and slot.value >= 0 and watch.overdue(i, slot.value, limit)):
+            return False
+        p.kill()
+        p.join()
+        return True
+    finally:
+        slot.guard.release()
+
+
+def _process_main(recipe: WorkerRecipe, index: int, errors: Any, current: RunningSlot | None = None) -> None:
+    if current is not None:
+        current.guard.acquire()  # released by the worker only while an objective runs
     try:
         # same settings, a fresh connection pool: never share one across fork
         run_worker(recipe, index, reopen=True, current=current)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException as exc:
-        errors.put(f"{type(exc).__name__}: {exc}")
+        errors.put(_portable_error(exc))
         recipe.stop.set()
         sys.exit(1)
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an error raised in a worker process, attached as the cause of the re-raised error."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+def _portable_error(exc: BaseException) -> tuple[bytes | None, str]:
+    """The error pickled (None if it cannot be) and its formatted traceback, to re-raise in the parent."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+    except Exception:
+        data = None
+    return data, text
+
+
+def _raise_worker_error(error: tuple[bytes | None, str]) -> None:
+    """Raise a worker's error in the parent as its own type (as in one process), with the worker's traceback."""
+    data, text = error
+    if data is not None:
+        raise pickle.loads(data) from WorkerTraceback(text)
+    last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+    raise RuntimeError(f"a worker process stopped with an error: {last}") from WorkerTraceback(text)
 
 
 _START_METHODS = ("fork", "spawn", "forkserver")
@@ -191,7 +241,7 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
     recipe = dataclasses.replace(recipe, budget=_SharedBudget(ctx, n_trials))
     callbacks = recipe.callbacks
     study.storage.close()  # children must not inherit open connections
-    running = [ctx.Value("q", -1, lock=False) for _ in range(n_jobs)]  # each worker's trial id, -1 between
+    running = [RunningSlot(ctx) for _ in range(n_jobs)]  # each worker's trial id, -1 between
 
     def spawn(i: int) -> Any:
         p = ctx.Process(target=_process_main, args=(recipe, i, errors, running[i]), name=f"tunelab-worker-{i}")
@@ -206,22 +256,24 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
         while any(p.is_alive() for p in procs):
             if trial_timeout is not None:
                 for i, p in enumerate(procs):
+                    if not (p.is_alive() and watch.overdue(i, running[i].value, trial_timeout)):
+                        continue
+                    if not _end_inside_objective(p, running[i], watch, i, trial_timeout):
+                        continue
                     trial_id = running[i].value
-                    if p.is_alive() and watch.overdue(i, trial_id, trial_timeout):
-                        p.kill()
-                        p.join()
-                        buried.add(p.pid)
-                        ended.add(p.pid)
-                        if _fail(study, trial_id, f"timeout: the trial ran longer than trial_timeout="
-                                                  f"{trial_timeout:g} s; its worker process was ended",
-                                 timeout=True):
-                            retry_failed(study, [trial_id], callbacks)
-                        running[i].value = -1
-                        if not recipe.should_stop():
-                            procs[i] = spawn(i)
+                    buried.add(p.pid)
+                    ended.add(p.pid)
+                    if _fail(study, trial_id, f"timeout: the trial ran longer than trial_timeout="
+                                              f"{trial_timeout:g} s; its worker process was ended", timeout=True):
+                        retry_failed(study, [trial_id], callbacks)
+                    running[i].value = -1
+                    if not recipe.should_stop():
+                        procs[i] = spawn(i)
             _fail_trials_of_dead(study, procs, running, buried, callbacks)
             progress.poll()
-            time.sleep(0.05 if trial_timeout is not None else 0.2)
+            # wake at once when a worker exits, so the run ends when its last trial does
+            mp.connection.wait([p.sentinel for p in procs if p.is_alive()],
+                               timeout=0.05 if trial_timeout is not None else 0.2)
     except KeyboardInterrupt:
         recipe.stop.set()
         for p in procs:
@@ -234,7 +286,7 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
     _fail_trials_of_dead(study, procs, running, buried, callbacks)
     progress.poll()
     if not errors.empty():
-        raise RuntimeError(f"a worker process stopped with an error: {errors.get()}")
+        _raise_worker_error(errors.get())
     died = [p for p in procs if p.exitcode not in (0, None) and p.pid not in ended]
     if died:
         hint = ("; spawned workers re-import the main module and unpickle the objective, so the script needs an "

@@ -20,7 +20,7 @@ from tunelab.samplers.base import SamplingContext, SearchExhausted
 from tunelab.space import Distribution
 from tunelab.storage import STALE_ATTR, BaseStorage, DuplicatedStudyError, TrialFinishedError, get_storage
 from tunelab.study._compat import OptunaStudyMethods
-from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, check_values
+from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, best_of, check_values
 
 if TYPE_CHECKING:
     import pandas
@@ -30,6 +30,10 @@ log = logging.getLogger("tunelab")
 
 ObjectiveFn = Callable[[Trial], Any]
 ConstraintsFn = Callable[[FrozenTrial], Sequence[float]]
+
+
+class TrialToldTwiceError(TrialFinishedError, ValueError):
+    """``tell`` on a trial that is finished already (a ValueError, as before; a TrialFinishedError for workers)."""
 
 
 class Study(OptunaStudyMethods):
@@ -50,13 +54,32 @@ class Study(OptunaStudyMethods):
         self.seed = seed
         # Optuna passes constraints to the sampler (constraints_func); tunelab evaluates them in the study
         self.constraints = constraints if constraints is not None else getattr(self.sampler, "constraints_func", None)
-        self._distributions: dict[str, Distribution] = {}
         self._distributions_lock = threading.Lock()
         self._stop: Any = threading.Event()  # while optimize runs: the StopSignal its workers share
+        self._swept_on_open: list[int] = []  # failed below; the next optimize gives them to its retry callbacks
         if self._storage.stale_after:  # trials of workers that died long ago (a crash, a lost machine) fail on sight
-            self._storage.fail_stale_trials(self._study_id, self._storage.stale_after)
-        for t in self._storage.get_all_trials(self._study_id):
-            self._distributions.update(t.distributions)
+            self._swept_on_open = list(self._storage.fail_stale_trials(self._study_id, self._storage.stale_after))
+        # the names' ranges, from one row per name: opening a study does not read its trials
+        self._distributions: dict[str, Distribution] = self._storage.get_param_distributions(self._study_id)
+
+    def _take_swept_on_open(self) -> list[int]:
+        """The trials failed as stale when this object opened the study, once (for the retry callbacks)."""
+        swept, self._swept_on_open = self._swept_on_open, []
+        return swept
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A Study pickles with its storage's settings, sampler, pruner and what it has seen; no lock, no I/O
+        when unpickled (Dask's ``client.submit(study.optimize, ...)`` sends a study to each worker this way)."""
+        if not self._storage.shareable:
+            raise TypeError(f"a Study pickles as its storage's settings, and {type(self._storage).__name__} lives in "
+                            "this process; use a database, journal or DaskStorage storage to send a study to "
+                            "other processes")
+        return {k: v for k, v in self.__dict__.items() if k not in ("_distributions_lock", "_stop")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._distributions_lock = threading.Lock()
+        self._stop = threading.Event()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -102,9 +125,7 @@ class Study(OptunaStudyMethods):
     @property
     def best_trial(self) -> FrozenTrial:
         """The complete trial with the best value (single objective)."""
-        complete = self._complete_single_objective("best_trial")
-        sign = self.direction.sign()
-        return min(complete, key=lambda t: (sign * t.values[0], t.number))
+        return best_of(self._complete_single_objective("best_trial"), self.direction)
 
     def best_trial_by(self, by: str = "conservative", confidence: float = 0.9) -> FrozenTrial:
         """The best complete trial ranked noise-aware, over the per-seed values trials stored.
@@ -143,15 +164,24 @@ class Study(OptunaStudyMethods):
         return pareto_front(self._feasible(self.get_trials([TrialState.COMPLETE])), self.directions)
 
     def _feasible(self, trials: list[FrozenTrial]) -> list[FrozenTrial]:
-        """Feasible trials if any has constraints recorded and some are feasible; else all."""
-        feasible = [t for t in trials if all(c <= 0 for c in t.system_attrs.get("constraints", []))]
+        """Feasible trials if any has constraints recorded and some are feasible; else all.
+
+        A trial whose constraints function raised (``constraints_error``) counts as infeasible."""
+        feasible = [t for t in trials if "constraints_error" not in t.system_attrs
+                    and all(c <= 0 for c in t.system_attrs.get("constraints", []))]
         return feasible or trials
 
     # ------------------------------------------------------------------ ask / tell
     def _load_other_trials(self, exclude_trial_id: int | None) -> list[FrozenTrial]:
         trials = self._storage.get_all_trials(self._study_id)
         if exclude_trial_id is not None:
-            trials = [t for t in trials if t.trial_id != exclude_trial_id]
+            # the asking trial is nearly always the newest: look for it from the end, copy the list once
+            for i in range(len(trials) - 1, max(-1, len(trials) - 65), -1):
+                if trials[i].trial_id == exclude_trial_id:
+                    trials = trials[:i] + trials[i + 1:]
+                    break
+            else:
+                trials = [t for t in trials if t.trial_id != exclude_trial_id]
         with self._distributions_lock:
             for t in trials[-64:]:
                 self._distributions.update(t.distributions)
@@ -202,6 +232,9 @@ class Study(OptunaStudyMethods):
         current = None if live else self._storage.get_trial(trial_id)
         if current is not None:
             self._check_own(trial, trial_id, current)
+        if current is not None and current.state == TrialState.WAITING:
+            raise ValueError(f"tell: trial {current.number} is WAITING (enqueued, not started); ask() starts it, "
+                             f"then tell its result")
         if current is not None and current.state.is_finished():
             if final == TrialState.COMPLETE and current.system_attrs.get(STALE_ATTR):
                 return self._keep_late_result(current, values)
@@ -280,7 +313,7 @@ class Study(OptunaStudyMethods):
     def _already_finished(current: FrozenTrial, skip_if_finished: bool) -> FrozenTrial:
         if skip_if_finished:
             return current
-        raise ValueError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
+        raise TrialToldTwiceError(f"trial {current.number} is {current.state.name} already; it cannot be told again")
 
     def _resolve_trial_id(self, trial: Trial | FrozenTrial | int) -> int:
         if isinstance(trial, (Trial, FrozenTrial)):
@@ -324,13 +357,15 @@ class Study(OptunaStudyMethods):
         callback's ``study.stop()`` stops all of them.  ``gc_after_trial`` runs the
         garbage collector after each trial (Optuna's option, for objectives that leak cycles).
         """
+        catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
+        callbacks = list(callbacks or [])
         validate(_OPTIMIZE_CONSTRAINTS, {"objective": objective, "n_trials": n_trials, "timeout": timeout,
-                                         "n_jobs": n_jobs, "trial_timeout": trial_timeout}, "Study.optimize")
+                                         "n_jobs": n_jobs, "trial_timeout": trial_timeout, "catch": catch,
+                                         "callbacks": callbacks}, "Study.optimize")
         from tunelab.study._optimize import run_optimize
 
         run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                     catch=tuple(catch) if isinstance(catch, (list, tuple)) else (catch,),
-                     callbacks=list(callbacks or []) + ([_collect_garbage] if gc_after_trial else []),
+                     catch=catch, callbacks=callbacks + ([_collect_garbage] if gc_after_trial else []),
                      show_progress_bar=show_progress_bar, executor=executor, trial_timeout=trial_timeout)
 
     def stop(self) -> None:
@@ -376,9 +411,10 @@ class _TrialLink:
         return self.study.sampler.sample_independent(self._context, name, distribution)
 
     def set_param(self, name: str, distribution: Distribution, value: Any) -> None:
-        self._storage.set_trial_param(self.trial_id, name, distribution, value)
         with self.study._distributions_lock:
-            self.study._distributions.setdefault(name, distribution)
+            known = self.study._distributions.setdefault(name, distribution)
+        # the study's own object when equal: records that share it are cheaper to compare (TPE's history)
+        self._storage.set_trial_param(self.trial_id, name, known if known == distribution else distribution, value)
 
     def set_intermediate_value(self, step: int, value: float) -> None:
         self._storage.set_trial_intermediate_value(self.trial_id, step, value)
@@ -411,6 +447,9 @@ _OPTIMIZE_CONSTRAINTS = {
     "timeout": [Interval(float, 0, None, closed="neither"), None],
     "trial_timeout": [Interval(float, 0, None, closed="neither"), None],
     "n_jobs": [Interval(int, 1, None), Check(lambda v: v == -1, "-1 (one per CPU)")],
+    "catch": [Check(lambda v: all(isinstance(c, type) and issubclass(c, BaseException) for c in v),
+                    "an exception class or a sequence of them")],
+    "callbacks": [Check(lambda v: all(callable(c) for c in v), "a sequence of callables (study, trial)")],
 }
 
 _CREATE_CONSTRAINTS = {

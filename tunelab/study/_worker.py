@@ -40,17 +40,25 @@ class StudyRecipe:
     seed: int | None
     constraints: Any
     study_class: type  # Study, or the caller's subclass: workers never import the study module
+    first_number: int = 0  # trials in the study when this optimize call began: each call gets new seed streams
 
     @classmethod
     def of(cls, study: "Study") -> "StudyRecipe":
         return cls(study.study_name, study.storage, study.sampler, study.pruner, study.seed, study.constraints,
-                   type(study))
+                   type(study), study.storage.get_n_trials(study.study_id))
+
+
+def worker_seed(seed: int, worker_index: int, first_number: int) -> int:
+    """The seed of one worker's sampler stream: distinct per worker and per optimize call, repeatable."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, first_number, worker_index]).generate_state(1)[0])
 
 
 def worker_study(recipe: StudyRecipe, worker_index: int, storage: BaseStorage | None = None) -> "Study":
     """A Study object of the same study for one worker, with its own sampler stream."""
     sampler = copy.deepcopy(recipe.sampler)
-    sampler.reseed(None if recipe.seed is None else recipe.seed + 1000003 * (worker_index + 1))
+    sampler.reseed(None if recipe.seed is None else worker_seed(recipe.seed, worker_index, recipe.first_number))
     return recipe.study_class(recipe.study_name, storage if storage is not None else recipe.storage,
                               sampler=sampler, pruner=recipe.pruner, seed=recipe.seed,
                               constraints=recipe.constraints)
@@ -142,6 +150,7 @@ def run_worker(recipe: WorkerRecipe, index: int, study: "Study | None" = None, r
         if storage is not None:
             recipe.stop.storage = storage  # this process's copy of the signal reads through its own connections
     study._stop = recipe.stop  # a callback's study.stop() reaches every worker
+    retry_failed(study, study._take_swept_on_open(), recipe.callbacks)
     ran = 0
     last_sweep = 0.0
     grace = study.storage.stale_after
@@ -239,7 +248,7 @@ _MAX_TRACEBACK = 20_000  # characters kept (the end, where the error is)
 def _tell_quietly(study: "Study", trial: Trial, **kwargs: Any) -> FrozenTrial | None:
     try:
         return study.tell(trial, **kwargs)
-    except (TrialFinishedError, ValueError):  # finished meanwhile (Ctrl-C handler, stale-trial sweep)
+    except TrialFinishedError:  # finished meanwhile (Ctrl-C handler, stale-trial sweep)
         return None
 
 
@@ -251,12 +260,44 @@ def _keep_traceback(study: "Study", trial: Trial, exc: BaseException) -> None:
         pass
 
 
+class RunningSlot:
+    """A worker process's window for its watching parent: the running trial's id (-1 between trials) and
+    a guard the worker holds except while an objective runs (so the parent ends it only inside one)."""
+
+    def __init__(self, ctx: Any):
+        self._id = ctx.Value("q", -1, lock=False)
+        self.guard = ctx.Lock()
+
+    @property
+    def value(self) -> int:
+        return self._id.value
+
+    @value.setter
+    def value(self, trial_id: int) -> None:
+        self._id.value = trial_id
+
+
+@contextlib.contextmanager
+def _objective_window(current: Any) -> Iterator[None]:
+    """Release the slot's guard while the objective runs (no-op without a guarded slot)."""
+    guard = getattr(current, "guard", None)
+    if guard is None:
+        yield
+        return
+    guard.release()
+    try:
+        yield
+    finally:
+        guard.acquire()
+
+
 def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence[type[BaseException]],
               current: Any = None, heartbeat: Heartbeat | None = None) -> FrozenTrial | None:
     """Ask, run, tell.  Exceptions in ``catch`` fail the trial and the study goes on; others fail it and propagate.
 
-    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a shared
-    value, for a parent watching worker processes) holds the running trial's id, -1 between trials.
+    A failed trial keeps the traceback in its system attr ``traceback``.  ``current`` (a
+    :class:`RunningSlot`, for a parent watching worker processes) holds the running trial's id, -1 between
+    trials, and its guard is released while the objective runs.
     ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
     """
     trial = study.ask()
@@ -265,17 +306,17 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
     try:
         if heartbeat is None:
             with Heartbeat(study.storage, study.storage.heartbeat_interval) as own:
-                return _run_asked(study, trial, objective, catch, own)
-        return _run_asked(study, trial, objective, catch, heartbeat)
+                return _run_asked(study, trial, objective, catch, own, current)
+        return _run_asked(study, trial, objective, catch, heartbeat, current)
     finally:
         if current is not None:
             current.value = -1
 
 
 def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
-               catch: Sequence[type[BaseException]], heartbeat: Heartbeat) -> FrozenTrial | None:
+               catch: Sequence[type[BaseException]], heartbeat: Heartbeat, current: Any = None) -> FrozenTrial | None:
     try:
-        with heartbeat.running(trial.trial_id):
+        with heartbeat.running(trial.trial_id), _objective_window(current):
             value = objective(trial)
     except TrialPruned:
         return _tell_quietly(study, trial, state=TrialState.PRUNED)
@@ -302,8 +343,12 @@ def _run_asked(study: "Study", trial: Trial, objective: Callable[[Trial], Any],
 
 def retry_failed(study: "Study", trial_ids: Sequence[int], callbacks: Sequence[Callable]) -> None:
     """Give trials failed outside any worker's own loop (stale sweeps, dead workers, timeouts) to the retry
-    callbacks among ``callbacks``; other callbacks see only the trials their worker ran."""
+    callbacks among ``callbacks`` and to the storage's ``failed_trial_callback`` (Optuna's ``RDBStorage``
+    argument), each called ``(study, frozen_trial)``; other callbacks see only the trials their worker ran."""
     retries = [c for c in callbacks if isinstance(c, RetryFailedTrialCallback)]
+    on_failed = getattr(study.storage, "failed_trial_callback", None)
+    if on_failed is not None and all(on_failed is not c for c in retries):  # the same object is called once
+        retries.append(on_failed)
     for trial_id in trial_ids if retries else ():
         frozen = study.storage.get_trial(trial_id)
         for callback in retries:

@@ -7,10 +7,15 @@ All figures read the same numbers as :mod:`tunelab.analysis`, handle studies of
 always drawn), hide or show pruned and failed trials (``states=`` /
 ``include_pruned=``), take log axes (automatic for log-scaled parameters,
 ``log=`` to override) and accept user attributes as axes (``"user_attrs.KEY"``).
+
+:mod:`tunelab.visualization.matplotlib` draws Optuna's figures with matplotlib
+from the same data (``_data_*.py``); it loads matplotlib when a function runs.
 """
 
+from tunelab.visualization import matplotlib  # matplotlib itself loads only when a figure is drawn
 from tunelab.visualization._analysis import (
     plot_ablation_path,
+    plot_hypervolume_history,
     plot_interactions,
     plot_noise,
     plot_param_importances,
@@ -39,9 +44,11 @@ def is_available() -> bool:
 
 __all__ = [
     "is_available",
+    "matplotlib",
     "plot_ablation_path",
     "plot_contour",
     "plot_edf",
+    "plot_hypervolume_history",
     "plot_interactions",
     "plot_intermediate_values",
     "plot_noise",

@@ -1,5 +1,9 @@
-"""Figures over the analysis results: importances, interactions, partial dependence, ablation, ledger, noise,
-and the Pareto front."""
+"""plotly figures over the analysis results: importances, interactions, partial dependence, ablation, ledger,
+noise, the Pareto front and the hypervolume history.
+
+Importances, the Pareto front and the hypervolume come from ``_data_params.py`` and
+``_data_objectives.py``, which the matplotlib figures read too.
+"""
 
 from __future__ import annotations
 
@@ -7,74 +11,49 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState
-from tunelab.visualization._common import (
-    COLORS,
-    MAX_POINTS,
-    check_max_points,
-    empty_figure,
-    escape,
-    go,
-    make_subplots,
-    studies_of,
-    trial_hover,
-)
+from tunelab.trial import FrozenTrial
+from tunelab.visualization._common import COLORS, MAX_POINTS, studies_of
+from tunelab.visualization._data_objectives import hypervolume_data, pareto_data
+from tunelab.visualization._data_params import importance_data, too_few
+from tunelab.visualization._plotly import empty_figure, escape, go, make_subplots, trial_hover
 
 
 def _too_few(view: Any, title: str, needed: int = 2):
     """An empty figure saying why, when the study has fewer complete trials than a surrogate needs."""
-    n = len(view.get_trials([TrialState.COMPLETE]))
-    if n < needed:
-        return empty_figure(title, f"needs at least {needed} complete trials; the study has {n}")
-    return None
+    message = too_few(view, needed)
+    return None if message is None else empty_figure(title, message)
 
 
 def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[str] | None = None, *,
                            target: Callable[[FrozenTrial], float] | None = None,
-                           target_name: str = "Objective Value", with_ci: bool = True, n_bootstrap: int | None = None):
+                           target_name: str = "Objective Value", with_ci: bool = True, n_bootstrap: int | None = None,
+                           target_direction: str | None = None):
     """Horizontal bars of each parameter's importance (most important on top), with its bootstrap interval.
 
     evaluator: as :func:`tunelab.importance.get_param_importances` (PED-ANOVA by default).
     With several objectives and no target, one bar trace per objective.
     """
-    from tunelab.analysis.importance import get_param_importances, param_importances
-
-    view = studies_of(study)[0]
-    early = _too_few(view, "Hyperparameter Importances")
-    if early is not None:
-        return early
+    data = importance_data(study, evaluator, params, target=target, target_name=target_name, with_ci=with_ci,
+                           n_bootstrap=n_bootstrap, target_direction=target_direction)
+    if data.message is not None:
+        return empty_figure("Hyperparameter Importances", data.message)
     g = go()
     fig = g.Figure()
-    targets: list[tuple[str, Any]]
-    if target is None and len(view.directions) > 1:
-        targets = [(f"{target_name} {i}", (lambda t, i=i: t.values[i])) for i in range(len(view.directions))]
-    else:
-        targets = [(target_name, target)]
-    order: list[str] | None = None
-    for label, tgt in targets:
-        if with_ci:
-            res = param_importances(view, evaluator=evaluator, params=params, target=tgt, n_bootstrap=n_bootstrap)
-            items = [(p.name, p.importance, p.low, p.high) for p in res.params]
-        else:
-            imp = get_param_importances(view, evaluator=evaluator, params=params, target=tgt)
-            items = [(k, v, v, v) for k, v in imp.items()]
-        if order is None:
-            order = [name for name, *_ in items]
-        by_name = {name: rest for name, *rest in items}
-        names = [n for n in reversed(order) if n in by_name]
-        vals = [by_name[n][0] for n in names]
-        err = {"type": "data", "symmetric": False, "array": [max(0.0, by_name[n][2] - by_name[n][0]) for n in names],
-               "arrayminus": [max(0.0, by_name[n][0] - by_name[n][1]) for n in names]} if with_ci else None
-        fig.add_trace(g.Bar(x=vals, y=[escape(n) for n in names], orientation="h", name=escape(label),
-                            error_x=err, text=[f"{v:.2f}" for v in vals], textposition="outside",
-                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+    for bars in data.bars:
+        err = {"type": "data", "symmetric": False,
+               "array": [max(0.0, h - v) for v, h in zip(bars.values, bars.high)],
+               "arrayminus": [max(0.0, v - lo) for v, lo in zip(bars.values, bars.low)]} if with_ci else None
+        fig.add_trace(g.Bar(x=bars.values, y=[escape(n) for n in bars.names], orientation="h",
+                            name=escape(bars.label), error_x=err, text=[f"{v:.2f}" for v in bars.values],
+                            textposition="outside", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_layout(title="Hyperparameter Importances", xaxis_title="Hyperparameter Importance",
-                      yaxis_title="Hyperparameter", barmode="group", showlegend=len(targets) > 1)
+                      yaxis_title="Hyperparameter", barmode="group", showlegend=len(data.bars) > 1)
     return fig
 
 
 def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
-                      target: Callable[[FrozenTrial], float] | None = None, top: int = 8):
+                      target: Callable[[FrozenTrial], float] | None = None, top: int = 8,
+                      target_direction: str | None = None):
     """A heatmap of pairwise fANOVA interactions (share of variance) among the ``top`` strongest parameters;
     the diagonal holds each parameter's own (main-effect) share."""
     from tunelab.analysis.importance import FanovaImportanceEvaluator
@@ -83,7 +62,8 @@ def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
     early = _too_few(view, "Interactions")
     if early is not None:
         return early
-    res = FanovaImportanceEvaluator(interaction_top=top).evaluate_with_ci(view, params=params, target=target)
+    res = FanovaImportanceEvaluator(interaction_top=top).evaluate_with_ci(view, params=params, target=target,
+                                                                          target_direction=target_direction)
     names = [p.name for p in res.params[:top]]
     if len(names) < 2:
         return empty_figure("Interactions", "interactions need two parameters that vary")
@@ -110,7 +90,7 @@ def plot_interactions(study: Any, params: Sequence[str] | None = None, *,
 def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
                             target: Callable[[FrozenTrial], float] | None = None,
                             target_name: str = "Objective Value", top: int = 4, n_points: int = 30,
-                            log: Any = None):
+                            log: Any = None, target_direction: str | None = None):
     """The surrogate's mean value as each parameter moves (others as in the trials), with the trees' 10-90 % band.
 
     params: default the ``top`` most important. Log parameters get log x axes (``log`` overrides).
@@ -121,7 +101,8 @@ def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
     early = _too_few(view, "Partial Dependence")
     if early is not None:
         return early
-    pds = partial_dependence(view, params, target=target, top=top, n_points=n_points)
+    pds = partial_dependence(view, params, target=target, top=top, n_points=n_points,
+                             target_direction=target_direction)
     g = go()
     fig = make_subplots(rows=1, cols=len(pds), shared_yaxes=True,
                         subplot_titles=[escape(p.param) for p in pds])
@@ -143,7 +124,7 @@ def plot_partial_dependence(study: Any, params: Sequence[str] | None = None, *,
 
 
 def plot_ablation_path(study: Any, reference: Any = None, *, target: Callable[[FrozenTrial], float] | None = None,
-                       target_name: str = "Objective Value"):
+                       target_name: str = "Objective Value", target_direction: str | None = None):
     """A waterfall from the reference configuration's predicted value to the best's, one parameter per step."""
     from tunelab.analysis.explain import ablation_path
 
@@ -151,7 +132,7 @@ def plot_ablation_path(study: Any, reference: Any = None, *, target: Callable[[F
     early = _too_few(view, "Ablation Path")
     if early is not None:
         return early
-    path = ablation_path(view, reference, target=target)
+    path = ablation_path(view, reference, target=target, target_direction=target_direction)
     g = go()
     labels = ["reference"] + [f"{escape(s.param)} → {escape(_short(s.to_value))}" for s in path.steps] + ["best"]
     deltas = [path.reference_predicted]
@@ -237,71 +218,39 @@ def plot_pareto_front(study: Any, *, target_names: Sequence[str] | None = None,
     constraints_func: trials with any value > 0 are infeasible (drawn grey, never on the front).
     The front is always drawn whole; dominated trials are decimated to max_points.
     """
-    check_max_points(max_points)
-    from tunelab.analysis.decimate import decimate, pareto_mask
-
-    view = studies_of(study)[0]
-    trials = [t for t in view.get_trials([TrialState.COMPLETE]) if t.values]
-    dirs = list(view.directions)
-    if targets is None:
-        if len(dirs) not in (2, 3):
-            raise ValueError(f"plot_pareto_front: the study has {len(dirs)} objective(s); it draws 2 or 3 "
-                             "(pass targets=lambda t: (..., ...) to choose)")
-        pts = np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(dirs))
-    else:
-        pts = np.array([list(targets(t)) for t in trials], dtype=float)
-        if pts.ndim != 2 or pts.shape[1] not in (2, 3):
-            raise ValueError("plot_pareto_front: targets must return 2 or 3 values per trial")
-        if len(dirs) != pts.shape[1]:
-            dirs = [StudyDirection.MINIMIZE] * pts.shape[1]
-    m = pts.shape[1]
-    if axis_order is not None:
-        if sorted(axis_order) != list(range(m)):
-            raise ValueError(f"plot_pareto_front: axis_order must be a permutation of {list(range(m))}; "
-                             f"got {list(axis_order)}")
-    order = list(axis_order) if axis_order is not None else list(range(m))
-    names = list(target_names) if target_names is not None else [f"Objective {i}" for i in range(m)]
-    if len(names) != m:
-        raise ValueError(f"plot_pareto_front: target_names must have {m} names; got {len(names)}")
-    feasible = np.ones(len(trials), dtype=bool)
-    if constraints_func is not None:
-        feasible = np.array([all(c <= 0 for c in constraints_func(t)) for t in trials], dtype=bool)
-    signs = np.array([d.sign() for d in dirs])
-    losses = pts * signs
-    front = np.zeros(len(trials), dtype=bool)
-    if feasible.any():
-        fi = np.flatnonzero(feasible)
-        front[fi[pareto_mask(losses[fi])]] = True
+    data = pareto_data(study, target_names=target_names, include_dominated_trials=include_dominated_trials,
+                       axis_order=axis_order, constraints_func=constraints_func, targets=targets,
+                       max_points=max_points)
     g = go()
     fig = g.Figure()
-
-    def add(mask_idx: np.ndarray, name: str, color: str):
-        if not len(mask_idx):
-            return
-        coords = [pts[mask_idx, j] for j in order]
-        hover = trial_hover(trials, mask_idx, None)
+    m = len(data.axis_names)
+    for grp in data.groups:
+        hover = trial_hover(grp.trials, grp.index, None)
+        c = grp.coords
         if m == 2:
-            fig.add_trace(g.Scatter(x=coords[0], y=coords[1], mode="markers", name=name,
-                                    marker={"color": color}, text=hover, hoverinfo="text"))
+            fig.add_trace(g.Scatter(x=c[0], y=c[1], mode="markers", name=grp.name, marker={"color": grp.color},
+                                    text=hover, hoverinfo="text"))
         else:
-            fig.add_trace(g.Scatter3d(x=coords[0], y=coords[1], z=coords[2], mode="markers", name=name,
-                                      marker={"color": color, "size": 3}, text=hover, hoverinfo="text"))
-
-    if include_dominated_trials:
-        rest = np.flatnonzero(~front & feasible)
-        if max_points is not None and len(rest) > max_points:
-            rest = rest[decimate(losses[rest], max_points)]
-        add(rest, "Trial", COLORS["complete"])
-    add(np.flatnonzero(front), "Best Trial", COLORS["best"])
-    if constraints_func is not None:
-        bad = np.flatnonzero(~feasible)
-        if max_points is not None and len(bad) > max_points:
-            bad = bad[np.linspace(0, len(bad) - 1, max_points).astype(int)]
-        add(bad, "Infeasible Trial", "#cccccc")
-    axes = [escape(names[j]) for j in order]
+            fig.add_trace(g.Scatter3d(x=c[0], y=c[1], z=c[2], mode="markers", name=grp.name,
+                                      marker={"color": grp.color, "size": 3}, text=hover, hoverinfo="text"))
+    axes = [escape(n) for n in data.axis_names]
     if m == 2:
         fig.update_layout(xaxis_title=axes[0], yaxis_title=axes[1])
     else:
         fig.update_layout(scene={"xaxis_title": axes[0], "yaxis_title": axes[1], "zaxis_title": axes[2]})
     fig.update_layout(title="Pareto-front Plot")
+    return fig
+
+
+def plot_hypervolume_history(study: Any, reference_point: Sequence[float]):
+    """The hypervolume the feasible complete trials dominate (up to ``reference_point``) after each trial.
+
+    reference_point: one coordinate per objective, worse than every value that should count.
+    """
+    data = hypervolume_data(study, reference_point)
+    if data.message is not None:
+        return empty_figure("Hypervolume History Plot", data.message)
+    g = go()
+    fig = g.Figure(g.Scatter(x=data.numbers, y=data.values, mode="lines+markers", name="Hypervolume"))
+    fig.update_layout(title="Hypervolume History Plot", xaxis_title="Trial", yaxis_title="Hypervolume")
     return fig

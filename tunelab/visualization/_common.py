@@ -1,38 +1,55 @@
-"""What every figure shares: plotly on demand, trial selection by state, decimation, axes and log scales."""
+"""What every figure shares, whatever draws it: trial selection by state, decimation, axes and log scales."""
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from tunelab.analysis._data import Column, Table, Target, as_view, build_table
 from tunelab.analysis.decimate import decimate
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+from tunelab.trial import FrozenTrial, TrialState
 
 MAX_POINTS = 5000  # points one figure draws at most (plus the best and the Pareto front)
 MAX_CURVES = 300  # learning curves one figure draws at most
-
-LogSpec = "bool | Mapping[str, bool] | None"
 
 COLORS = {"complete": "#1f77b4", "pruned": "#ff7f0e", "fail": "#d62728", "running": "#7f7f7f",
           "waiting": "#bcbd22", "best": "#d62728"}
 
 
-def go():
-    """plotly.graph_objects, or a clear error saying how to install it."""
-    try:
-        import plotly.graph_objects as go_module
-    except ImportError:  # pragma: no cover - plotly is in the viz extra
-        raise ImportError("tunelab's figures need plotly: pip install 'tunelab[viz]'") from None
-    return go_module
+@dataclass
+class Axis:
+    """One axis of a figure: its title, whether it is logarithmic, and the category labels in order (None: numbers)."""
+
+    title: str
+    log: bool = False
+    categories: list[str] | None = None
+
+    def positions(self, values: Sequence[Any]) -> np.ndarray:
+        """Numbers to draw ``values`` at: a category's index on a categorical axis, the value itself otherwise."""
+        if self.categories is None:
+            return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+        where = {c: i for i, c in enumerate(self.categories)}
+        return np.array([where.get(v, np.nan) if v is not None else np.nan for v in values], dtype=float)
 
 
-def make_subplots(**kwargs: Any):
-    from plotly.subplots import make_subplots as _make
+@dataclass
+class PointGroup:
+    """Trials of one state drawn as points: ``x``/``y`` (numbers or category labels), ``color`` when colored.
 
-    return _make(**kwargs)
+    ``trials[index[k]]`` is the trial behind point ``k`` and ``values[k]`` its target value (for hover text).
+    """
+
+    state: TrialState
+    label: str
+    trials: Sequence[FrozenTrial]
+    index: np.ndarray
+    x: Any
+    y: Any
+    values: np.ndarray
+    color: np.ndarray | None = None
+    spread: list[float] | None = None
 
 
 def chosen_states(states: Iterable[TrialState | str] | None, include_pruned: bool,
@@ -52,9 +69,11 @@ def chosen_states(states: Iterable[TrialState | str] | None, include_pruned: boo
 
 
 def table_for(study: Any, params: Sequence[str] | None, target: Target | None, states: Sequence[TrialState],
-              what: str) -> Table:
-    """The trials in ``states`` with a finite target (pruned trials carry their last reported value)."""
-    return build_table(study, params, target, states=states, what=what)
+              what: str, target_direction: str | None = None) -> Table:
+    """The trials in ``states`` with a finite target (pruned trials carry their last reported value).
+
+    target_direction: which way ``target`` is better (:func:`tunelab.analysis.get_param_importances`)."""
+    return build_table(study, params, target, states=states, what=what, target_direction=target_direction)
 
 
 def keep_indices(table: Table, max_points: int | None) -> np.ndarray:
@@ -63,14 +82,6 @@ def keep_indices(table: Table, max_points: int | None) -> np.ndarray:
     if max_points < 1:
         raise ValueError(f"max_points must be an int >= 1 or None; got {max_points!r}")
     return decimate(table.loss, max_points)
-
-
-def best_index(table: Table) -> int | None:
-    """The best trial among the complete ones in the table (pruned trials never count as best)."""
-    complete = [i for i, t in enumerate(table.trials) if t.state == TrialState.COMPLETE]
-    if not complete:
-        return None
-    return min(complete, key=lambda i: (table.loss[i], table.trials[i].number))
 
 
 def wants_log(name: str, column: Column | None, log: Any, values: np.ndarray | None = None) -> bool:
@@ -92,46 +103,18 @@ def wants_log(name: str, column: Column | None, log: Any, values: np.ndarray | N
     return log
 
 
-def axis_values(column: Column, index: np.ndarray) -> tuple[list[Any], dict[str, Any]]:
-    """Values to plot for a column at rows ``index`` and the axis settings (categories as text, in order)."""
+def column_axis(column: Column, log: Any, values: np.ndarray | None = None) -> Axis:
+    """The axis of a parameter (or user attribute) column: categories in their declared order, or log/linear."""
     if column.kind == "categorical":
-        labels = [_escape(str(c)) for c in column.choices or ()]
-        xs = [None if column.raw[i] is None else _escape(str(column.raw[i])) for i in index]
-        return xs, {"type": "category", "categoryorder": "array", "categoryarray": labels}
-    xs = [column.raw[i] for i in index]
-    return xs, {}
+        return Axis(column.name, False, [str(c) for c in column.choices or ()])
+    return Axis(column.name, wants_log(column.name, column, log, values))
 
 
-def trial_hover(trials: Sequence[FrozenTrial], index: np.ndarray, values: np.ndarray | None = None,
-                max_params: int = 8) -> list[str]:
-    out = []
-    for k, i in enumerate(index):
-        t = trials[i]
-        lines = [f"Trial {t.number} ({t.state.name.lower()})"]
-        if values is not None:
-            lines.append(f"value: {values[k]:.6g}")
-        for n, (p, v) in enumerate(t.params.items()):
-            if n >= max_params:
-                lines.append("…")
-                break
-            lines.append(f"{p}: {v:.4g}" if isinstance(v, float) else f"{p}: {v}")
-        out.append("<br>".join(_escape(x) for x in lines))
-    return out
-
-
-def _escape(text: str) -> str:
-    """Hover text is HTML in plotly: user strings are escaped so a parameter name stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape(text: Any) -> str:
-    return _escape(str(text))
-
-
-def resolve(study: Any, target: Target | None, what: str) -> tuple[Callable[[FrozenTrial], float], StudyDirection]:
-    from tunelab.analysis._data import resolve_target
-
-    return resolve_target(study, target, what)
+def column_points(column: Column, index: np.ndarray) -> list[Any]:
+    """The column's values at rows ``index``: numbers, or a category's label (None where absent)."""
+    if column.kind == "categorical":
+        return [None if column.raw[i] is None else str(column.raw[i]) for i in index]
+    return [column.raw[i] for i in index]
 
 
 def check_max_points(max_points: Any) -> None:
@@ -139,19 +122,8 @@ def check_max_points(max_points: Any) -> None:
         raise ValueError(f"max_points must be an int >= 1 or None; got {max_points!r}")
 
 
-def finite(x: float | None) -> bool:
-    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
-
-
 def studies_of(study: Any) -> list[Any]:
     """One study or a list of them (Optuna's history and EDF accept both)."""
     if isinstance(study, (list, tuple)) and study and not isinstance(study[0], FrozenTrial):
         return [as_view(s) for s in study]
     return [as_view(study)]
-
-
-def empty_figure(title: str, message: str):
-    fig = go().Figure()
-    fig.update_layout(title=title, annotations=[{"text": escape(message), "showarrow": False, "xref": "paper",
-                                                "yref": "paper", "x": 0.5, "y": 0.5}])
-    return fig

@@ -1,33 +1,29 @@
-"""Figures over time: optimization history, intermediate values, EDF, timeline, terminator improvement."""
+"""plotly figures over time: optimization history, intermediate values, EDF, timeline, terminator improvement.
+
+The numbers come from ``_data_history.py``; this module only draws them.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
-
-import numpy as np
+from typing import Any, Callable, Iterable
 
 from tunelab.trial import FrozenTrial, TrialState
-from tunelab.visualization._common import (
-    COLORS,
-    MAX_CURVES,
-    MAX_POINTS,
-    check_max_points,
-    chosen_states,
-    empty_figure,
-    escape,
-    go,
-    keep_indices,
-    studies_of,
-    table_for,
-    trial_hover,
-    wants_log,
+from tunelab.visualization._common import COLORS, MAX_CURVES, MAX_POINTS
+from tunelab.visualization._data_history import (
+    edf_data,
+    history_data,
+    intermediate_data,
+    terminator_data,
+    timeline_data,
 )
+from tunelab.visualization._plotly import empty_figure, escape, go, trial_hover
 
 
 def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
                               target_name: str = "Objective Value", error_bar: bool = False,
                               states: Iterable[TrialState | str] | None = None, include_pruned: bool = False,
-                              log: bool | None = None, max_points: int | None = MAX_POINTS):
+                              log: bool | None = None, max_points: int | None = MAX_POINTS,
+                              target_direction: str | None = None):
     """Each trial's value by trial number and the best value so far (one pair of traces per study).
 
     study: a study or a list of studies. error_bar: with several studies, one mean line
@@ -35,87 +31,32 @@ def plot_optimization_history(study: Any, *, target: Callable[[FrozenTrial], flo
     trial's ±1 std over its repeated seeds (the ``repeat_values`` the trainer stores). log: a log value axis.
     The best-so-far line uses every complete trial; the points are decimated to max_points.
     """
-    check_max_points(max_points)
-    shown = chosen_states(states, include_pruned)
-    views = studies_of(study)
+    data = history_data(study, target=target, target_name=target_name, error_bar=error_bar, states=states,
+                        include_pruned=include_pruned, log=log, max_points=max_points,
+                        target_direction=target_direction)
     g = go()
     fig = g.Figure()
-    all_values = []
-    bests = []
-    for s_i, view in enumerate(views):
-        table = table_for(view, [], target, shown, "plot_optimization_history")
-        name = getattr(view, "study_name", f"study {s_i}") if len(views) > 1 else ""
-        numbers = np.array([t.number for t in table.trials])
-        order = np.argsort(numbers, kind="stable")
-        table = table.subset(order)
-        numbers = numbers[order]
-        all_values.append(table.values)
-        complete = np.array([t.state == TrialState.COMPLETE for t in table.trials], dtype=bool)
-        best_so_far = _running_best(table.loss, complete)
-        bests.append((numbers, best_so_far * table.direction.sign()))
-        if error_bar and len(views) > 1:
-            continue
-        idx = keep_indices(table, max_points)
-        for state in shown:
-            pick = idx[[table.trials[i].state == state for i in idx]]
-            if not len(pick):
-                continue
-            label = target_name if state == TrialState.COMPLETE else f"{state.name.lower()} (last report)"
-            spread = _repeat_spread(table.trials, pick) if error_bar and len(views) == 1 and target is None else None
+    one = len(data.series) == 1
+    for s_i, series in enumerate(data.series):
+        for grp in series.groups:
             fig.add_trace(g.Scatter(
-                x=numbers[pick], y=table.values[pick], mode="markers",
-                error_y={"type": "data", "array": spread, "thickness": 1} if spread is not None else None,
-                name=f"{escape(name)} {label}".strip(), legendgroup=str(s_i),
-                marker={"color": COLORS.get(state.name.lower()) if len(views) == 1 else None,
-                        "symbol": "circle" if state == TrialState.COMPLETE else "x"},
-                text=trial_hover(table.trials, pick, table.values[pick]), hoverinfo="text"))
-        keep = np.isfinite(best_so_far)
-        fig.add_trace(g.Scatter(x=numbers[keep], y=(best_so_far * table.direction.sign())[keep],
-                                mode="lines", line={"shape": "hv"}, name=f"{escape(name)} Best Value".strip(),
-                                legendgroup=str(s_i)))
-    if error_bar and len(views) > 1:
-        _mean_band(fig, bests, target_name)
-    flat = np.concatenate(all_values) if all_values else np.empty(0)
+                x=grp.x, y=grp.y, mode="markers",
+                error_y={"type": "data", "array": grp.spread, "thickness": 1} if grp.spread is not None else None,
+                name=escape(grp.label), legendgroup=str(s_i),
+                marker={"color": COLORS.get(grp.state.name.lower()) if one else None,
+                        "symbol": "circle" if grp.state == TrialState.COMPLETE else "x"},
+                text=trial_hover(grp.trials, grp.index, grp.values), hoverinfo="text"))
+        fig.add_trace(g.Scatter(x=series.best_x, y=series.best_y, mode="lines", line={"shape": "hv"},
+                                name=f"{escape(series.name)} Best Value".strip(), legendgroup=str(s_i)))
+    if data.band is not None:
+        x, mean, std = data.band
+        fig.add_trace(g.Scatter(x=list(x) + list(x[::-1]), y=list(mean + std) + list((mean - std)[::-1]),
+                                fill="toself", line={"width": 0}, name="±1 std", hoverinfo="skip", opacity=0.3))
+        fig.add_trace(g.Scatter(x=x, y=mean, mode="lines", name="Best Value (mean over studies)"))
     fig.update_layout(title="Optimization History", xaxis_title="Trial", yaxis_title=escape(target_name))
-    if log is not None and wants_log("objective", None, log, flat):
+    if data.log:
         fig.update_yaxes(type="log")
     return fig
-
-
-def _repeat_spread(trials: Sequence[FrozenTrial], pick: np.ndarray) -> list[float] | None:
-    """Each trial's standard deviation over its repeated seeds (0 for one seed), or None if no trial repeated."""
-    from tunelab.analysis.noise import REPEATS_KEY, value_stats
-
-    if not any(isinstance(trials[i].user_attrs.get(REPEATS_KEY), (list, tuple)) for i in pick):
-        return None
-    return [value_stats(trials[i]).std for i in pick]
-
-
-def _running_best(loss: np.ndarray, complete: np.ndarray) -> np.ndarray:
-    masked = np.where(complete, loss, np.inf)
-    best = np.minimum.accumulate(masked) if masked.size else masked
-    return np.where(np.isfinite(best), best, np.nan)
-
-
-def _mean_band(fig: Any, bests: list[tuple[np.ndarray, np.ndarray]], target_name: str) -> None:
-    g = go()
-    n = max((int(nums.max()) + 1 for nums, _ in bests if nums.size), default=0)
-    grid = np.full((len(bests), n), np.nan)
-    for k, (nums, vals) in enumerate(bests):
-        row = np.full(n, np.nan)
-        row[nums] = vals
-        # carry the best forward over trial numbers this study's table lacks
-        for i in range(1, n):
-            if np.isnan(row[i]):
-                row[i] = row[i - 1]
-        grid[k] = row
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(grid, axis=0)
-        std = np.nanstd(grid, axis=0)
-    x = np.arange(n)
-    fig.add_trace(g.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([mean + std, (mean - std)[::-1]]),
-                            fill="toself", line={"width": 0}, name="±1 std", hoverinfo="skip", opacity=0.3))
-    fig.add_trace(g.Scatter(x=x, y=mean, mode="lines", name="Best Value (mean over studies)"))
 
 
 def plot_intermediate_values(study: Any, *, states: Iterable[TrialState | str] | None = None,
@@ -125,110 +66,73 @@ def plot_intermediate_values(study: Any, *, states: Iterable[TrialState | str] |
 
     max_curves: at most this many curves (the best and an even sample over trial order are kept).
     """
-    check_max_points(max_curves)
-    shown = chosen_states(states, include_pruned, (TrialState.COMPLETE, TrialState.RUNNING))
-    view = studies_of(study)[0]
-    trials = [t for t in view.get_trials(list(shown)) if t.intermediate_values]
+    data = intermediate_data(study, states=states, include_pruned=include_pruned, log=log, max_curves=max_curves)
+    if data.message is not None:
+        return empty_figure("Intermediate Values", data.message)
     g = go()
-    if not trials:
-        return empty_figure("Intermediate Values", "no trial has reported intermediate values")
-    sign = view.directions[0].sign()
-    final = np.array([sign * t.values[0] if t.state == TrialState.COMPLETE and t.values else np.nan
-                      for t in trials])
-    idx = np.arange(len(trials)) if max_curves is None else _keep_curves(final, max_curves)
-    best = int(np.nanargmin(final)) if np.isfinite(final).any() else None
     fig = g.Figure()
-    for state in shown:
+    for state in data.states:
         xs: list[Any] = []
         ys: list[Any] = []
         nums: list[Any] = []
-        for i in idx:
-            t = trials[i]
-            if t.state != state or i == best:
-                continue
-            steps = sorted(t.intermediate_values)
-            xs.extend(steps + [None])
-            ys.extend([t.intermediate_values[s] for s in steps] + [None])
-            nums.extend([t.number] * len(steps) + [None])
+        for c in data.curves:
+            if c.state == state:
+                xs.extend(c.steps + [None])
+                ys.extend(c.values + [None])
+                nums.extend([c.number] * len(c.steps) + [None])
         if xs:
+            color = COLORS.get(state.name.lower())
             fig.add_trace(g.Scatter(x=xs, y=ys, mode="lines+markers", name=state.name.lower(),
-                                    marker={"size": 3, "color": COLORS.get(state.name.lower())},
-                                    line={"width": 1, "color": COLORS.get(state.name.lower())}, opacity=0.6,
-                                    customdata=nums, hovertemplate="Trial %{customdata}<br>step %{x}: %{y}"
-                                    "<extra></extra>"))
-    if best is not None:
-        t = trials[best]
-        steps = sorted(t.intermediate_values)
-        fig.add_trace(g.Scatter(x=steps, y=[t.intermediate_values[s] for s in steps], mode="lines+markers",
-                                name=f"best (trial {t.number})", line={"width": 3, "color": COLORS["best"]}))
+                                    marker={"size": 3, "color": color}, line={"width": 1, "color": color},
+                                    opacity=0.6, customdata=nums,
+                                    hovertemplate="Trial %{customdata}<br>step %{x}: %{y}<extra></extra>"))
+    if data.best is not None:
+        b = data.best
+        fig.add_trace(g.Scatter(x=b.steps, y=b.values, mode="lines+markers", name=f"best (trial {b.number})",
+                                line={"width": 3, "color": COLORS["best"]}))
     fig.update_layout(title="Intermediate Values", xaxis_title="Step", yaxis_title=escape(target_name))
-    if log:
+    if data.log:
         fig.update_yaxes(type="log")
     return fig
 
 
-def _keep_curves(final: np.ndarray, max_curves: int) -> np.ndarray:
-    from tunelab.analysis.decimate import decimate
-
-    return decimate(final, max_curves)
-
-
 def plot_edf(study: Any, *, target: Callable[[FrozenTrial], float] | None = None,
              target_name: str = "Objective Value", states: Iterable[TrialState | str] | None = None,
-             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000):
+             include_pruned: bool = False, log: bool | None = None, n_points: int = 1000,
+             target_direction: str | None = None):
     """The empirical distribution of values: the share of trials at or below each value (one line per study)."""
-    shown = chosen_states(states, include_pruned)
+    data = edf_data(study, target=target, target_name=target_name, states=states, include_pruned=include_pruned,
+                    log=log, n_points=n_points, target_direction=target_direction)
     g = go()
     fig = g.Figure()
-    all_vals = []
-    for s_i, view in enumerate(studies_of(study)):
-        table = table_for(view, [], target, shown, "plot_edf")
-        vals = np.sort(table.values)
-        all_vals.append(vals)
-        if not vals.size:
-            continue
-        lo, hi = float(vals[0]), float(vals[-1])
-        use_log = bool(log) and lo > 0
-        xs = np.geomspace(lo, hi, n_points) if use_log and hi > lo else np.linspace(lo, hi, n_points)
-        ys = np.searchsorted(vals, xs, side="right") / vals.size
-        fig.add_trace(g.Scatter(x=xs, y=ys, mode="lines", name=escape(getattr(view, "study_name", f"study {s_i}"))))
+    for line in data.lines:
+        fig.add_trace(g.Scatter(x=line.x, y=line.y, mode="lines", name=escape(line.name)))
     fig.update_layout(title="Empirical Distribution Function Plot", xaxis_title=escape(target_name),
                       yaxis_title="Cumulative Probability", yaxis_range=[0, 1.02])
-    flat = np.concatenate(all_vals) if all_vals else np.empty(0)
-    if log is not None and wants_log("objective", None, log, flat):
+    if data.log:
         fig.update_xaxes(type="log")
     return fig
 
 
-def plot_timeline(study: Any, *, states: Iterable[TrialState | str] | None = None, include_pruned: bool = True,
+def plot_timeline(study: Any, n_recent_trials: int | None = None, *,
+                  states: Iterable[TrialState | str] | None = None, include_pruned: bool = True,
                   max_points: int | None = MAX_POINTS):
-    """When each trial ran: a bar from its start to its end (running ones up to now), one trace per state."""
-    import datetime as dt
+    """When each trial ran: a bar from its start to its end (running ones up to now), one trace per state.
 
-    check_max_points(max_points)
-    default = (TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING)
-    shown = chosen_states(states, include_pruned, default)
-    view = studies_of(study)[0]
-    trials = [t for t in view.get_trials(list(shown)) if t.datetime_start is not None]
+    n_recent_trials: only the trials with the highest numbers (Optuna's argument).
+    """
+    data = timeline_data(study, states=states, include_pruned=include_pruned, max_points=max_points,
+                         n_recent_trials=n_recent_trials)
+    if data.message is not None:
+        return empty_figure("Timeline Plot", data.message)
     g = go()
-    if not trials:
-        return empty_figure("Timeline Plot", "no trial has a start time")
-    now = dt.datetime.now()
-    sign = view.directions[0].sign()
-    loss = np.array([sign * t.values[0] if t.state == TrialState.COMPLETE and t.values else np.nan for t in trials])
-    idx = np.arange(len(trials)) if max_points is None else _keep_curves(loss, max_points)
     fig = g.Figure()
-    for state in shown:
-        pick = [i for i in idx if trials[i].state == state]
-        if not pick:
-            continue
-        starts = [trials[i].datetime_start for i in pick]
-        ends = [trials[i].datetime_complete or now for i in pick]
+    for grp in data.groups:
         fig.add_trace(g.Bar(
-            base=starts, x=[(e - s).total_seconds() * 1000 for s, e in zip(starts, ends)],
-            y=[trials[i].number for i in pick], orientation="h", name=state.name.lower(),
-            marker={"color": COLORS.get(state.name.lower())},
-            text=trial_hover(trials, np.array(pick)), hoverinfo="text", textposition="none"))
+            base=grp.starts, x=[(e - s).total_seconds() * 1000 for s, e in zip(grp.starts, grp.ends)],
+            y=grp.numbers, orientation="h", name=grp.state.name.lower(),
+            marker={"color": COLORS.get(grp.state.name.lower())},
+            text=trial_hover(grp.trials, range(len(grp.trials))), hoverinfo="text", textposition="none"))
     fig.update_layout(title="Timeline Plot", xaxis={"type": "date", "title": "Datetime"},
                       yaxis_title="Trial", barmode="overlay")
     return fig
@@ -236,30 +140,25 @@ def plot_timeline(study: Any, *, states: Iterable[TrialState | str] | None = Non
 
 def plot_terminator_improvement(study: Any, plot_error: bool = False, improvement_evaluator: Any = None,
                                 error_evaluator: Any = None, min_n_trials: int = 20, *, n_points: int = 12,
-                                target: Callable[[FrozenTrial], float] | None = None):
+                                target: Callable[[FrozenTrial], float] | None = None,
+                                target_direction: str | None = None):
     """The regret bound (how much better the best may still get) after each trial count; with the noise if asked.
 
-    The bound and noise come from :func:`tunelab.analysis.keep_going_history`;
-    ``improvement_evaluator``/``error_evaluator`` are accepted for Optuna's signature and must be None.
+    Without evaluators the bound and noise come from :func:`tunelab.analysis.keep_going_history`
+    (no cross-validation scores needed); with Optuna's ``improvement_evaluator``/``error_evaluator``
+    (:mod:`tunelab.terminator`) those are evaluated on growing prefixes of the complete trials.
     """
-    if improvement_evaluator is not None or error_evaluator is not None:
-        raise ValueError("plot_terminator_improvement: custom evaluators are not supported; the regret bound and "
-                         "noise come from tunelab.analysis.keep_going_history")
-    from tunelab.analysis.terminator import keep_going_history
-
-    history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points)
-    pts = [p for p in history.points if np.isfinite(p.regret_bound)]
+    data = terminator_data(study, improvement_evaluator=improvement_evaluator, error_evaluator=error_evaluator,
+                           min_n_trials=min_n_trials, n_points=n_points, target=target,
+                           target_direction=target_direction)
+    if not data.n_trials:
+        return empty_figure("Terminator Improvement Plot", data.verdict)
     g = go()
-    if not pts:
-        return empty_figure("Terminator Improvement Plot", history.points[-1].verdict if history.points else
-                            "no complete trials")
     fig = g.Figure()
-    fig.add_trace(g.Scatter(x=[p.n_trials for p in pts], y=[p.regret_bound for p in pts], mode="lines+markers",
-                            name="Terminator Improvement"))
+    fig.add_trace(g.Scatter(x=data.n_trials, y=data.bound, mode="lines+markers", name="Terminator Improvement"))
     if plot_error:
-        fig.add_trace(g.Scatter(x=[p.n_trials for p in pts], y=[p.error for p in pts], mode="lines+markers",
-                                name="Error"))
+        fig.add_trace(g.Scatter(x=data.n_trials, y=data.error, mode="lines+markers", name="Error"))
     fig.update_layout(title="Terminator Improvement Plot", xaxis_title="Trial", yaxis_title="Terminator Improvement",
-                      annotations=[{"text": escape(pts[-1].verdict), "showarrow": False, "xref": "paper",
+                      annotations=[{"text": escape(data.verdict), "showarrow": False, "xref": "paper",
                                     "yref": "paper", "x": 0, "y": 1.08, "xanchor": "left"}])
     return fig
