@@ -13,8 +13,10 @@ import threading
 import time
 
 import pytest
+from click.testing import CliRunner
 
 import tunelab
+from tunelab.cli import main
 from tunelab.space import FloatDistribution
 from tunelab.storage import StorageError, TrialFinishedError, get_storage
 from tunelab.storages import JournalFileBackend, JournalFileOpenLock, JournalFileSymlinkLock, JournalStorage
@@ -180,6 +182,8 @@ def test_tunelab_workers_share_one_journal_file(tmp_path):
     trials = get_storage(url).get_all_trials(0)
     assert [t.number for t in trials] == list(range(14))
     assert all(t.state == TrialState.COMPLETE for t in trials)
+    listed = CliRunner().invoke(main, ["ls", "--storage", url])
+    assert listed.exit_code == 0 and "w" in listed.output and "14" in listed.output, listed.output
 
 
 # ---------------------------------------------------------------------- settings, pickling, errors
@@ -310,3 +314,14 @@ def test_a_beat_that_lands_before_the_sweep_keeps_the_trial_running(tmp_path):
     op = {"op": "fail_stale", "trial": tid, "beat": judged, "reason": "lost", "at": "2026-01-01T00:00:00"}
     assert sweeper._write(op) is False
     assert worker.get_trial(tid).state == TrialState.RUNNING
+
+
+def test_a_study_pickles_with_its_journal_and_a_memory_study_refuses(tmp_path):
+    study = tunelab.create_study(study_name="p", storage=_journal(tmp_path / "j.log"), sampler="random", seed=4)
+    study.optimize(_objective, n_trials=2)
+    copy = pickle.loads(pickle.dumps(study))  # what Dask's client.submit(study.optimize, ...) sends
+    assert (copy.study_name, copy.study_id, copy.seed) == ("p", study.study_id, 4)
+    copy.optimize(_objective, n_trials=3)
+    assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
+    with pytest.raises(TypeError, match="InMemoryStorage lives in this process"):
+        pickle.dumps(tunelab.create_study())

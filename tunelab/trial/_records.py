@@ -7,7 +7,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from tunelab.space import Distribution
 from tunelab.trial._compat import OptunaFrozenTrialMethods
@@ -120,3 +120,10 @@ def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, st
             return None, f"the objective returned {v}, which is not finite"
         out.append(v)
     return out, None
+
+
+def best_of(trials: Iterable[FrozenTrial], direction: StudyDirection) -> FrozenTrial | None:
+    """The COMPLETE trial with the best first value (the earlier one on a tie), or None if there is none."""
+    sign = direction.sign()
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
+    return min(complete, key=lambda t: (sign * t.values[0], t.number), default=None)
