@@ -6,6 +6,7 @@ import json
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import textwrap
@@ -325,3 +326,25 @@ def test_a_study_pickles_with_its_journal_and_a_memory_study_refuses(tmp_path):
     assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
     with pytest.raises(TypeError, match="InMemoryStorage lives in this process"):
         pickle.dumps(tunelab.create_study())
+
+
+def _dies_on_trial_3(trial) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    trial.report(x, 0)
+    if trial.number == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # a worker process killed mid-trial (out of memory, say)
+    return x
+
+
+def test_a_worker_process_killed_mid_trial_loses_nothing_else(tmp_path):
+    path = tmp_path / "journal.log"
+    study = tunelab.create_study(study_name="k", storage=_journal(path), sampler="random", seed=0)
+    with pytest.raises(RuntimeError, match="exited with code -9"):
+        study.optimize(_dies_on_trial_3, n_trials=10, n_jobs=2)
+    trials = _journal(path).get_all_trials(study.study_id)
+    assert [t.number for t in trials] == list(range(10))  # the other worker ran the rest of the budget
+    killed = trials[3]
+    assert killed.state == TrialState.FAIL and "died (signal 9)" in killed.system_attrs["fail_reason"]
+    assert killed.intermediate_values == {0: killed.params["x"]}  # what it wrote before dying is kept
+    assert all(t.state == TrialState.COMPLETE for t in trials if t.number != 3)
+    assert all(isinstance(op, dict) for op in _lines(path))  # every line whole
