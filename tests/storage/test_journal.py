@@ -261,9 +261,27 @@ def test_a_stale_lock_file_is_broken_after_its_grace_period(tmp_path):
     os.symlink("dead-process", path + ".lock")  # a symlink lock whose holder died
     old = os.path.getmtime(tmp_path) - 100
     os.utime(path + ".lock", (old, old), follow_symlinks=False)
+    with open(path + ".lock.break", "w"):  # and a breaker that died while breaking it
+        pass
+    os.utime(path + ".lock.break", (old, old))
     store = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileSymlinkLock(path, grace_period=1)))
     assert store.create_study("s", [MIN]) == 0
-    assert not os.path.lexists(path + ".lock")
+    assert not os.path.lexists(path + ".lock") and not os.path.lexists(path + ".lock.break")
+
+
+def test_a_fresh_lock_file_is_waited_for_not_broken(tmp_path):
+    path = str(tmp_path / "journal.log")
+    holder = JournalFileOpenLock(path, grace_period=30)
+    holder.acquire()
+    other = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path, grace_period=30)))
+    done = threading.Event()
+    writer = threading.Thread(target=lambda: (other.create_study("s", [MIN]), done.set()))
+    writer.start()
+    assert not done.wait(0.5)  # blocked by the live lock
+    holder.release()
+    assert done.wait(30)
+    writer.join()
+    assert other.get_study_id("s") == 0
 
 
 def test_add_trial_keeps_the_whole_record_and_its_datetimes(tmp_path):
