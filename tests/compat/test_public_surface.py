@@ -25,8 +25,8 @@ optuna = pytest.importorskip("optuna")
 
 MODULES = [
     "optuna", "optuna.samplers", "optuna.samplers.nsgaii", "optuna.pruners", "optuna.study", "optuna.trial",
-    "optuna.distributions", "optuna.storages", "optuna.importance", "optuna.visualization", "optuna.search_space",
-    "optuna.exceptions", "optuna.logging",
+    "optuna.distributions", "optuna.storages", "optuna.storages.journal", "optuna.importance", "optuna.visualization",
+    "optuna.search_space", "optuna.exceptions", "optuna.logging",
 ]
 
 #: (Optuna module, name) -> why tunelab does not provide it.
