@@ -38,10 +38,6 @@ NOT_PROVIDED: dict[tuple[str, str], str] = {
 
 #: Names built on other branches at the same time; each entry goes once that branch has landed.
 PENDING: dict[tuple[str, str], str] = {
-    ("optuna.storages", "RetryHeartbeatStaleTrialCallback"): "tunelab.storages is being changed on branch stores: "
-                                                             "to add there",
-    ("optuna.storages", "fail_stale_trials"): "tunelab.storages is being changed on branch stores: to add there",
-    ("optuna.storages", "get_storage"): "tunelab.storages is being changed on branch stores: to add there",
 }
 
 #: (qualified Optuna name, argument) -> why tunelab's namesake does not take it.
@@ -56,10 +52,6 @@ ARGUMENTS_NOT_TAKEN: dict[tuple[str, str], str] = {
     ("optuna.study.StudySummary", "study_id"): "see optuna.study.StudySummary.direction",
     ("optuna.trial.FrozenTrial", "value"): "records are built with values=[...] or create_trial(value=...), as "
                                            "Optuna's documentation advises; `value` is a property",
-    ("optuna.storages.RDBStorage", "heartbeat_stale_trial_callback"): "tunelab.storages is being changed on "
-                                                                      "branch stores: to add there",
-    ("optuna.importance.PedAnovaImportanceEvaluator", "evaluate_on_local"): "tunelab's PED-ANOVA always compares "
-        "with the region_quantile share of trials (the local form); the global form is not built",
 }
 
 #: (Optuna module, name) -> why tunelab's object is of another kind than Optuna's.

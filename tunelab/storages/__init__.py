@@ -19,7 +19,8 @@ from tunelab.storages import journal
 
 __all__ = ["BaseJournalBackend", "BaseJournalLogStorage", "BaseStorage", "InMemoryStorage", "JournalFileBackend",
            "JournalFileOpenLock", "JournalFileStorage", "JournalFileSymlinkLock", "JournalRedisBackend",
-           "JournalRedisStorage", "JournalStorage", "RDBStorage", "RetryFailedTrialCallback", "journal"]
+           "JournalRedisStorage", "JournalStorage", "RDBStorage", "RetryFailedTrialCallback",
+           "RetryHeartbeatStaleTrialCallback", "fail_stale_trials", "get_storage", "journal"]
 
 # Optuna's older names (deprecated there) of the journal classes
 JournalFileStorage = JournalFileBackend
@@ -38,13 +39,24 @@ class RDBStorage(SQLStorage):
     that Study's next ``optimize``), and also
     for a trial whose local worker process died or passed ``trial_timeout`` (tunelab fails
     those at once, where Optuna would wait for the sweep).  ``RetryFailedTrialCallback`` fits.
+    ``heartbeat_stale_trial_callback`` is Optuna 5's name for the same callback.
     ``skip_compatibility_check`` is accepted and ignored (tunelab checks its own schema).
     """
+
+    @property
+    def heartbeat_stale_trial_callback(self) -> Callable[..., None] | None:
+        return self.failed_trial_callback
 
     def __init__(self, url: str, engine_kwargs: dict[str, Any] | None = None,
                  skip_compatibility_check: bool = False, *, heartbeat_interval: int | None = None,
                  grace_period: int | None = None,
-                 failed_trial_callback: Callable[..., None] | None = None, skip_table_creation: bool = False):
+                 failed_trial_callback: Callable[..., None] | None = None, skip_table_creation: bool = False,
+                 heartbeat_stale_trial_callback: Callable[..., None] | None = None):
+        if heartbeat_stale_trial_callback is not None:  # Optuna 5's name for failed_trial_callback
+            if failed_trial_callback is not None:
+                raise ValueError("RDBStorage: give 'heartbeat_stale_trial_callback' or 'failed_trial_callback' "
+                                 "(its older name), not both")
+            failed_trial_callback = heartbeat_stale_trial_callback
         if heartbeat_interval is None and grace_period is not None:
             raise ValueError("RDBStorage: argument 'grace_period' needs 'heartbeat_interval' (an int > 0); got None")
         stale_after = None
@@ -64,6 +76,32 @@ class RDBStorage(SQLStorage):
 
     def reopen(self) -> "RDBStorage":
         return _rdb_storage(self._config, self.failed_trial_callback)
+
+
+#: Optuna 5's name of the retry callback (``RetryFailedTrialCallback`` is its older one).
+RetryHeartbeatStaleTrialCallback = RetryFailedTrialCallback
+
+
+def get_storage(storage: Any) -> BaseStorage:
+    """A storage object from None (in memory), a URL, or a storage object (Optuna's helper)."""
+    from tunelab.storage import get_storage as _get_storage
+
+    return _get_storage(storage)
+
+
+def fail_stale_trials(study: Any) -> None:
+    """Fail the study's running trials whose heartbeat is older than the storage's grace period.
+
+    Each trial failed here goes to the storage's ``failed_trial_callback`` (and nowhere else).
+    A storage without heartbeats (no ``heartbeat_interval``) has nothing to sweep, as in Optuna.
+    """
+    from tunelab.study._worker import retry_failed
+
+    storage = study.storage
+    grace = getattr(storage, "stale_after", None)
+    if not grace or not getattr(storage, "heartbeat_interval", None):
+        return
+    retry_failed(study, storage.fail_stale_trials(study.study_id, grace), [])
 
 
 def _rdb_storage(config: tuple, failed_trial_callback: Callable[..., None] | None) -> RDBStorage:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from tunelab.space import Distribution
-from tunelab.trial._compat import OptunaFrozenTrialMethods
+from tunelab.trial._compat import Duration, OptunaFrozenTrialMethods
 
 
 class _NamedIntEnum(enum.IntEnum):
@@ -89,9 +89,10 @@ class FrozenTrial(OptunaFrozenTrialMethods):
         return self.values[0]
 
     @property
-    def duration(self) -> float | None:
+    def duration(self) -> Duration | None:
+        """Seconds from start to end (a float that also has timedelta's ``total_seconds()``); None if unfinished."""
         if self.datetime_start and self.datetime_complete:
-            return (self.datetime_complete - self.datetime_start).total_seconds()
+            return Duration((self.datetime_complete - self.datetime_start).total_seconds())
         return None
 
     @property
