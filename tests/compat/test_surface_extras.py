@@ -82,27 +82,7 @@ def test_a_ga_sampler_written_for_optuna_runs():
     assert len({round(t.params["x"], 12) for t in study.trials[6:12]}) == 1
 
 
-def test_duration_is_seconds_and_answers_as_a_timedelta():
-    """Optuna's docs call ``t.duration.total_seconds()``; tunelab's tables compute with the float."""
-    import datetime
-
-    study = tunelab.create_study()
-    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-    ref = optuna.create_study()
-    ref.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    duration = study.trials[0].duration
-    assert isinstance(duration, float) and duration >= 0
-    assert duration.total_seconds() == float(duration) == pytest.approx(
-        (study.trials[0].datetime_complete - study.trials[0].datetime_start).total_seconds())
-    assert isinstance(ref.trials[0].duration.total_seconds(), float)
-    long = tunelab.trial.create_trial(params={}, distributions={}, value=1.0)
-    long.datetime_start = datetime.datetime(2026, 1, 1)
-    long.datetime_complete = datetime.datetime(2026, 1, 2, 0, 0, 3, 250)
-    delta = long.datetime_complete - long.datetime_start
-    assert (long.duration.days, long.duration.seconds, long.duration.microseconds) == \
-        (delta.days, delta.seconds, delta.microseconds)
-    importances = tunelab.importance.get_param_importances(study, target=lambda t: t.duration.total_seconds())
-    assert set(importances) == {"x"}
+def test_fixed_trial_keeps_system_attrs():
     assert tunelab.trial.FixedTrial({"x": 1}).system_attrs == {}
 
 

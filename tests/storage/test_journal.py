@@ -6,6 +6,7 @@ import json
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import textwrap
@@ -260,9 +261,27 @@ def test_a_stale_lock_file_is_broken_after_its_grace_period(tmp_path):
     os.symlink("dead-process", path + ".lock")  # a symlink lock whose holder died
     old = os.path.getmtime(tmp_path) - 100
     os.utime(path + ".lock", (old, old), follow_symlinks=False)
+    with open(path + ".lock.break", "w"):  # and a breaker that died while breaking it
+        pass
+    os.utime(path + ".lock.break", (old, old))
     store = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileSymlinkLock(path, grace_period=1)))
     assert store.create_study("s", [MIN]) == 0
-    assert not os.path.lexists(path + ".lock")
+    assert not os.path.lexists(path + ".lock") and not os.path.lexists(path + ".lock.break")
+
+
+def test_a_fresh_lock_file_is_waited_for_not_broken(tmp_path):
+    path = str(tmp_path / "journal.log")
+    holder = JournalFileOpenLock(path, grace_period=30)
+    holder.acquire()
+    other = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path, grace_period=30)))
+    done = threading.Event()
+    writer = threading.Thread(target=lambda: (other.create_study("s", [MIN]), done.set()))
+    writer.start()
+    assert not done.wait(0.5)  # blocked by the live lock
+    holder.release()
+    assert done.wait(30)
+    writer.join()
+    assert other.get_study_id("s") == 0
 
 
 def test_add_trial_keeps_the_whole_record_and_its_datetimes(tmp_path):
@@ -325,3 +344,25 @@ def test_a_study_pickles_with_its_journal_and_a_memory_study_refuses(tmp_path):
     assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
     with pytest.raises(TypeError, match="InMemoryStorage lives in this process"):
         pickle.dumps(tunelab.create_study())
+
+
+def _dies_on_trial_3(trial) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    trial.report(x, 0)
+    if trial.number == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # a worker process killed mid-trial (out of memory, say)
+    return x
+
+
+def test_a_worker_process_killed_mid_trial_loses_nothing_else(tmp_path):
+    path = tmp_path / "journal.log"
+    study = tunelab.create_study(study_name="k", storage=_journal(path), sampler="random", seed=0)
+    with pytest.raises(RuntimeError, match="exited with code -9"):
+        study.optimize(_dies_on_trial_3, n_trials=10, n_jobs=2)
+    trials = _journal(path).get_all_trials(study.study_id)
+    assert [t.number for t in trials] == list(range(10))  # the other worker ran the rest of the budget
+    killed = trials[3]
+    assert killed.state == TrialState.FAIL and "died (signal 9)" in killed.system_attrs["fail_reason"]
+    assert killed.intermediate_values == {0: killed.params["x"]}  # what it wrote before dying is kept
+    assert all(t.state == TrialState.COMPLETE for t in trials if t.number != 3)
+    assert all(isinstance(op, dict) for op in _lines(path))  # every line whole

@@ -5,7 +5,6 @@
   ``report`` and ``should_prune`` do nothing there.
 * The pre-3.0 ``suggest_uniform`` / ``suggest_loguniform`` /
   ``suggest_discrete_uniform`` map onto ``suggest_float`` with a FutureWarning.
-* ``FrozenTrial.duration`` is a :class:`Duration`: seconds as a float, with timedelta's ``total_seconds()``.
 * ``create_trial`` (trial/_create.py) builds a finished record for ``Study.add_trial``.
 * ``set_constraint(key, value)`` / ``constraints`` (Optuna 5's named constraints): each value is kept
   as the system attribute ``"constraints:<key>"`` and all of them as the ``"constraints"`` list that
@@ -20,36 +19,6 @@ import warnings
 from typing import Any, Sequence
 
 from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution
-
-
-class Duration(float):
-    """A trial's duration in seconds that also answers as Optuna's ``timedelta`` does.
-
-    It is a float (tunelab's tables, reports and dashboard compute with it), and
-    ``total_seconds()``, ``days``, ``seconds`` and ``microseconds`` read as on a
-    ``datetime.timedelta``, so Optuna code such as
-    ``target=lambda t: t.duration.total_seconds()`` runs unchanged.
-    """
-
-    def total_seconds(self) -> float:
-        return float(self)
-
-    def _delta(self) -> Any:
-        import datetime
-
-        return datetime.timedelta(seconds=float(self))
-
-    @property
-    def days(self) -> int:
-        return self._delta().days
-
-    @property
-    def seconds(self) -> int:
-        return self._delta().seconds
-
-    @property
-    def microseconds(self) -> int:
-        return self._delta().microseconds
 
 
 def _deprecated(old: str, new: str) -> None:
