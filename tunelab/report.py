@@ -140,9 +140,10 @@ def overview(study: Any, trials: Sequence[FrozenTrial] | None = None, *, analysi
     """
     trials = list(study.trials if trials is None else trials)
     directions = list(study.directions)
-    counts = {s.name.lower(): 0 for s in TrialState}
-    for t in trials:
-        counts[t.state.name.lower()] += 1
+    from collections import Counter
+
+    by_state = Counter(t.state for t in trials)
+    counts = {s.name.lower(): by_state.get(s, 0) for s in TrialState}
     ov = StudyOverview(name=study.study_name if hasattr(study, "study_name") else str(study),
                        directions=[d.name.lower() for d in directions], metric_names=metric_names(study),
                        n_trials=len(trials), counts=counts)

@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template, request
 
 from tunelab.dashboard import data as D
-from tunelab.dashboard.cache import Slow, Snapshots, snapshot_key, version_of
+from tunelab.dashboard.cache import Slow, Snapshots, snapshot_key, unfinished_trials, version_of
 from tunelab.storage import BaseStorage, StudyNotFoundError, get_storage
 
 #: Figures the study page offers (drawn by tunelab.visualization): the first ones shown at once as images
@@ -195,9 +195,10 @@ def create_app(storage: Any, *, refresh_seconds: float = 2.0, slow_refresh_secon
         r = ref(study_id)
         directions = [d.name.lower() for d in r.directions]
         trials = r.trials
-        snap = snapshot_key(trials)
+        unfinished = unfinished_trials(trials)
+        snap = snapshot_key(trials, unfinished)
         summary = state.summary(r, trials, snap)
-        version = version_of(trials)
+        version = version_of(trials, unfinished)
         shown = open_figures(len(directions))
         others = [f for f in STUDY_FIGURES if f not in shown and (len(directions) > 1 or f != "pareto_front")]
         hist = state.history(r, trials, snap) if len(directions) == 1 else None

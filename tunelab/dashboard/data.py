@@ -205,7 +205,9 @@ def cursor_for(trials: Sequence[FrozenTrial], unfinished: Sequence[FrozenTrial] 
     """A cursor after ``trials``: the next trial number, and a fingerprint of each trial not finished yet
     (``unfinished``, when the caller knows them, saves a scan of every trial)."""
     if unfinished is None:
-        unfinished = [t for t in trials if not t.state.is_finished()]
+        from tunelab.dashboard.cache import unfinished_trials
+
+        unfinished = unfinished_trials(trials)
     watermark = trials[-1].number + 1 if trials else 0
     return encode_cursor(watermark, {t.number: _fingerprint(t) for t in unfinished})
 
@@ -229,9 +231,7 @@ def updates(ref: StudyRef, cursor: str | None, trials: Sequence[FrozenTrial] | N
     else:
         changed = []
         next_cursor = cursor_for(trials)
-    counts = {s.name.lower(): 0 for s in TrialState}
-    for t in trials:
-        counts[t.state.name.lower()] += 1
+    counts = state_counts(trials)
     out: dict[str, Any] = {"cursor": next_cursor, "trials": [trial_row(t) for t in changed],
                            "counts": counts, "n_trials": len(trials)}
     if changed or not cursor:
@@ -280,6 +280,14 @@ def status_text(counts: dict[str, int], refresh_seconds: float) -> str:
     if running:
         return f"running ({running} {'trial' if running == 1 else 'trials'} in progress), {every}"
     return f"idle, {every}"
+
+
+def state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
+    """Trials per state, by lower-case name (every state present, zeros included)."""
+    from collections import Counter
+
+    by_state = Counter(t.state for t in trials)
+    return {s.name.lower(): by_state.get(s, 0) for s in TrialState}
 
 
 def _first_at_least(trials: Sequence[FrozenTrial], number: int) -> int:
