@@ -161,7 +161,8 @@ def timed(fn: Callable[[], Any], repeats: int = 1) -> tuple[float, float, Any]:
     return best_wall, best_cpu, out
 
 
-def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -> list[dict[str, Any]]:
+def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int,
+                     optuna_fanova_trees: int = 64) -> list[dict[str, Any]]:
     import optuna.importance as oi
 
     from tunelab.importance import FanovaImportanceEvaluator, get_param_importances
@@ -191,8 +192,10 @@ def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -
                 # the row so far, in case Optuna's fANOVA (minutes to hours at 10,000 trials) is stopped
                 print("# before Optuna fANOVA: " + json.dumps(row) +
                       f" load {os.getloadavg()[0]:.1f} at {time.strftime('%H:%M:%S', time.gmtime())} UTC", flush=True)
+                row["optuna_fanova_trees"] = optuna_fanova_trees
                 row["optuna_fanova_s"], row["optuna_fanova_cpu"], _ = timed(
-                    lambda: oi.get_param_importances(op, evaluator=oi.FanovaImportanceEvaluator(seed=0)))
+                    lambda: oi.get_param_importances(op, evaluator=oi.FanovaImportanceEvaluator(
+                        n_trees=optuna_fanova_trees, seed=0)))
             row.update(load.stop())
             row["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             print(json.dumps(row), flush=True)
@@ -318,6 +321,8 @@ def markdown(times, stab, extra) -> str:
         of = r["optuna_fanova_cpu"]
         base = r["tunelab_ped_anova_cpu"]
         of_text = "not run" if of is None else f"{of:.2f} ({r['optuna_fanova_s']:.1f})"
+        if of is not None and r.get("optuna_fanova_trees", 64) != 64:
+            of_text += f", {r['optuna_fanova_trees']} of its 64 trees"
         ratio = "-" if of is None else f"{of / base:.0f}x"
         lines.append(f"| {r['trials']:,} x {r['params']} | {base:.3f} ({r['tunelab_ped_anova_s']:.3f}) | "
                      f"{r['tunelab_fanova_cpu']:.2f} ({r['tunelab_fanova_s']:.1f}) | "
@@ -341,6 +346,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="best of this many for the fast evaluators")
     ap.add_argument("--skip-optuna-fanova-above", type=int, default=10**9,
                     help="leave Optuna's fANOVA out above this many trials x params (it is slow)")
+    ap.add_argument("--optuna-fanova-trees", type=int, default=64,
+                    help="trees of Optuna's fANOVA (its default 64; its cost grows linearly with them, so a few "
+                         "trees give the per-tree cost where 64 take hours)")
     ap.add_argument("--skip-stability", action="store_true")
     ap.add_argument("--stability-skip", nargs="*", default=[], metavar="METHOD",
                     help='methods left out of the stability runs, e.g. "Optuna fANOVA"')
@@ -360,7 +368,8 @@ def main() -> None:
     print(f"# {date.today()} {platform.node()} python {platform.python_version()} tunelab {tunelab.__version__} "
           f"optuna {optuna.__version__} scikit-learn {sklearn.__version__} numpy {np.__version__} "
           f"load {os.getloadavg()[0]:.1f}", flush=True)
-    times = importance_times(args.sizes, args.dims, args.skip_optuna_fanova_above, args.repeats)
+    times = importance_times(args.sizes, args.dims, args.skip_optuna_fanova_above, args.repeats,
+                             args.optuna_fanova_trees)
     stab = [] if args.skip_stability else stability(args.stability_trials if not args.quick else 300, 8, args.seeds,
                                                       args.stability_skip)
     extra = [] if args.skip_report_dashboard else report_and_dashboard(args.quick)
