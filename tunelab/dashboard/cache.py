@@ -67,17 +67,21 @@ class Snapshots:
 REFRESH_FACTOR = 10.0
 #: ... and not more often than this (seconds).
 MIN_REFRESH = 1.0
+#: A value whose last computation took at most this long (seconds) is recomputed in the request that finds
+#: it stale, so small studies show current values; slower ones are recomputed in the background.
+INLINE_SECONDS = 0.2
 
 
 class Slow:
     """Slow values by key: computed on first use (one computation per key at a time), then served at once;
-    when the version moved on, recomputed in the background, at most every ``min_interval`` seconds
-    (None: ten times the last computation's duration, at least a second)."""
+    when the version moved on, recomputed at most every ``min_interval`` seconds (None: ten times the last
+    computation's duration, at least a second): in the request itself when that computation took at most
+    :data:`INLINE_SECONDS`, else in the background while the stale value is served."""
 
     def __init__(self, min_interval: float | None = None) -> None:
         self.min_interval = min_interval
-        # key -> (version, value, monotonic time when the value may be refreshed)
-        self._entries: dict[Hashable, tuple[Any, Any, float]] = {}
+        # key -> (version, value, monotonic time when the value may be refreshed, seconds it took)
+        self._entries: dict[Hashable, tuple[Any, Any, float, float]] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._refreshing: set[Hashable] = set()
         self._guard = threading.Lock()
@@ -106,7 +110,16 @@ class Slow:
                         self._entries[key] = hit
             return hit[0], hit[1]
         if hit[0] != version and time.monotonic() >= hit[2]:
-            self._refresh(key, version, compute)
+            if hit[3] <= INLINE_SECONDS:
+                with self._lock(key):
+                    with self._guard:
+                        hit = self._entries[key]
+                    if hit[0] != version:
+                        hit = self._compute(version, compute)
+                        with self._guard:
+                            self._entries[key] = hit
+            else:
+                self._refresh(key, version, compute)
         return hit[0], hit[1]
 
     def _wait(self, seconds: float) -> float:
@@ -114,11 +127,11 @@ class Slow:
             return self.min_interval
         return max(MIN_REFRESH, REFRESH_FACTOR * seconds)
 
-    def _compute(self, version: Any, compute: Callable[[], Any]) -> tuple[Any, Any, float]:
+    def _compute(self, version: Any, compute: Callable[[], Any]) -> tuple[Any, Any, float, float]:
         started = time.monotonic()
         value = compute()
         done = time.monotonic()
-        return (version, value, done + self._wait(done - started))
+        return (version, value, done + self._wait(done - started), done - started)
 
     def _refresh(self, key: Hashable, version: Any, compute: Callable[[], Any]) -> None:
         with self._guard:
@@ -136,7 +149,7 @@ class Slow:
                 with self._guard:
                     old = self._entries.get(key)
                     if old is not None:
-                        self._entries[key] = (old[0], old[1], time.monotonic() + self._wait(MIN_REFRESH))
+                        self._entries[key] = (old[0], old[1], time.monotonic() + self._wait(MIN_REFRESH), old[3])
             finally:
                 with self._guard:
                     self._refreshing.discard(key)
