@@ -165,7 +165,7 @@ class _History:
         if t.state == TrialState.COMPLETE:
             if t.values is None:
                 return None
-            v = violation(t)
+            v = violation(t) if t.system_attrs else 0.0
             return (0.0, sign * t.values[0], 0.0, 0.0, t.number) if v <= 0 else (2.0, v, 0.0, 0.0, t.number)
         if t.state == TrialState.PRUNED:
             if not t.intermediate_values:
