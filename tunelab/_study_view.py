@@ -14,7 +14,7 @@ import inspect
 import copy
 from typing import Any, Callable, Sequence
 
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState, best_of
 
 
 class StudyView:
@@ -72,11 +72,10 @@ class StudyView:
 
     @property
     def best_trial(self) -> FrozenTrial:
-        complete = [t for t in self._all() if t.state == TrialState.COMPLETE and t.values]
-        if not complete:
+        best = best_of(self._all(), self.direction)
+        if best is None:
             raise ValueError("no complete trial yet")
-        sign = self.direction.sign()
-        return min(complete, key=lambda t: (sign * t.values[0], t.number))
+        return best
 
     @property
     def best_value(self) -> float:

@@ -24,6 +24,7 @@ __all__ = [
     "BaseDistribution",
     "CategoricalChoiceType",
     "CategoricalDistribution",
+    "DISTRIBUTION_CLASSES",
     "DiscreteUniformDistribution",
     "FloatDistribution",
     "IntDistribution",
@@ -43,6 +44,9 @@ class BaseDistribution(abc.ABC):
 
 for _cls in (FloatDistribution, IntDistribution, CategoricalDistribution):
     BaseDistribution.register(_cls)
+
+#: The distribution classes, for ``isinstance(d, DISTRIBUTION_CLASSES)`` (the pre-3.0 names build these).
+DISTRIBUTION_CLASSES = (IntDistribution, FloatDistribution, CategoricalDistribution)
 
 
 def _deprecated(old: str, new: str) -> None:

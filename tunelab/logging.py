@@ -22,6 +22,7 @@ __all__ = [
     "INFO",
     "WARN",
     "WARNING",
+    "create_default_formatter",
     "disable_default_handler",
     "disable_propagation",
     "enable_default_handler",
@@ -67,13 +68,18 @@ def set_verbosity(verbosity: int) -> None:
     _root().setLevel(verbosity)
 
 
+def create_default_formatter() -> _logging.Formatter:
+    """The formatter of the default handler: ``[L time] message`` (L the level's first letter)."""
+    return _logging.Formatter("[%(levelname)1.1s %(asctime)s] %(message)s")
+
+
 def enable_default_handler() -> None:
     """Print tunelab's log records to stderr (``[LEVEL time] message``)."""
     global _default_handler
     with _lock:
         if _default_handler is None:
             handler = _logging.StreamHandler(sys.stderr)
-            handler.setFormatter(_logging.Formatter("[%(levelname)1.1s %(asctime)s] %(message)s"))
+            handler.setFormatter(create_default_formatter())
             _default_handler = handler
         if _default_handler not in _root().handlers:
             _root().addHandler(_default_handler)

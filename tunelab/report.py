@@ -307,7 +307,7 @@ def trial_table(study: Any, trials: Sequence[FrozenTrial], limit: int) -> dict:
         values = list(t.values) if t.values is not None else [None] * len(metrics)
         note = t.system_attrs.get("fail_reason") or ""
         rows.append([t.number, t.state.name.lower(), *(_cell(v) for v in values[: len(metrics)]),
-                     _cell(t.duration), _steps(t) or None, *(_cell(t.params.get(p)) for p in params),
+                     _cell(t.duration_seconds), _steps(t) or None, *(_cell(t.params.get(p)) for p in params),
                      *(_cell(t.user_attrs.get(a)) for a in attrs), str(note).splitlines()[0][:200] if note else ""])
     return {"columns": columns, "rows": rows, "total": len(trials), "shown": len(chosen),
             "numeric": [2 + i for i in range(len(metrics))]}

@@ -131,6 +131,13 @@ class FloatDistribution:
     def clip(self, value: float) -> float:
         return float(min(self.high, max(self.low, value)))
 
+    def to_internal_repr(self, value: Any) -> float:
+        """Optuna's internal form of a value (a float)."""
+        return float(value)
+
+    def to_external_repr(self, value: float) -> float:
+        return float(value)
+
     def grid(self) -> list[float]:
         if self.single():
             return [self.low]
@@ -201,6 +208,13 @@ class IntDistribution:
         v = self.low + int(k) * self.step
         return int(min(self.high, max(self.low, v)))
 
+    def to_internal_repr(self, value: Any) -> float:
+        """Optuna's internal form of a value (the int as a float)."""
+        return float(value)
+
+    def to_external_repr(self, value: float) -> int:
+        return int(value)
+
     def grid(self) -> list[int]:
         return list(range(self.low, self.high + 1, self.step))
 
@@ -261,6 +275,13 @@ class CategoricalDistribution:
     def from_unit(self, u: float) -> Any:
         i = min(len(self.choices) - 1, max(0, int(float(u) * len(self.choices))))
         return self.choices[i]
+
+    def to_internal_repr(self, value: Any) -> float:
+        """Optuna's internal form of a choice: its index, as a float."""
+        return float(self.index(value))
+
+    def to_external_repr(self, value: float) -> Any:
+        return self.choices[int(value)]
 
     def grid(self) -> list:
         return list(self.choices)

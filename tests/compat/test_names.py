@@ -106,13 +106,13 @@ def test_unhonoured_optuna_arguments_warn_by_name_and_honoured_ones_apply() -> N
         tunelab.samplers.TPESampler(consider_endpoints=True)
     with pytest.warns(UserWarning, match="use_separable_cma"):
         tunelab.samplers.CmaEsSampler(use_separable_cma=True)
-    with pytest.warns(UserWarning, match="qmc_type='halton'"):
-        tunelab.samplers.QMCSampler(qmc_type="halton")
+    with pytest.warns(UserWarning, match="independent_sampler"):
+        tunelab.samplers.QMCSampler(independent_sampler=tunelab.samplers.TPESampler())
     with pytest.warns(UserWarning, match="bootstrap_count"):
         tunelab.pruners.SuccessiveHalvingPruner(bootstrap_count=2)
     sbx = tunelab.samplers.nsgaii.SBXCrossover(eta=15.0)
-    with pytest.warns(UserWarning, match="crossover=BLXAlphaCrossover"):
-        tunelab.samplers.NSGAIISampler(crossover=tunelab.samplers.nsgaii.BLXAlphaCrossover())
+    with pytest.warns(UserWarning, match="child_generation_strategy"):
+        tunelab.samplers.NSGAIISampler(child_generation_strategy=lambda study, space, parents: {})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Optuna's defaults and honoured arguments are silent
         s = tunelab.samplers.TPESampler(n_startup_trials=3, multivariate=False, constant_liar=True, seed=1,

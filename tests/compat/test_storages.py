@@ -134,3 +134,23 @@ def test_journal_names_are_optunas():
                  "JournalFileStorage", "JournalRedisStorage", "JournalRedisBackend", "BaseJournalLogStorage"):
         assert hasattr(storages, name), name
     assert storages.JournalFileStorage is journal.JournalFileBackend
+
+
+def test_optuna5_names_of_the_stale_trial_callback(sqlite_url, monkeypatch):
+    retry = storages.RetryHeartbeatStaleTrialCallback(max_retry=1)
+    storage = storages.RDBStorage(sqlite_url, heartbeat_interval=5, heartbeat_stale_trial_callback=retry)
+    assert storage.heartbeat_stale_trial_callback is retry is storage.failed_trial_callback
+    with pytest.raises(ValueError, match="not both"):
+        storages.RDBStorage(sqlite_url, heartbeat_interval=5, heartbeat_stale_trial_callback=retry,
+                            failed_trial_callback=retry)
+    study = tunelab.create_study(study_name="h", storage=storage)
+    lost = _stale_trial(storage, "h", monkeypatch)
+    storage.set_trial_param(lost, "x", FloatDistribution(-2.0, 2.0), 1.5)
+    storages.fail_stale_trials(study)  # Optuna's function: sweep, then the storage's callback
+    trials = study.trials
+    assert trials[0].state == TrialState.FAIL and trials[1].state == TrialState.WAITING
+    assert storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(trials[1]) == 0
+    assert trials[1].system_attrs["fixed_params"] == {"x": 1.5}
+    storages.fail_stale_trials(tunelab.create_study())  # no heartbeats: nothing to do
+    assert isinstance(storages.get_storage(None), storages.InMemoryStorage)
+    assert storages.get_storage(storage) is storage

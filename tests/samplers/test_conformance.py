@@ -11,7 +11,7 @@ import importlib
 
 import pytest
 
-from tunelab.samplers import SAMPLERS, load_sampler_class
+from tunelab.samplers import SAMPLERS, load_sampler_class, nsgaii
 from tunelab.testing import SamplerSuite
 
 
@@ -63,6 +63,16 @@ class TestNSGA2(SamplerSuite):
 
 class TestNSGA2SBX(SamplerSuite):
     sampler_factory = registered("nsga2", population_size=4, crossover="sbx")
+
+
+class TestNSGA2Operators(SamplerSuite):
+    sampler_factory = registered("nsga2", population_size=4, crossover=nsgaii.UNDXCrossover(),
+                                 mutation=nsgaii.PolynomialMutation())
+
+
+class TestNSGA3(SamplerSuite):
+    registry = "nsga3"
+    sampler_factory = registered("nsga3", population_size=4)
 
 
 class TestGP(SamplerSuite):

@@ -6,13 +6,18 @@ import json
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
+from click.testing import CliRunner
 
 import tunelab
+from tunelab.cli import main
 from tunelab.space import FloatDistribution
 from tunelab.storage import StorageError, TrialFinishedError, get_storage
 from tunelab.storages import JournalFileBackend, JournalFileOpenLock, JournalFileSymlinkLock, JournalStorage
@@ -169,8 +174,8 @@ def test_tunelab_workers_share_one_journal_file(tmp_path):
     url = f"journal://{path}"
     tunelab.create_study(study_name="w", storage=url)
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
-    cmd = [sys.executable, "-c", "from tunelab.cli import main; main()", "worker", "--storage", url, "--study", "w", "--n-trials", "7",
-           "--objective", "objmod:f"]
+    cmd = [sys.executable, "-c", "from tunelab.cli import main; main()", "worker", "--storage", url, "--study", "w",
+           "--n-trials", "7", "--objective", "objmod:f"]
     procs = [subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
              for _ in range(2)]
     outs = [p.communicate(timeout=120)[0].decode() for p in procs]
@@ -178,6 +183,8 @@ def test_tunelab_workers_share_one_journal_file(tmp_path):
     trials = get_storage(url).get_all_trials(0)
     assert [t.number for t in trials] == list(range(14))
     assert all(t.state == TrialState.COMPLETE for t in trials)
+    listed = CliRunner().invoke(main, ["ls", "--storage", url])
+    assert listed.exit_code == 0 and "w" in listed.output and "14" in listed.output, listed.output
 
 
 # ---------------------------------------------------------------------- settings, pickling, errors
@@ -254,9 +261,27 @@ def test_a_stale_lock_file_is_broken_after_its_grace_period(tmp_path):
     os.symlink("dead-process", path + ".lock")  # a symlink lock whose holder died
     old = os.path.getmtime(tmp_path) - 100
     os.utime(path + ".lock", (old, old), follow_symlinks=False)
+    with open(path + ".lock.break", "w"):  # and a breaker that died while breaking it
+        pass
+    os.utime(path + ".lock.break", (old, old))
     store = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileSymlinkLock(path, grace_period=1)))
     assert store.create_study("s", [MIN]) == 0
-    assert not os.path.lexists(path + ".lock")
+    assert not os.path.lexists(path + ".lock") and not os.path.lexists(path + ".lock.break")
+
+
+def test_a_fresh_lock_file_is_waited_for_not_broken(tmp_path):
+    path = str(tmp_path / "journal.log")
+    holder = JournalFileOpenLock(path, grace_period=30)
+    holder.acquire()
+    other = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path, grace_period=30)))
+    done = threading.Event()
+    writer = threading.Thread(target=lambda: (other.create_study("s", [MIN]), done.set()))
+    writer.start()
+    assert not done.wait(0.5)  # blocked by the live lock
+    holder.release()
+    assert done.wait(30)
+    writer.join()
+    assert other.get_study_id("s") == 0
 
 
 def test_add_trial_keeps_the_whole_record_and_its_datetimes(tmp_path):
@@ -273,3 +298,71 @@ def test_add_trial_keeps_the_whole_record_and_its_datetimes(tmp_path):
     assert got.distributions == {"x": FloatDistribution(0.0, 2.0)} and got.intermediate_values == {3: 0.5}
     assert (got.user_attrs, got.system_attrs) == ({"u": [1]}, {"s": "v"})
     assert (got.datetime_start, got.datetime_complete) == (record.datetime_start, record.datetime_complete)
+
+
+def test_racing_sweepers_fail_a_stale_trial_once(tmp_path, monkeypatch):
+    path = tmp_path / "journal.log"
+    first = _journal(path)
+    sid = first.create_study("s", [MIN])
+    tid, _ = first.create_trial(sid)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 100)
+    first.record_heartbeat(tid)
+    monkeypatch.undo()
+    sweepers = [_journal(path) for _ in range(4)]
+    results: list[list[int]] = []
+    threads = [threading.Thread(target=lambda s=s: results.append(s.fail_stale_trials(sid, 10))) for s in sweepers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(tuple, results)) == [(), (), (), (tid,)]
+    assert first.get_trial(tid).system_attrs["stale"] is True
+
+
+def test_a_beat_that_lands_before_the_sweep_keeps_the_trial_running(tmp_path):
+    """The sweep is written with the beat it judged; a newer beat in between makes replay reject it."""
+    path = tmp_path / "journal.log"
+    sweeper, worker = _journal(path), _journal(path)
+    sid = sweeper.create_study("s", [MIN])
+    tid, _ = worker.create_trial(sid)
+    worker.record_heartbeat(tid)
+    judged = sweeper.get_heartbeats(sid)[tid]
+    time.sleep(0.01)
+    worker.record_heartbeat(tid)  # the worker is alive after all
+    op = {"op": "fail_stale", "trial": tid, "beat": judged, "reason": "lost", "at": "2026-01-01T00:00:00"}
+    assert sweeper._write(op) is False
+    assert worker.get_trial(tid).state == TrialState.RUNNING
+
+
+def test_a_study_pickles_with_its_journal_and_a_memory_study_refuses(tmp_path):
+    study = tunelab.create_study(study_name="p", storage=_journal(tmp_path / "j.log"), sampler="random", seed=4)
+    study.optimize(_objective, n_trials=2)
+    copy = pickle.loads(pickle.dumps(study))  # what Dask's client.submit(study.optimize, ...) sends
+    assert (copy.study_name, copy.study_id, copy.seed) == ("p", study.study_id, 4)
+    copy.optimize(_objective, n_trials=3)
+    assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
+    with pytest.raises(TypeError, match="InMemoryStorage lives in this process"):
+        pickle.dumps(tunelab.create_study())
+
+
+def _dies_on_trial_3(trial) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    trial.report(x, 0)
+    if trial.number == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # a worker process killed mid-trial (out of memory, say)
+    return x
+
+
+def test_a_worker_process_killed_mid_trial_loses_nothing_else(tmp_path):
+    path = tmp_path / "journal.log"
+    study = tunelab.create_study(study_name="k", storage=_journal(path), sampler="random", seed=0)
+    with pytest.raises(RuntimeError, match="exited with code -9"):
+        study.optimize(_dies_on_trial_3, n_trials=10, n_jobs=2)
+    trials = _journal(path).get_all_trials(study.study_id)
+    assert [t.number for t in trials] == list(range(10))  # the other worker ran the rest of the budget
+    killed = trials[3]
+    assert killed.state == TrialState.FAIL and "died (signal 9)" in killed.system_attrs["fail_reason"]
+    assert killed.intermediate_values == {0: killed.params["x"]}  # what it wrote before dying is kept
+    assert all(t.state == TrialState.COMPLETE for t in trials if t.number != 3)
+    assert all(isinstance(op, dict) for op in _lines(path))  # every line whole

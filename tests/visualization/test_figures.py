@@ -192,7 +192,7 @@ def test_terminator_improvement():
     fig = vis.plot_terminator_improvement(from_matrix(X, (X ** 2).sum(axis=1)), plot_error=True, n_points=3)
     assert [tr.name for tr in fig.data] == ["Terminator Improvement", "Error"]
     assert list(fig.data[0].x) == [20, 30, 40]
-    with pytest.raises(ValueError, match="not supported"):
+    with pytest.raises(TypeError, match="improvement_evaluator"):
         vis.plot_terminator_improvement(from_matrix(X, X[:, 0]), improvement_evaluator=object())
 
 

@@ -352,6 +352,62 @@ def test_decimation_of_a_20000_trial_study_keeps_the_best():
     assert 0 < len(bars) <= 5000 and 12_345 in bars[:, 2]
 
 
+def test_every_figure_on_real_studies_written_as_optunas_tutorial():
+    import tunelab as optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def objective(trial):
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        depth = trial.suggest_int("depth", 1, 4)
+        value = (np.log10(lr) + 2.5) ** 2 + (0.3 if kind == "b" else 0.0) + 0.01 * depth
+        for step in range(5):
+            trial.report(value + 1.0 / (step + 1), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return value
+
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0), pruner=optuna.pruners.MedianPruner())
+    study.optimize(objective, n_trials=40)
+    m = optuna.visualization.matplotlib
+    assert m.is_available()
+    drawn = {
+        "history": m.plot_optimization_history(study),
+        "intermediate": m.plot_intermediate_values(study),
+        "parallel": m.plot_parallel_coordinate(study),
+        "contour": m.plot_contour(study),
+        "contour2": m.plot_contour(study, params=["lr", "kind"]),
+        "slice": m.plot_slice(study, params=["lr", "depth"]),
+        "importances": m.plot_param_importances(study),
+        "importances_duration": m.plot_param_importances(
+            study, target=lambda t: (t.datetime_complete - t.datetime_start).total_seconds(),
+            target_name="duration", target_direction="minimize"),
+        "edf": m.plot_edf(study),
+        "rank": m.plot_rank(study),
+        "timeline": m.plot_timeline(study),
+        "terminator": m.plot_terminator_improvement(study),
+    }
+    assert drawn["contour"].shape == (3, 3) and isinstance(drawn["contour2"], Axes)
+    assert drawn["slice"].shape == (2,)
+    n_pruned = len(study.get_trials(states=[optuna.trial.TrialState.PRUNED]))
+    assert n_pruned > 0 and len(_bars(drawn["timeline"])["pruned"]) == n_pruned
+
+    def two(trial):
+        x = trial.suggest_float("x", 0, 5)
+        y = trial.suggest_float("y", 0, 3)
+        return 4 * x ** 2 + 4 * y ** 2, (x - 5) ** 2 + (y - 5) ** 2
+
+    multi = optuna.create_study(directions=["minimize", "minimize"], sampler=optuna.samplers.NSGAIISampler(seed=0))
+    multi.optimize(two, n_trials=30)
+    front = m.plot_pareto_front(multi, target_names=["f1", "f2"])
+    assert len(_points(front)[1]) == len(multi.best_trials)
+    hv = m.plot_hypervolume_history(multi, reference_point=[200.0, 60.0])
+    assert np.all(np.diff(hv.get_lines()[0].get_ydata()) >= 0)  # the hypervolume never shrinks
+    for out in list(drawn.values()) + [front, hv]:
+        (out if isinstance(out, Axes) else out.flat[0]).figure.canvas.draw()
+
+
 def test_every_figure_on_an_empty_and_a_one_trial_study():
     one = StudyView([FrozenTrial(0, 0, TrialState.COMPLETE, [1.0], {"x": 0.5}, {"x": UNIT})])
     for study in (StudyView([]), one):
@@ -404,5 +460,5 @@ def test_bad_arguments(mixed):
         mvis.plot_contour(mixed, params=["lr", "nope"])
     with pytest.raises(ValueError, match="n_recent_trials"):
         mvis.plot_timeline(mixed, n_recent_trials=0)
-    with pytest.raises(ValueError, match="not supported"):
+    with pytest.raises(TypeError, match="improvement_evaluator"):
         mvis.plot_terminator_improvement(mixed, improvement_evaluator=object())

@@ -163,7 +163,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, dict[int, str]]:
 def trial_row(t: FrozenTrial) -> list:
     """[number, state, values, duration s, last step] — what the live page needs of a trial."""
     values = [_num(v) for v in t.values] if t.values is not None else None
-    return [t.number, t.state.name.lower(), values, _num(t.duration), t.last_step]
+    return [t.number, t.state.name.lower(), values, _num(t.duration_seconds), t.last_step]
 
 
 def _at(trials: Sequence[FrozenTrial], number: int) -> FrozenTrial | None:
@@ -256,7 +256,7 @@ def table_page(ref: StudyRef, trials: Sequence[FrozenTrial], page: int = 0, size
             return (v is None or not math.isfinite(v), v if v is not None and math.isfinite(v) else 0.0)
     elif sort == "duration":
         def key(t: FrozenTrial) -> Any:
-            return (t.duration is None, t.duration or 0.0)
+            return (t.duration is None, t.duration_seconds or 0.0)
     elif sort == "steps":
         def key(t: FrozenTrial) -> Any:
             return (t.last_step is None, t.last_step or 0)
@@ -281,7 +281,7 @@ def table_page(ref: StudyRef, trials: Sequence[FrozenTrial], page: int = 0, size
     for t in chunk:
         values = [_num(v) for v in t.values] if t.values is not None else [None] * len(names)
         rows.append({"number": t.number, "state": t.state.name.lower(), "values": values,
-                     "duration": _num(t.duration), "steps": t.last_step,
+                     "duration": _num(t.duration_seconds), "steps": t.last_step,
                      "params": [format_value(t.params[p]) if p in t.params else "" for p in params]})
     return {"columns": {"metrics": names, "params": params}, "rows": rows, "total": len(trials), "page": page,
             "size": size, "pages": max(1, math.ceil(len(trials) / size)), "sort": sort, "desc": desc}
@@ -307,7 +307,7 @@ def trial_detail(ref: StudyRef, number: int) -> dict:
                          if k not in ("fail_reason", "traceback", "fail_traceback")],
         "fail_reason": str(fail) if fail else None, "traceback": str(tb) if tb else None,
         "started": _when(t.datetime_start), "completed": _when(t.datetime_complete),
-        "duration": format_value(t.duration) if t.duration is not None else "-",
+        "duration": format_value(t.duration_seconds) if t.duration is not None else "-",
         "curve": {"steps": [s for s, _ in curve], "values": [_num(v) for _, v in curve]},
     }
 

@@ -17,7 +17,7 @@ import numpy as np
 from tunelab._validation import Interval, validate
 from tunelab.pruners._common import loss
 from tunelab.pruners.base import BasePruner, PruningContext
-from tunelab.trial import FrozenTrial, TrialState
+from tunelab.trial import FrozenTrial, best_of
 
 _CONSTRAINTS = {
     "min_folds": [Interval(int, 2, None)],
@@ -41,11 +41,7 @@ class CVPruner(BasePruner):
         self.margin = float(margin)
 
     def best_trial(self, context: PruningContext) -> FrozenTrial | None:
-        complete = [t for t in context.trials if t.state == TrialState.COMPLETE and t.values
-                    and t.intermediate_values]
-        if not complete:
-            return None
-        return min(complete, key=lambda t: (loss(t.values[0], context.direction), t.number))
+        return best_of([t for t in context.trials if t.intermediate_values], context.direction)
 
     def p_value(self, context: PruningContext) -> float | None:
         """One-sided p-value of "this trial is worse than the best" on the shared folds (None: not testable)."""

@@ -22,7 +22,7 @@ import numpy as np
 from tunelab._validation import Interval, validate
 from tunelab.pruners._common import loss
 from tunelab.pruners.base import BasePruner, PruningContext
-from tunelab.trial import FrozenTrial, TrialState
+from tunelab.trial import FrozenTrial, best_of
 
 _CONSTRAINTS = {
     "p_threshold": [Interval(float, 0, 1)],
@@ -48,10 +48,7 @@ class WilcoxonPruner(BasePruner):
     @staticmethod
     def best_trial(context: PruningContext) -> FrozenTrial | None:
         """The complete trial with the best value (the one pruning compares against)."""
-        complete = [t for t in context.trials if t.state == TrialState.COMPLETE and t.values]
-        if not complete:
-            return None
-        return min(complete, key=lambda t: (loss(t.values[0], context.direction), t.number))
+        return best_of(context.trials, context.direction)
 
     def p_value(self, context: PruningContext) -> float | None:
         """One-sided p-value of "this trial is worse than the best on the shared instances" (None: untestable)."""

@@ -20,15 +20,16 @@ SAMPLERS: dict[str, str] = {
     "gp": "tunelab.samplers.gp:GPSampler",
     "cmaes": "tunelab.samplers.cmaes:CMAESSampler",
     "nsga2": "tunelab.samplers.nsga2:NSGAIISampler",
+    "nsga3": "tunelab.samplers.nsga3:NSGAIIISampler",
 }
 
 # Optuna's class names, taking Optuna's constructor arguments (tunelab's own samplers underneath),
 # loaded on first use: tunelab.samplers.TPESampler, ...CmaEsSampler, ...
-_OPTUNA_NAMES = ("TPESampler", "CmaEsSampler", "GPSampler", "NSGAIISampler", "QMCSampler", "GridSampler",
-                 "PartialFixedSampler")
+_OPTUNA_NAMES = ("TPESampler", "CmaEsSampler", "GPSampler", "NSGAIISampler", "NSGAIIISampler", "QMCSampler",
+                 "GridSampler", "PartialFixedSampler")
 
 __all__ = ["BaseSampler", "RandomSampler", "SamplingContext", "SearchExhausted", "SAMPLERS", "make_sampler",
-           "load_sampler_class", "BruteForceSampler", *_OPTUNA_NAMES]
+           "load_sampler_class", "BruteForceSampler", "BaseGASampler", "nsgaii", *_OPTUNA_NAMES]
 
 
 def __getattr__(name: str) -> Any:
@@ -38,6 +39,10 @@ def __getattr__(name: str) -> Any:
         return getattr(_optuna_names, name)
     if name == "nsgaii":  # Optuna's crossover classes
         return importlib.import_module("tunelab.samplers.nsgaii")
+    if name == "BaseGASampler":
+        from tunelab.samplers.ga import BaseGASampler
+
+        return BaseGASampler
     if name == "BruteForceSampler":
         from tunelab.samplers.brute_force import BruteForceSampler
 

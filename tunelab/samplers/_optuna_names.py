@@ -13,6 +13,7 @@ study, and every sampler reads them from the trial's system attributes).
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Callable, Mapping, Sequence
 
@@ -21,6 +22,7 @@ from tunelab.samplers import cmaes as _cmaes
 from tunelab.samplers import gp as _gp
 from tunelab.samplers import grid as _grid
 from tunelab.samplers import nsga2 as _nsga2
+from tunelab.samplers import nsga3 as _nsga3
 from tunelab.samplers import qmc as _qmc
 from tunelab.samplers import tpe as _tpe
 from tunelab.samplers.base import BaseSampler, SamplingContext
@@ -85,6 +87,19 @@ class TPESampler(_tpe.TPESampler):
                          constant_liar=constant_liar, **kwargs)
         _constraints(self, constraints_func)
 
+    @staticmethod
+    def hyperopt_parameters() -> dict[str, Any]:
+        """Hyperopt's TPE settings as arguments, for ``TPESampler(**TPESampler.hyperopt_parameters())``.
+
+        Only the settings tunelab acts on: 20 random start-up trials, 24 candidates,
+        prior weight 1, and the good set of ``min(ceil(sqrt(n) / 4), 25)`` trials.
+        """
+        return {"prior_weight": 1.0, "n_startup_trials": 20, "n_ei_candidates": 24, "gamma": _hyperopt_gamma}
+
+
+def _hyperopt_gamma(n: int) -> int:
+    return min(int(math.ceil(0.25 * math.sqrt(n))), 25)
+
 
 class CmaEsSampler(_cmaes.CMAESSampler):
     """tunelab's CMA-ES (IPOP restarts and integer margins by default) under Optuna's name and arguments.
@@ -130,11 +145,21 @@ class GPSampler(_gp.GPSampler):
         _constraints(self, constraints_func)
 
 
-_CROSSOVERS = {"UniformCrossover": "uniform", "SBXCrossover": "sbx"}
+def _ga_strategies(owner: str, elite: Any, child: Any, after: Any) -> None:
+    _check_unhonoured(owner, {
+        "elite_population_selection_strategy": (elite, _UNSET, "parents are chosen by the sampler's own rule"),
+        "child_generation_strategy": (child, _UNSET, "children come from the crossover and mutation operators"),
+        "after_trial_strategy": (after, _UNSET, "constraints are evaluated by the study"),
+    })
+
+
+def _operator(crossover: Any) -> Any:
+    """Optuna's default crossover is uniform; a crossover object is used as given."""
+    return "uniform" if crossover is None else crossover
 
 
 class NSGAIISampler(_nsga2.NSGAIISampler):
-    """tunelab's NSGA-II under Optuna's name and arguments (uniform or SBX crossover)."""
+    """tunelab's NSGA-II under Optuna's name and arguments; every crossover and mutation of ``samplers.nsgaii``."""
 
     def __init__(self, *, population_size: int = 50, mutation: Any = None, mutation_prob: float | None = None,
                  crossover: Any = None, crossover_prob: float = 0.9, swapping_prob: float = 0.5,
@@ -142,39 +167,45 @@ class NSGAIISampler(_nsga2.NSGAIISampler):
                  elite_population_selection_strategy: Callable | None = None,
                  child_generation_strategy: Callable | None = None, after_trial_strategy: Callable | None = None,
                  **tunelab_kwargs: Any):
-        owner = "NSGAIISampler"
-        _check_unhonoured(owner, {
-            "mutation": (mutation, _UNSET, "mutation redraws a parameter uniformly"),
-            "elite_population_selection_strategy": (elite_population_selection_strategy, _UNSET,
-                                                    "elites are chosen by rank and crowding distance"),
-            "child_generation_strategy": (child_generation_strategy, _UNSET, "children come from crossover"),
-            "after_trial_strategy": (after_trial_strategy, _UNSET, "constraints are evaluated by the study"),
-        })
-        kind = "uniform"
-        if isinstance(crossover, str):
-            kind = crossover
-        elif crossover is not None:
-            eta = getattr(crossover, "kwargs", {}).get("eta") if type(crossover).__name__ == "SBXCrossover" else None
-            if eta is not None:
-                tunelab_kwargs.setdefault("sbx_eta", eta)
-            kind = _CROSSOVERS.get(type(crossover).__name__, "uniform")
-            if type(crossover).__name__ not in _CROSSOVERS:
-                _warn(owner, "crossover", crossover, "only uniform and SBX crossover exist; uniform is used")
-        super().__init__(seed=seed, population_size=population_size, mutation_prob=mutation_prob, crossover=kind,
-                         crossover_prob=crossover_prob, swapping_prob=swapping_prob, **tunelab_kwargs)
+        _ga_strategies("NSGAIISampler", elite_population_selection_strategy, child_generation_strategy,
+                       after_trial_strategy)
+        super().__init__(seed=seed, population_size=population_size, mutation_prob=mutation_prob,
+                         crossover=_operator(crossover), crossover_prob=crossover_prob,
+                         swapping_prob=swapping_prob, mutation=mutation, **tunelab_kwargs)
+        _constraints(self, constraints_func)
+
+
+class NSGAIIISampler(_nsga3.NSGAIIISampler):
+    """tunelab's NSGA-III (reference-point niching) under Optuna's name and arguments."""
+
+    def __init__(self, *, population_size: int = 50, mutation: Any = None, mutation_prob: float | None = None,
+                 crossover: Any = None, crossover_prob: float = 0.9, swapping_prob: float = 0.5,
+                 seed: int | None = None, constraints_func: Callable | None = None,
+                 reference_points: Any = None, dividing_parameter: int = 3,
+                 elite_population_selection_strategy: Callable | None = None,
+                 child_generation_strategy: Callable | None = None, after_trial_strategy: Callable | None = None,
+                 **tunelab_kwargs: Any):
+        _ga_strategies("NSGAIIISampler", elite_population_selection_strategy, child_generation_strategy,
+                       after_trial_strategy)
+        super().__init__(seed=seed, population_size=population_size, mutation_prob=mutation_prob,
+                         crossover=_operator(crossover), crossover_prob=crossover_prob,
+                         swapping_prob=swapping_prob, mutation=mutation, reference_points=reference_points,
+                         dividing_parameter=dividing_parameter, **tunelab_kwargs)
         _constraints(self, constraints_func)
 
 
 class QMCSampler(_qmc.QMCSampler):
-    """tunelab's scrambled Sobol sampler under Optuna's name and arguments (Sobol only)."""
+    """tunelab's quasi-random sampler (Sobol or Halton) under Optuna's name and arguments.
+
+    Unlike Optuna, points are scrambled unless ``scramble=False`` is given.
+    """
 
     def __init__(self, *, qmc_type: str = "sobol", scramble: bool = _UNSET, seed: int | None = None,
                  independent_sampler: Any = None, warn_asynchronous_seeding: bool = True,
                  warn_independent_sampling: bool = True, space: Any = None):
-        _check_unhonoured("QMCSampler", {"qmc_type": (qmc_type, "sobol", "only the Sobol sequence is drawn")})
         _independent_sampler("QMCSampler", independent_sampler)
         kwargs = {} if scramble is _UNSET else {"scramble": bool(scramble)}
-        super().__init__(space=space, seed=seed, **kwargs)
+        super().__init__(space=space, seed=seed, qmc_type=qmc_type, **kwargs)
 
 
 class GridSampler(_grid.GridSampler):

@@ -1,4 +1,4 @@
-"""Quasi-random search: a scrambled Sobol sequence (scipy.stats.qmc) spreads points evenly.
+"""Quasi-random search: a scrambled Sobol or Halton sequence (scipy.stats.qmc) spreads points evenly.
 
 Trial number n takes point n of the sequence, so workers sharing a storage draw
 distinct points without talking to each other.  The space is the one the first
@@ -16,12 +16,22 @@ from tunelab.space import Distribution, SearchSpace
 from tunelab.trial import TrialState
 
 
+_ENGINES = ("sobol", "halton")
+
+
 class QMCSampler(BaseSampler):
-    """Scrambled Sobol points; seeded, so the same seed gives the same sequence."""
+    """Scrambled Sobol (or Halton, ``qmc_type="halton"``) points; the same seed gives the same sequence.
+
+    Trial n takes point n of scipy's engine built with ``(dimension, scramble, seed)``.
+    """
 
     def __init__(self, space: Mapping[str, Any] | SearchSpace | None = None, seed: int | None = None,
-                 scramble: bool = True):
+                 scramble: bool = True, qmc_type: str = "sobol"):
+        if qmc_type not in _ENGINES:
+            raise ValueError(f"QMCSampler: argument 'qmc_type' must be one of {', '.join(map(repr, _ENGINES))}; "
+                             f"got {qmc_type!r}")
         super().__init__(seed)
+        self.qmc_type = qmc_type
         self._space = None if space is None else SearchSpace.from_mapping(space).distributions()
         self._scramble_seed = seed
         self._scramble = scramble
@@ -40,7 +50,8 @@ class QMCSampler(BaseSampler):
 
         key = (dim, names)
         if self._engine is None or self._engine_key != key or self._position > index:
-            self._engine = qmc.Sobol(dim, scramble=self._scramble, seed=self._scramble_seed)
+            engine = qmc.Sobol if self.qmc_type == "sobol" else qmc.Halton
+            self._engine = engine(dim, scramble=self._scramble, seed=self._scramble_seed)
             self._engine_key = key
             self._position = 0
         with warnings.catch_warnings():

@@ -221,8 +221,9 @@ class JournalStorage(BaseStorage):
                 self._replayed += 1
                 if OP not in op:
                     if "op_code" in op:
+                        source = getattr(self._backend, "file_path", "JOURNAL_PATH")
                         raise StorageError("JournalStorage: this journal was written by Optuna; tunelab keeps its "
-                                           "own format. Copy it with `tunelab migrate --from JOURNAL_PATH --to "
+                                           f"own format. Copy it with `tunelab migrate --from {source} --to "
                                            "journal:///new.log` (or any tunelab storage URL)")
                     raise StorageError(f"JournalStorage: operation {self._replayed - 1} of the journal has no "
                                        f"{OP!r} key; not a tunelab journal?")
@@ -255,8 +256,8 @@ class JournalStorage(BaseStorage):
 
     # ------------------------------------------------------------------ studies
     def create_study(self, name: str, directions: Sequence[StudyDirection]) -> int:
-        return self._write({OP: "create_study", "name": name, "directions": [StudyDirection(d).name for d in directions],
-                            "at": _now()})
+        names = [StudyDirection(d).name for d in directions]
+        return self._write({OP: "create_study", "name": name, "directions": names, "at": _now()})
 
     def get_study_id(self, name: str) -> int:
         return self._read().get_study_id(name)
@@ -291,15 +292,17 @@ class JournalStorage(BaseStorage):
         self._read()._study(study_id)
         dumps(fixed_params, "fixed_params")
         dumps(user_attrs, "user_attrs")
-        return tuple(self._write({OP: "create_trial", "study": study_id, "state": TrialState(state).name,
-                                  "fixed_params": fixed_params, "user_attrs": user_attrs, "at": _now()}))  # type: ignore[return-value]
+        trial_id, number = self._write({OP: "create_trial", "study": study_id, "state": TrialState(state).name,
+                                        "fixed_params": fixed_params, "user_attrs": user_attrs, "at": _now()})
+        return trial_id, number
 
     def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
         """The whole record at the study's next number, datetimes kept."""
         self._read()._study(study_id)
         record = _record_to_json(trial)
         dumps(record, "trial record")
-        return tuple(self._write({OP: "add_trial", "study": study_id, "trial": record}))  # type: ignore[return-value]
+        trial_id, number = self._write({OP: "add_trial", "study": study_id, "trial": record})
+        return trial_id, number
 
     def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
         with self._lock:
@@ -307,7 +310,7 @@ class JournalStorage(BaseStorage):
             if not any(study.trials[n].state == TrialState.WAITING for n in study.waiting):
                 return None  # nothing waiting now: no need to write
         popped = self._write({OP: "pop_waiting", "study": study_id, "at": _now()})
-        return None if popped is None else tuple(popped)  # type: ignore[return-value]
+        return None if popped is None else (popped[0], popped[1])
 
     def _writable(self, trial_id: int) -> None:
         """Raise now (KeyError, TrialFinishedError) rather than write an operation bound to fail."""

@@ -115,22 +115,42 @@ class _LockFile(BaseJournalFileLock):
             attempt += 1
 
     def _break_if_stale(self) -> None:
+        """Remove a lock file older than ``grace_period`` (its holder died), one breaker at a time.
+
+        A breaker first takes ``lock + ".break"`` (O_EXCL), then removes the lock only if it is
+        still the very file judged stale (same inode and mtime), so a fresh lock taken
+        meanwhile by another process is left alone.
+        """
         if self.grace_period is None:
             return
         try:
-            age = time.time() - os.lstat(self._lock_path).st_mtime
+            judged = os.lstat(self._lock_path)
         except FileNotFoundError:
             return
-        if age > self.grace_period:
-            # renaming is atomic: of several processes breaking the same stale lock only one succeeds
-            aside = f"{self._lock_path}.{uuid.uuid4().hex}.stale"
+        age = time.time() - judged.st_mtime
+        if age <= self.grace_period:
+            return
+        breaker = self._lock_path + ".break"
+        try:
+            os.close(os.open(breaker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:  # another process is breaking it; one that died mid-break is cleared later
             try:
-                os.rename(self._lock_path, aside)
+                if time.time() - os.lstat(breaker).st_mtime > self.grace_period:
+                    os.unlink(breaker)
+            except FileNotFoundError:
+                pass
+            return
+        try:
+            try:
+                now = os.lstat(self._lock_path)
             except FileNotFoundError:
                 return
-            os.unlink(aside)
-            log.warning("journal: broke a lock file %.0f s old (grace_period=%s): its holder is gone",
-                        age, self.grace_period)
+            if (now.st_ino, now.st_mtime_ns) == (judged.st_ino, judged.st_mtime_ns):
+                os.unlink(self._lock_path)
+                log.warning("journal: broke a lock file %.0f s old (grace_period=%s): its holder is gone",
+                            age, self.grace_period)
+        finally:
+            os.unlink(breaker)
 
     def release(self) -> None:
         try:

@@ -20,7 +20,7 @@ from tunelab.storage.base import (
     StudySummary,
     TrialFinishedError,
 )
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState, best_of
 
 
 class _Study:
@@ -93,8 +93,7 @@ class InMemoryStorage(BaseStorage):
                 complete = [t for t in s.trials if t.state == TrialState.COMPLETE]
                 best = None
                 if complete and len(s.directions) == 1:
-                    sign = s.directions[0].sign()
-                    best = min(complete, key=lambda t: sign * t.values[0]).values
+                    best = best_of(complete, s.directions[0]).values
                 out.append(StudySummary(sid, s.name, list(s.directions), len(s.trials), len(complete), best,
                                         s.created, dict(s.user_attrs)))
             return out

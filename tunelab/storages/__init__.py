@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from tunelab.storage import BaseStorage, InMemoryStorage, RetryFailedTrialCallback
+from tunelab.storage import get_storage as _get_storage
 from tunelab.storage.journal import BaseJournalBackend, JournalStorage
 from tunelab.storage.journal_file import JournalFileBackend, JournalFileOpenLock, JournalFileSymlinkLock
 from tunelab.storage.journal_redis import JournalRedisBackend
@@ -19,7 +20,37 @@ from tunelab.storages import journal
 
 __all__ = ["BaseJournalBackend", "BaseJournalLogStorage", "BaseStorage", "InMemoryStorage", "JournalFileBackend",
            "JournalFileOpenLock", "JournalFileStorage", "JournalFileSymlinkLock", "JournalRedisBackend",
-           "JournalRedisStorage", "JournalStorage", "RDBStorage", "RetryFailedTrialCallback", "journal"]
+           "JournalRedisStorage", "JournalStorage", "RDBStorage", "RetryFailedTrialCallback",
+           "RetryHeartbeatStaleTrialCallback", "fail_stale_trials", "get_storage", "journal"]
+
+class RetryHeartbeatStaleTrialCallback(RetryFailedTrialCallback):
+    """Optuna 5's name for the retry callback given to ``RDBStorage(heartbeat_stale_trial_callback=...)``.
+
+    It queues a trial failed as stale again with the same parameters (``max_retry``,
+    ``inherit_intermediate_values``, ``retried_trial_number``, ``retry_history`` as
+    :class:`RetryFailedTrialCallback`, which it is).
+    """
+
+
+def get_storage(storage: Any) -> BaseStorage:
+    """Optuna's ``storages.get_storage``: None -> in memory, a URL -> its storage, a storage object as it is."""
+    return _get_storage(storage)
+
+
+def fail_stale_trials(study: Any) -> None:
+    """Optuna's ``storages.fail_stale_trials(study)``: fail the study's RUNNING trials whose heartbeat is older
+    than the storage's grace period, then call the storage's ``failed_trial_callback`` on each.
+
+    Does nothing for a storage without heartbeats (``stale_after`` None), as in Optuna.
+    """
+    storage = study.storage
+    if not storage.stale_after:
+        return
+    swept = storage.fail_stale_trials(study.study_id, storage.stale_after)
+    callback = getattr(storage, "failed_trial_callback", None)
+    for trial_id in swept if callback is not None else ():
+        callback(study, storage.get_trial(trial_id))
+
 
 # Optuna's older names (deprecated there) of the journal classes
 JournalFileStorage = JournalFileBackend
@@ -33,7 +64,8 @@ class RDBStorage(SQLStorage):
     ``heartbeat_interval`` and ``grace_period`` become tunelab's ``heartbeat_interval`` and
     ``stale_after`` (Optuna's default grace is twice the interval).  Without a heartbeat
     interval no heartbeats are written and no trial is swept as stale, as in Optuna.
-    ``failed_trial_callback(study, frozen_trial)`` is called, as in Optuna, for each trial that a
+    ``heartbeat_stale_trial_callback(study, frozen_trial)`` (or its older name
+    ``failed_trial_callback``) is called, as in Optuna, for each trial that a
     heartbeat sweep fails as stale (in a worker of ``optimize``; one found when a Study opens, at
     that Study's next ``optimize``), and also
     for a trial whose local worker process died or passed ``trial_timeout`` (tunelab fails
@@ -44,6 +76,7 @@ class RDBStorage(SQLStorage):
     def __init__(self, url: str, engine_kwargs: dict[str, Any] | None = None,
                  skip_compatibility_check: bool = False, *, heartbeat_interval: int | None = None,
                  grace_period: int | None = None,
+                 heartbeat_stale_trial_callback: Callable[..., None] | None = None,
                  failed_trial_callback: Callable[..., None] | None = None, skip_table_creation: bool = False):
         if heartbeat_interval is None and grace_period is not None:
             raise ValueError("RDBStorage: argument 'grace_period' needs 'heartbeat_interval' (an int > 0); got None")
@@ -53,10 +86,20 @@ class RDBStorage(SQLStorage):
             heartbeat_interval = float(heartbeat_interval)  # type: ignore[assignment]
         super().__init__(url, engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat_interval,
                          stale_after=stale_after)
-        if failed_trial_callback is not None and not callable(failed_trial_callback):
-            raise TypeError("RDBStorage: argument 'failed_trial_callback' must be callable as (study, trial) or "
-                            f"None; got {failed_trial_callback!r}")
-        self.failed_trial_callback = failed_trial_callback
+        if heartbeat_stale_trial_callback is not None and failed_trial_callback is not None:
+            raise ValueError("RDBStorage: give one of 'heartbeat_stale_trial_callback' and 'failed_trial_callback' "
+                             "(Optuna's older name of the same callback), not both")
+        for name, given in (("heartbeat_stale_trial_callback", heartbeat_stale_trial_callback),
+                            ("failed_trial_callback", failed_trial_callback)):
+            if given is not None and not callable(given):
+                raise TypeError(f"RDBStorage: argument {name!r} must be callable as (study, trial) or None; "
+                                f"got {given!r}")
+        self.failed_trial_callback = heartbeat_stale_trial_callback or failed_trial_callback
+
+    @property
+    def heartbeat_stale_trial_callback(self) -> Callable[..., None] | None:
+        """Optuna 5's name of ``failed_trial_callback`` (one callback under both names)."""
+        return self.failed_trial_callback
 
     def __reduce__(self) -> tuple:
         # a copy in a worker process or an executor's task keeps the callback (it must pickle there)

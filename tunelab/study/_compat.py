@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Container, Iterable, Sequence
 
 from tunelab.space import Distribution
-from tunelab.trial import FrozenTrial, StudyDirection, TrialState, check_values
+from tunelab.trial import FrozenTrial, StudyDirection, TrialState, best_of, check_values
 
 if TYPE_CHECKING:
     import pandas
@@ -127,9 +127,7 @@ def get_all_study_summaries(storage: Any, include_best_trial: bool = True) -> li
     for s in store.list_studies():
         best = None
         if include_best_trial and len(s.directions) == 1 and s.n_complete:
-            complete = store.get_all_trials(s.study_id, [TrialState.COMPLETE])
-            sign = s.directions[0].sign()
-            best = min(complete, key=lambda t: (sign * t.values[0], t.number))
+            best = best_of(store.get_all_trials(s.study_id, [TrialState.COMPLETE]), s.directions[0])
         out.append(StudySummary(s.name, list(s.directions), best, dict(s.user_attrs),
                                 store.get_study_attrs(s.study_id, system=True), s.n_trials, s.datetime_start,
                                 s.study_id))

@@ -20,7 +20,7 @@ from tunelab.samplers.base import SamplingContext, SearchExhausted
 from tunelab.space import Distribution
 from tunelab.storage import STALE_ATTR, BaseStorage, DuplicatedStudyError, TrialFinishedError, get_storage
 from tunelab.study._compat import OptunaStudyMethods
-from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, check_values
+from tunelab.trial import FrozenTrial, StudyDirection, Trial, TrialState, best_of, check_values
 
 if TYPE_CHECKING:
     import pandas
@@ -125,9 +125,7 @@ class Study(OptunaStudyMethods):
     @property
     def best_trial(self) -> FrozenTrial:
         """The complete trial with the best value (single objective)."""
-        complete = self._complete_single_objective("best_trial")
-        sign = self.direction.sign()
-        return min(complete, key=lambda t: (sign * t.values[0], t.number))
+        return best_of(self._complete_single_objective("best_trial"), self.direction)
 
     def best_trial_by(self, by: str = "conservative", confidence: float = 0.9) -> FrozenTrial:
         """The best complete trial ranked noise-aware, over the per-seed values trials stored.

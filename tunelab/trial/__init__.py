@@ -6,9 +6,9 @@ live :class:`Trial`, which reaches its study only through :class:`TrialBackend`.
 
 from tunelab.trial._create import create_trial
 from tunelab.trial._handle import FixedTrial, Trial, TrialBackend
-from tunelab.trial._records import FrozenTrial, StudyDirection, TrialPruned, TrialState, check_values
+from tunelab.trial._records import FrozenTrial, StudyDirection, TrialPruned, TrialState, best_of, check_values
 
 BaseTrial = Trial  # Optuna's name for the common type of its trial classes
 
 __all__ = ["BaseTrial", "FixedTrial", "FrozenTrial", "StudyDirection", "Trial", "TrialBackend", "TrialPruned",
-           "TrialState", "check_values", "create_trial"]
+           "TrialState", "best_of", "check_values", "create_trial"]

@@ -184,6 +184,7 @@ class FixedTrial(Trial):
         self.distributions = {}
         self.intermediate_values = {}
         self.user_attrs = {}
+        self.system_attrs: dict[str, Any] = {}
         self.study = None
         self._trial_id = -1
 
@@ -211,4 +212,4 @@ class FixedTrial(Trial):
         self.user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
-        pass
+        self.system_attrs[key] = value

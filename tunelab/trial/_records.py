@@ -6,8 +6,8 @@ import enum
 import math
 import numbers
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Iterable
 
 from tunelab.space import Distribution
 from tunelab.trial._compat import OptunaFrozenTrialMethods
@@ -89,10 +89,17 @@ class FrozenTrial(OptunaFrozenTrialMethods):
         return self.values[0]
 
     @property
-    def duration(self) -> float | None:
+    def duration(self) -> timedelta | None:
+        """Wall time from start to completion, a ``timedelta`` as in Optuna (None until finished)."""
         if self.datetime_start and self.datetime_complete:
-            return (self.datetime_complete - self.datetime_start).total_seconds()
+            return self.datetime_complete - self.datetime_start
         return None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """``duration`` in seconds, for tables and figures."""
+        duration = self.duration
+        return None if duration is None else duration.total_seconds()
 
     @property
     def last_step(self) -> int | None:
@@ -120,3 +127,10 @@ def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, st
             return None, f"the objective returned {v}, which is not finite"
         out.append(v)
     return out, None
+
+
+def best_of(trials: Iterable[FrozenTrial], direction: StudyDirection) -> FrozenTrial | None:
+    """The COMPLETE trial with the best first value (the earlier one on a tie), or None if there is none."""
+    sign = direction.sign()
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
+    return min(complete, key=lambda t: (sign * t.values[0], t.number), default=None)

@@ -262,10 +262,20 @@ def terminator_data(study: Any, *, improvement_evaluator: Any = None, error_eval
                     min_n_trials: int = 20, n_points: int = 12,
                     target: Callable[[FrozenTrial], float] | None = None,
                     target_direction: str | None = None) -> TerminatorData:
-    """The points of :func:`plot_terminator_improvement`, from :func:`tunelab.analysis.keep_going_history`."""
+    """The points of :func:`plot_terminator_improvement`.
+
+    Without evaluators: from :func:`tunelab.analysis.keep_going_history`.  With
+    ``improvement_evaluator`` or ``error_evaluator`` (:mod:`tunelab.terminator`'s, or
+    any object with ``evaluate(trials, study_direction)``): those, on the first k
+    complete trials at ``n_points`` counts from ``min_n_trials``, x = the k-th
+    trial's number, with Optuna's default for the one not given.
+    """
     if improvement_evaluator is not None or error_evaluator is not None:
-        raise ValueError("plot_terminator_improvement: custom evaluators are not supported; the regret bound and "
-                         "noise come from tunelab.analysis.keep_going_history")
+        if target is not None or target_direction is not None:
+            raise ValueError("plot_terminator_improvement: 'target' cannot be combined with 'improvement_evaluator'"
+                             "/'error_evaluator' (evaluators read the trials' values)")
+        return _evaluator_terminator_data(studies_of(study)[0], improvement_evaluator, error_evaluator,
+                                          min_n_trials, n_points)
     from tunelab.analysis.terminator import keep_going_history
 
     history = keep_going_history(studies_of(study)[0], target=target, min_n_trials=min_n_trials, n_points=n_points,
@@ -276,3 +286,44 @@ def terminator_data(study: Any, *, improvement_evaluator: Any = None, error_eval
         return TerminatorData([], [], [], verdict)
     return TerminatorData([p.n_trials for p in pts], [p.regret_bound for p in pts], [p.error for p in pts],
                           pts[-1].verdict)
+
+
+def _evaluator_terminator_data(study: Any, improvement_evaluator: Any, error_evaluator: Any, min_n_trials: int,
+                               n_points: int) -> TerminatorData:
+    from tunelab._validation import Interval, validate
+    from tunelab.terminator import (BestValueStagnationEvaluator, CrossValidationErrorEvaluator,
+                                    RegretBoundEvaluator, StaticErrorEvaluator)
+
+    validate({"min_n_trials": [Interval(int, 1, None)], "n_points": [Interval(int, 1, 200)]},
+             {"min_n_trials": min_n_trials, "n_points": n_points}, "plot_terminator_improvement")
+    for name, value in (("improvement_evaluator", improvement_evaluator), ("error_evaluator", error_evaluator)):
+        if value is not None and not callable(getattr(value, "evaluate", None)):
+            raise TypeError(f"plot_terminator_improvement: argument {name!r} must be an evaluator (an object with "
+                            f"evaluate(trials, study_direction)) or None; got {value!r}")
+    if len(study.directions) != 1:
+        raise ValueError("plot_terminator_improvement: the study has several objectives; the terminator judges one")
+    explicit_error = error_evaluator is not None
+    improvement_evaluator = improvement_evaluator or RegretBoundEvaluator()
+    if error_evaluator is None:
+        stagnation = isinstance(improvement_evaluator, BestValueStagnationEvaluator)
+        error_evaluator = StaticErrorEvaluator(0) if stagnation else CrossValidationErrorEvaluator()
+    complete = sorted((t for t in study.get_trials() if t.state == TrialState.COMPLETE), key=lambda t: t.number)
+    if not complete:
+        return TerminatorData([], [], [], "no complete trials")
+    n, direction = len(complete), study.directions[0]
+    counts = sorted(set(int(round(c)) for c in np.linspace(min(min_n_trials, n), n, n_points)))
+    bound = [float(improvement_evaluator.evaluate(trials=complete[:k], study_direction=direction)) for k in counts]
+    try:
+        error = [float(error_evaluator.evaluate(trials=complete[:k], study_direction=direction)) for k in counts]
+    except ValueError as exc:  # the default (cross-validation) error needs scores the objective may not report
+        if explicit_error:
+            raise
+        error, note = [float("nan")] * len(counts), f" No error: {exc}"
+    else:
+        note = ""
+    if np.isfinite(error[-1]):
+        head = "Stop" if bound[-1] < error[-1] else "Keep going"
+        verdict = f"{head}: after {n} trials the improvement is {bound[-1]:.3g}, the error {error[-1]:.3g}."
+    else:
+        verdict = f"After {n} trials the improvement is {bound[-1]:.3g}." + note
+    return TerminatorData([complete[k - 1].number for k in counts], bound, error, verdict)

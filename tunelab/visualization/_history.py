@@ -144,8 +144,9 @@ def plot_terminator_improvement(study: Any, plot_error: bool = False, improvemen
                                 target_direction: str | None = None):
     """The regret bound (how much better the best may still get) after each trial count; with the noise if asked.
 
-    The bound and noise come from :func:`tunelab.analysis.keep_going_history`;
-    ``improvement_evaluator``/``error_evaluator`` are accepted for Optuna's signature and must be None.
+    Without evaluators the bound and noise come from :func:`tunelab.analysis.keep_going_history`
+    (no cross-validation scores needed); with Optuna's ``improvement_evaluator``/``error_evaluator``
+    (:mod:`tunelab.terminator`) those are evaluated on growing prefixes of the complete trials.
     """
     data = terminator_data(study, improvement_evaluator=improvement_evaluator, error_evaluator=error_evaluator,
                            min_n_trials=min_n_trials, n_points=n_points, target=target,

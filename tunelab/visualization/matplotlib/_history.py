@@ -147,7 +147,7 @@ def plot_terminator_improvement(study: Any, plot_error: bool = False, improvemen
                                 target_direction: str | None = None) -> Any:
     """The regret bound after each trial count (and the noise with ``plot_error``), with the verdict.
 
-    As :func:`tunelab.visualization.plot_terminator_improvement`; the evaluators must be None.
+    As :func:`tunelab.visualization.plot_terminator_improvement` (Optuna's evaluators accepted).
     """
     pyplot()
     data = terminator_data(study, improvement_evaluator=improvement_evaluator, error_evaluator=error_evaluator,

@@ -158,7 +158,7 @@ def _grid(names: list[str], axes: dict[str, Axis], title: str):
 def _contour_panel(ax: Any, panel: Any, axes: dict[str, Axis], cmap: Any, levels: np.ndarray) -> Any:
     filled = None
     if panel.z is not None:
-        filled = ax.contourf(panel.grid_px, panel.grid_py, panel.z, levels=levels, cmap=cmap, extend="both")
+        filled = ax.contourf(panel.grid_px, panel.grid_py, panel.z, levels=levels, cmap=cmap)
     xs, ys = _xy(panel.points, axes[panel.x], axes[panel.y])
     ax.scatter(xs, ys, s=8, color="black", edgecolors="white", linewidths=0.4)
     return filled
@@ -181,7 +181,9 @@ def plot_contour(study: Any, params: Sequence[str] | None = None, *,
     surfaces = [p.z for p in data.panels.values() if p.z is not None]
     low = min((float(z.min()) for z in surfaces), default=0.0)
     high = max((float(z.max()) for z in surfaces), default=1.0)
-    levels = np.linspace(low, high if high > low else low + 1.0, 16)  # one scale for every panel
+    from matplotlib.ticker import MaxNLocator
+
+    levels = MaxNLocator(15).tick_values(low, high if high > low else low + 1.0)  # one scale for every panel
     names = data.names
     if len(names) == 2:
         ax = new_axes("Contour Plot", layout="constrained")

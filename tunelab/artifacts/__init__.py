@@ -1,0 +1,37 @@
+"""Optuna's ``optuna.artifacts``: files (models, plots, logs) attached to a study or a trial.
+
+The bytes go to an artifact store (:class:`FileSystemArtifactStore`, optionally
+wrapped in :class:`Backoff`, or any object with ``open_reader``/``write``/``remove``);
+the metadata (:class:`ArtifactMeta`) goes to the study's storage as a system
+attribute, so it is kept by every tunelab storage and read back after
+``load_study``.  Optuna's ``Boto3ArtifactStore`` and ``GCSArtifactStore`` are
+not provided (see docs/migrating.md); an S3 or GCS store is a small class with
+those three methods.
+"""
+
+from __future__ import annotations
+
+from tunelab.artifacts._meta import ArtifactMeta, download_artifact, get_all_artifact_meta, upload_artifact
+from tunelab.artifacts._store import ArtifactStore, Backoff, FileSystemArtifactStore
+from tunelab.artifacts.exceptions import ArtifactNotFound
+
+__all__ = [
+    "ArtifactMeta",
+    "ArtifactNotFound",
+    "ArtifactStore",
+    "Backoff",
+    "FileSystemArtifactStore",
+    "download_artifact",
+    "get_all_artifact_meta",
+    "upload_artifact",
+]
+
+_NOT_PROVIDED = ("Boto3ArtifactStore", "GCSArtifactStore")
+
+
+def __getattr__(name: str):
+    if name in _NOT_PROVIDED:  # an ImportError, so that `from tunelab.artifacts import ...` shows this message
+        raise ImportError(f"tunelab.artifacts has no {name}: cloud artifact stores are not provided. Use "
+                             "FileSystemArtifactStore (on a shared mount) or write a class with open_reader(id), "
+                             "write(id, stream) and remove(id); see docs/migrating.md")
+    raise AttributeError(f"module 'tunelab.artifacts' has no attribute {name!r}")
