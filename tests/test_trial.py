@@ -48,7 +48,7 @@ def test_check_values(returned, values, reason):
 def test_frozen_trial_value_and_duration():
     trial = FrozenTrial(number=0, trial_id=0, state=TrialState.COMPLETE, values=[1.0, 2.0],
                         intermediate_values={3: 0.1, 7: 0.2})
-    assert trial.last_step == 7 and trial.duration is None
+    assert trial.last_step == 7 and trial.duration is None and trial.duration_seconds is None
     with pytest.raises(RuntimeError, match="several objective values"):
         trial.value
 
@@ -160,3 +160,17 @@ def test_study_ask_hands_the_relative_proposal_to_the_trial():
     trial = study.ask()
     assert trial.suggest_float("x", 0, 1) == 0.125 and trial.study is study
     assert study.tell(trial, 1.0).params == {"x": 0.125}
+
+
+def test_duration_is_a_timedelta_as_in_optuna():
+    from datetime import datetime, timedelta
+
+    import tunelab
+
+    trial = tunelab.trial.create_trial(value=1.0)
+    trial.datetime_start, trial.datetime_complete = datetime(2026, 1, 1, 12, 0, 0), datetime(2026, 1, 1, 12, 0, 2, 500000)
+    assert trial.duration == timedelta(seconds=2.5) and trial.duration_seconds == 2.5
+    # Optuna's visualization tutorial: a figure of the time each trial took
+    study = tunelab.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert all(t.duration.total_seconds() >= 0 for t in study.trials)

@@ -68,7 +68,7 @@ def show_rows(study: Any, shown: Sequence[FrozenTrial], metrics: Sequence[str], 
         if curves:
             row.append(_fmt(t.last_step, digits))
         if wide:
-            row.append(_fmt(t.duration, 3))
+            row.append(_fmt(t.duration_seconds, 3))
         row += [_fmt(t.params[p], digits) if p in t.params else "" for p in params]
         row += [_fmt(t.user_attrs.get(a), digits) if a in t.user_attrs else "" for a in attrs]
         rows.append(row)

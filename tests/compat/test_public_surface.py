@@ -51,8 +51,6 @@ ARGUMENTS_NOT_TAKEN: dict[tuple[str, str], str] = {
     ("optuna.study.StudySummary", "study_id"): "see optuna.study.StudySummary.direction",
     ("optuna.trial.FrozenTrial", "value"): "records are built with values=[...] or create_trial(value=...), as "
                                            "Optuna's documentation advises; `value` is a property",
-    ("optuna.importance.PedAnovaImportanceEvaluator", "evaluate_on_local"): "tunelab's PED-ANOVA always compares "
-        "with the region_quantile share of trials (the local form); the global form is not built",
 }
 
 #: (Optuna module, name) -> why tunelab's object is of another kind than Optuna's.

@@ -80,3 +80,34 @@ def test_a_ga_sampler_written_for_optuna_runs():
     assert len(parents) == 3
     # generations after the first take the mean of the three best so far: they stop moving
     assert len({round(t.params["x"], 12) for t in study.trials[6:12]}) == 1
+
+
+def test_fixed_trial_keeps_system_attrs():
+    assert tunelab.trial.FixedTrial({"x": 1}).system_attrs == {}
+
+
+def test_ped_anova_global_form_compares_with_the_whole_space():
+    """evaluate_on_local=False (Optuna's global PED-ANOVA): the top trials against a uniform density."""
+    def objective(trial):
+        x = trial.suggest_float("x", -1.0, 1.0)
+        y = trial.suggest_float("y", -1.0, 1.0)
+        kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+        return x * x + 0.05 * y + (0.3 if kind == "c" else 0.0)
+
+    ours = tunelab.create_study(sampler=tunelab.samplers.RandomSampler(seed=0))
+    ours.optimize(objective, n_trials=300)
+    theirs = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    theirs.optimize(objective, n_trials=300)
+    for lib, study in ((tunelab, ours), (optuna, theirs)):
+        result = lib.importance.get_param_importances(
+            study, evaluator=lib.importance.PedAnovaImportanceEvaluator(evaluate_on_local=False), normalize=False)
+        assert list(result)[0] == "x", (lib.__name__, result)
+    local = tunelab.importance.get_param_importances(
+        ours, evaluator=tunelab.importance.PedAnovaImportanceEvaluator(target_quantile=0.1, region_quantile=0.5),
+        normalize=False)
+    global_ = tunelab.importance.get_param_importances(
+        ours, evaluator=tunelab.importance.PedAnovaImportanceEvaluator(target_quantile=0.1, region_quantile=0.5,
+                                                                       evaluate_on_local=False), normalize=False)
+    assert global_["x"] > local["x"] > 0  # against the whole space the top trials' x stands out more
+    with pytest.raises(TypeError, match="'evaluate_on_local' must be True or False"):
+        tunelab.importance.PedAnovaImportanceEvaluator(evaluate_on_local="yes")

@@ -226,12 +226,18 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
     max_discrete: ints and stepped floats with at most this many values get one cell per
     value, as categories do; wider ones are smoothed like floats.
     prior: pseudo-trials spread evenly over the cells of both densities.
+    evaluate_on_local: compare with the region's trials (True, the default) or, with False, with
+    the uniform density over the whole search space (Optuna's global PED-ANOVA).
     """
 
     method = "ped_anova"
 
     def __init__(self, target_quantile: float = 0.1, region_quantile: float = 1.0, n_bins: int = 64,
-                 prior: float = 1.0, max_discrete: int = 8):
+                 prior: float = 1.0, max_discrete: int = 8, evaluate_on_local: bool = True):
+        if not isinstance(evaluate_on_local, bool):
+            raise TypeError(f"PedAnovaImportanceEvaluator: 'evaluate_on_local' must be True or False; "
+                            f"got {evaluate_on_local!r}")
+        self.evaluate_on_local = evaluate_on_local
         validate({"target_quantile": [Interval(float, 0, 1, "neither")],
                   "region_quantile": [Interval(float, 0, 1, "right")],
                   "n_bins": [Interval(int, 4, 4096)], "prior": [Interval(float, 0, None, "neither")],
@@ -260,8 +266,12 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
             cells = col.n_cells
             discrete = cells if col.kind == "categorical" or (cells is not None and cells <= self.max_discrete) \
                 else None
-            out[name] = max(0.0, _pearson_divergence(col.unit[top], col.unit[region], self.n_bins, discrete,
-                                                     self.prior))
+            if self.evaluate_on_local:
+                baseline = col.unit[region]
+            else:  # evenly spread values: the uniform density over the parameter's range
+                n_cells = discrete or self.n_bins
+                baseline = np.repeat((np.arange(n_cells) + 0.5) / n_cells, 32)
+            out[name] = max(0.0, _pearson_divergence(col.unit[top], baseline, self.n_bins, discrete, self.prior))
         return out
 
 

@@ -87,7 +87,7 @@ def pruning_ledger(study: Any, *, unit: str = "auto", top_quantile: float = 0.1)
     full_steps = max((_steps(t, base) for t in complete), default=0.0)
     if full_steps == 0:
         full_steps = max((_steps(t, base) for t in trials), default=0.0)
-    durations = [t.duration for t in complete if t.duration is not None]
+    durations = [t.duration_seconds for t in complete if t.duration is not None]
     median_seconds = float(np.median(durations)) if durations else 0.0
     costs: list[TrialCost] = []
     for t in trials:
@@ -96,7 +96,7 @@ def pruning_ledger(study: Any, *, unit: str = "auto", top_quantile: float = 0.1)
             spent = steps
             full = max(full_steps, steps) if t.state == TrialState.PRUNED else steps
         else:
-            spent = float(t.duration or 0.0)
+            spent = float(t.duration_seconds or 0.0)
             if t.state != TrialState.PRUNED:
                 full = spent
             elif steps > 0 and full_steps > 0:

@@ -45,6 +45,9 @@ class EMMREvaluator(BaseImprovementEvaluator):
     ``deterministic_objective`` fixes the GP's noise at a tiny value; ``delta``
     is the confidence parameter of the regret bound; until ``min_n_trials``
     trials are complete the evaluator returns a huge value (never stop).
+    Called after every trial (as by a callback), the t-1 fit starts from the
+    previous call's t fit, which saves most of a fit; the result can then differ
+    a little from a fresh evaluator's (another optimum of the same posterior).
     """
 
     def __init__(self, deterministic_objective: bool = False, delta: float = 0.1, min_n_trials: int = 2,
@@ -59,11 +62,12 @@ class EMMREvaluator(BaseImprovementEvaluator):
         self._delta = float(delta)
         self.min_n_trials = int(min_n_trials)
         self._rng = np.random.default_rng(seed)
+        self._last_fit: tuple[tuple, object] | None = None  # (the trials, the hyperparameters fitted to them)
 
     def evaluate(self, trials: list[FrozenTrial], study_direction: StudyDirection) -> float:
         from tunelab.samplers.gp_model import GPModel
-        from tunelab.terminator._surrogate import (encode_trials, fit_gp, posterior_cov, regret_bound, standardise,
-                                                   ucb_beta)
+        from tunelab.analysis.terminator import ucb_beta
+        from tunelab.terminator._surrogate import encode_trials, fit_gp, posterior_cov, regret_bound, standardise
 
         trials = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.number)
         if len(trials) < self.min_n_trials:
@@ -74,8 +78,12 @@ class EMMREvaluator(BaseImprovementEvaluator):
                           "will never be stopped by this evaluator", stacklevel=2)
             return NOT_YET
         X, (z, _, _) = enc.X, standardise(enc.loss)
-        before = fit_gp(X[:-1], z[:-1], enc.is_cat, deterministic=self._deterministic)
+        # called after every trial (the usual case), the t-1 fit starts where the last call's t fit ended
+        seen = tuple((t.number, float(t.value)) for t in trials)
+        warm = self._last_fit[1] if self._last_fit is not None and self._last_fit[0] == seen[:-1] else None
+        before = fit_gp(X[:-1], z[:-1], enc.is_cat, start=warm, deterministic=self._deterministic)
         now = fit_gp(X, z, enc.is_cat, start=before.params, deterministic=self._deterministic)
+        self._last_fit = (seen, now.params)
 
         i_now, i_before = int(np.argmin(z)), int(np.argmin(z[:-1]))
         m_now, v_now = (float(a[0]) for a in now.predict(X[i_now]))

@@ -62,20 +62,19 @@ def standardise(y: np.ndarray) -> tuple[np.ndarray, float, float]:
 
 def fit_gp(X: np.ndarray, z: np.ndarray, is_cat: np.ndarray, start: "object | None" = None,
            deterministic: bool = False):
-    """A GP (tunelab.samplers.gp_model.GPModel) with hyperparameters fitted to standardised losses ``z``."""
+    """A GP (tunelab.samplers.gp_model.GPModel) with hyperparameters fitted to standardised losses ``z``.
+
+    The fit starts from ``start`` (earlier fitted hyperparameters) if given, else
+    from the GP sampler's default start.
+    """
     from tunelab.samplers.gp import single_thread_blas
     from tunelab.samplers.gp_model import GPModel, default_params, fit_params
 
     noise = 1e-6 if deterministic else None
-    starts = [default_params(X.shape[1], noise)] + ([start] if start is not None else [])
+    starts = [start if start is not None else default_params(X.shape[1], noise)]
     with single_thread_blas():
         params = fit_params(X, z, is_cat, starts, noise, maxiter=200)
         return GPModel(X, z, params, is_cat)
-
-
-def ucb_beta(n_params: int, n_trials: int, delta: float = 0.1) -> float:
-    """The confidence width (squared) of GP-UCB (Srinivas et al.), scaled down by 5 as Makarova et al. do."""
-    return 2.0 * math.log(max(n_params, 1) * max(n_trials, 1) ** 2 * math.pi ** 2 / (6.0 * delta)) / 5.0
 
 
 def random_points(is_cat: np.ndarray, space: dict[str, Distribution], names: list[str], n: int,

@@ -6,7 +6,7 @@ import enum
 import math
 import numbers
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from tunelab.space import Distribution
@@ -89,10 +89,17 @@ class FrozenTrial(OptunaFrozenTrialMethods):
         return self.values[0]
 
     @property
-    def duration(self) -> float | None:
+    def duration(self) -> timedelta | None:
+        """Wall time from start to completion, a ``timedelta`` as in Optuna (None until finished)."""
         if self.datetime_start and self.datetime_complete:
-            return (self.datetime_complete - self.datetime_start).total_seconds()
+            return self.datetime_complete - self.datetime_start
         return None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """``duration`` in seconds, for tables and figures."""
+        duration = self.duration
+        return None if duration is None else duration.total_seconds()
 
     @property
     def last_step(self) -> int | None:
