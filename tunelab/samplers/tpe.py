@@ -23,6 +23,7 @@ with the highest log l(x) - log g(x) (the expected-improvement criterion of TPE)
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ class _Signatures:
 
 _NOT_RANKED = -1  # a finished trial TPE does not model (failed)
 _UNRANKED_COMPLETE = -2  # a complete trial without values: counted in the study's size, not ranked
+_UNSEEN = -3  # an object the history has not mapped yet
 
 
 class _History:
@@ -211,9 +213,11 @@ class _History:
         if sign != self.sign:
             self.__init__(self.signatures)  # type: ignore[misc]
             self.sign = sign
-        found = np.array(list(map(self._by_id.get, map(id, trials))), dtype=float)  # None -> nan
+        # row (or marker) of each trial object seen before, _UNSEEN for the others: one C-level pass
+        found = np.fromiter(map(self._by_id.get, map(id, trials), itertools.repeat(_UNSEEN)), dtype=np.int64,
+                            count=len(trials))
         running: list[FrozenTrial] = []
-        for i in np.flatnonzero(np.isnan(found)).tolist():
+        for i in np.flatnonzero(found == _UNSEEN).tolist():
             t = trials[i]
             if not t.state.is_finished():
                 if t.state == TrialState.RUNNING:
@@ -228,7 +232,7 @@ class _History:
                 self.sign = sign
                 return self.update(trials, sign, again=True)
             found[i] = row
-        rows = found[found >= 0].astype(np.int64)
+        rows = found[found >= 0]
         n_unranked = int(np.count_nonzero(found == _UNRANKED_COMPLETE))
         return rows, running, n_unranked
 
@@ -411,7 +415,11 @@ class TPESampler(BaseSampler):
             n_good = self._n_good(n)
             if len(directions) == 1:
                 k = keys[rows]
-                ordered = rows[np.lexsort((k[:, 4], k[:, 3], k[:, 2], k[:, 1], k[:, 0]))]
+                if len(k) and not k[:, 0].any() and np.all(np.diff(k[:, 4]) > 0):
+                    # the usual case (complete, feasible, in number order): a stable sort by loss is the same order
+                    ordered = rows[np.argsort(k[:, 1], kind="stable")]
+                else:
+                    ordered = rows[np.lexsort((k[:, 4], k[:, 3], k[:, 2], k[:, 1], k[:, 0]))]
             else:
                 row_of = {id(history.trials[r]): r for r in rows.tolist()}
                 ranked = rank_trials([history.trials[r] for r in rows.tolist()], directions, n_good,
