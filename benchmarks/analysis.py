@@ -121,6 +121,32 @@ def optuna_study(rows, y, specs):
 # ----------------------------------------------------------------------------- timing
 
 
+class LoadSampler:
+    """The 1-minute load average, sampled every ``every`` seconds in a background thread while a run lasts.
+
+    On a shared machine the figures mean little without the load they ran under; this gives its range.
+    """
+
+    def __init__(self, every: float = 15.0):
+        import threading
+
+        self.samples: list[float] = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; the min, mean and max of the samples."""
+        self._stop.set()
+        self.samples.append(os.getloadavg()[0])
+        return {"load_min": min(self.samples), "load_mean": float(np.mean(self.samples)),
+                "load_max": max(self.samples)}
+
+
 def timed(fn: Callable[[], Any], repeats: int = 1) -> tuple[float, float, Any]:
     """(wall seconds, CPU seconds of this process, result): the best of ``repeats`` runs.
 
@@ -151,6 +177,7 @@ def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -
             rows, y, specs = make_rows(n, d, 0)
             tl, op = tunelab_study(rows, y, specs), optuna_study(rows, y, specs)
             row: dict[str, Any] = {"trials": n, "params": d}
+            load = LoadSampler()
             row["tunelab_ped_anova_s"], row["tunelab_ped_anova_cpu"], imp = timed(lambda: get_param_importances(tl),
                                                                                   repeats)
             row["tunelab_top3"] = list(imp)[:3]
@@ -161,8 +188,13 @@ def importance_times(sizes, dims, skip_optuna_fanova_above: int, repeats: int) -
             row["optuna_top3"] = list(imp_o)[:3]
             row["optuna_fanova_s"] = row["optuna_fanova_cpu"] = None
             if n * d <= skip_optuna_fanova_above:
+                # the row so far, in case Optuna's fANOVA (minutes to hours at 10,000 trials) is stopped
+                print("# before Optuna fANOVA: " + json.dumps(row) +
+                      f" load {os.getloadavg()[0]:.1f} at {time.strftime('%H:%M:%S', time.gmtime())} UTC", flush=True)
                 row["optuna_fanova_s"], row["optuna_fanova_cpu"], _ = timed(
                     lambda: oi.get_param_importances(op, evaluator=oi.FanovaImportanceEvaluator(seed=0)))
+            row.update(load.stop())
+            row["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             print(json.dumps(row), flush=True)
             results.append(row)
     return results
@@ -259,13 +291,15 @@ def report_and_dashboard(quick: bool) -> list[dict[str, Any]]:
     tmp = Path(tempfile.mkdtemp(prefix="tunelab-analysis-dash-"))
     try:
         rep = dash_bench.bench_report(tmp, 1_000 if quick else 10_000)
-        dash = dash_bench.bench_dashboard(tmp, 5_000 if quick else 100_000, browser=False)
+        n = 5_000 if quick else 100_000
+        dash = dash_bench.bench_dashboard(dash_bench.ensure_study(tmp / "dash.db", n), n)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [
         {"what": f"report, {rep['trials']:,} trials (CPU s)", "seconds": round(rep["build_cpu_s"], 2),
          "bytes": int(rep["size_mb"] * 1e6)},
-        {"what": f"dashboard first full render, {dash['trials']:,} trials, server, trials cached (CPU s)",
+        {"what": f"dashboard study page with its first-render images and verdict, {dash['trials']:,} trials, "
+                 "server, trials cached (CPU s; `python benchmarks/dashboard.py --render-only` for Chromium)",
          "seconds": round(dash["server_warm_cpu_s"], 3)},
         {"what": "dashboard bytes per refresh while running (updates + table page)",
          "bytes": int(dash["refresh_bytes_mean"])},
@@ -278,8 +312,8 @@ def report_and_dashboard(quick: bool) -> list[dict[str, Any]]:
 def markdown(times, stab, extra) -> str:
     lines = ["CPU seconds of this process (wall seconds in brackets):", "",
              "| trials x params | tunelab PED-ANOVA (default) | tunelab fANOVA | Optuna PED-ANOVA | Optuna fANOVA | "
-             "Optuna fANOVA / tunelab default | Optuna PED-ANOVA / tunelab default |",
-             "|---|---|---|---|---|---|---|"]
+             "Optuna fANOVA / tunelab default | Optuna PED-ANOVA / tunelab default | load average (min-max) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in times:
         of = r["optuna_fanova_cpu"]
         base = r["tunelab_ped_anova_cpu"]
@@ -288,7 +322,7 @@ def markdown(times, stab, extra) -> str:
         lines.append(f"| {r['trials']:,} x {r['params']} | {base:.3f} ({r['tunelab_ped_anova_s']:.3f}) | "
                      f"{r['tunelab_fanova_cpu']:.2f} ({r['tunelab_fanova_s']:.1f}) | "
                      f"{r['optuna_ped_anova_cpu']:.3f} ({r['optuna_ped_anova_s']:.3f}) | {of_text} | {ratio} | "
-                     f"{r['optuna_ped_anova_cpu'] / base:.1f}x |")
+                     f"{r['optuna_ped_anova_cpu'] / base:.1f}x | {r['load_min']:.1f}-{r['load_max']:.1f} |")
     lines += ["", "| protocol | method | mean pairwise Spearman | mean Kendall tau vs true variance order |",
               "|---|---|---|---|"]
     for r in stab:
@@ -312,6 +346,8 @@ def main() -> None:
                     help='methods left out of the stability runs, e.g. "Optuna fANOVA"')
     ap.add_argument("--stability-trials", type=int, default=1000,
                     help="trials per study in the stability runs (Optuna's fANOVA takes ~45 CPU s at 1,000 x 8)")
+    ap.add_argument("--skip-report-dashboard", action="store_true",
+                    help="leave out the report and dashboard timings (benchmarks/dashboard.py has the full table)")
     ap.add_argument("--out", default="benchmarks/results/analysis.json")
     args = ap.parse_args()
     if args.quick:
@@ -327,7 +363,7 @@ def main() -> None:
     times = importance_times(args.sizes, args.dims, args.skip_optuna_fanova_above, args.repeats)
     stab = [] if args.skip_stability else stability(args.stability_trials if not args.quick else 300, 8, args.seeds,
                                                       args.stability_skip)
-    extra = report_and_dashboard(args.quick)
+    extra = [] if args.skip_report_dashboard else report_and_dashboard(args.quick)
     print(f"# load at the end {os.getloadavg()[0]:.1f}")
     print(markdown(times, stab, extra))
     big = [r for r in times if r["trials"] == 10000 and r["params"] == 32]

@@ -1,12 +1,29 @@
-"""Report and dashboard at scale: report size and build time at 10,000 trials; the dashboard's first render of
-a 100,000-trial SQLite study (server responses, and page ready in headless Chromium) and the bytes each refresh
-carries while trials keep arriving.
+"""Report and dashboard at scale: report size and build time at 10,000 trials; the dashboard's first full render
+of a 100,000-trial SQLite study in headless Chromium; the bytes each refresh carries while trials keep arriving.
 
-    python benchmarks/dashboard.py [--report-trials 10000] [--dashboard-trials 100000] [--no-browser]
+    python benchmarks/dashboard.py --render-only     # the dashboard render table alone (what the target is about)
+    python benchmarks/dashboard.py [--report-trials 10000] [--dashboard-trials 100000] [--no-browser] [--optuna]
+
+First full render, as measured here: the time from the start of the navigation (the page's performance time
+origin) to the mark ``tunelab:first-full-render`` that the study page sets once (a) the summary is filled
+(best value with its metric name, counts by state, wall time, compute saved, the keep-going verdict: all drawn
+by the server, the verdict fetched by the script only when the server had none yet), (b) the first table page
+is there (50 rows, drawn by the server), (c) every figure region shown at once (the optimization history and
+the importances, SVG images drawn by the server) has loaded, and (d) the browser has painted a frame after that.
+``tunelab:interactive`` follows once plotly.js has loaded and the interactive figures replaced the images.
+The Python-side wall time from ``goto`` to the page's data-ready attribute is printed next to it.
+
+Three visits, each over a server in its own process and a fresh browser context (empty HTTP cache) unless
+said otherwise:
+- cold server: started just before the visit, nothing read or computed yet (the first request reads the
+  100,000 trials from SQLite and computes the verdict and importances);
+- first visit: a server started as ``tunelab dashboard`` starts it, after its background preload finished;
+- second visit: the same server and browser context again (plotly.js and scripts come from the browser cache).
 
 Studies are written straight into a SQLite file with SQLAlchemy (the API would take minutes per 100,000
 trials); each trial has 8 parameters, a value, a start and end time, and a third of them 10 intermediate values
-(half of those pruned).  Results go to stdout as a Markdown table for docs/benchmarks.md.
+(half of those pruned).  ``--db PATH`` keeps the 100,000-trial file between runs.  Results go to stdout as
+Markdown tables for docs/benchmarks.md, with the load average sampled while they ran.
 """
 
 from __future__ import annotations
@@ -18,11 +35,14 @@ import platform
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -130,28 +150,192 @@ def bench_optuna_figures(tmp: Path) -> dict:
     return {"build_s": build, "build_cpu_s": build_cpu, "size_mb": len(html.encode()) / 1e6}
 
 
-def bench_dashboard(tmp: Path, n: int, browser: bool) -> dict:
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def serve(url: str, preload: bool) -> None:
+    """Run a dashboard server in this process (the benchmark starts it with --serve); prints its port, then
+    'preloaded SECONDS' once the background preload finished."""
     from werkzeug.serving import make_server
 
     from tunelab.dashboard import create_app
+    from tunelab.dashboard import preload as start_preload
 
-    url = f"sqlite:///{tmp / 'dash.db'}"
-    make_study(url, "big", n)
+    app = create_app(url, refresh_seconds=2.0)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print(f"port {server.server_port}", flush=True)
+    if preload:
+        t = time.perf_counter()
+        thread = start_preload(app)
+
+        def report() -> None:
+            thread.join()
+            print(f"preloaded {time.perf_counter() - t:.2f}", flush=True)
+        threading.Thread(target=report, daemon=True).start()
+    server.serve_forever()
+
+
+class Server:
+    """A dashboard server in a child process, so 'cold' means a fresh process with nothing cached."""
+
+    def __init__(self, url: str, preload: bool):
+        cmd = [sys.executable, os.path.abspath(__file__), "--serve", url] + (["--preload"] if preload else [])
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+        line = self.proc.stdout.readline()
+        if not line.startswith("port "):
+            raise RuntimeError(f"the dashboard server did not start: {line!r}")
+        self.base = f"http://127.0.0.1:{int(line.split()[1])}"
+        self.preload_s: float | None = None
+        if preload:
+            line = self.proc.stdout.readline()
+            self.preload_s = float(line.split()[1])
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU seconds of the server process so far (Linux /proc; None elsewhere)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+_MARKS = """() => {
+  const mark = n => { const e = performance.getEntriesByName(n)[0]; return e ? e.startTime : null; };
+  const nav = performance.getEntriesByType("navigation")[0];
+  const res = performance.getEntriesByType("resource");
+  const plotly = res.filter(r => r.name.includes("/vendor/plotly"));
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  return {first: mark("tunelab:first-full-render"), interactive: mark("tunelab:interactive"),
+          html_ms: nav.responseEnd, fcp: paint ? paint.startTime : null,
+          bytes: nav.transferSize + res.reduce((a, r) => a + r.transferSize, 0),
+          plotly_bytes: plotly.reduce((a, r) => a + r.transferSize, 0),
+          history_points: (document.getElementById("history").data || [{x: []}])[0].x.length,
+          plotly_at_first_render: document.body.getAttribute("data-plotly-at-first-render"),
+          rows: document.querySelectorAll("#trials tbody tr").length,
+          verdict: document.getElementById("keep-going").textContent};
+}"""
+
+
+def _visit(context: Any, server: Server, study_id: int) -> dict:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    cpu = server.cpu_seconds()
+    t = time.perf_counter()
+    page.goto(f"{server.base}/study/{study_id}", wait_until="commit", timeout=600_000)
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=600_000)
+    ready = time.perf_counter() - t
+    page.wait_for_selector("body[data-interactive='1']", state="attached", timeout=600_000)
+    interactive = time.perf_counter() - t
+    after = server.cpu_seconds()
+    out = page.evaluate(_MARKS)
+    out.update(wall_ready_s=ready, wall_interactive_s=interactive, errors=errors,
+               server_cpu_s=None if cpu is None or after is None else after - cpu)
+    page.close()
+    return out
+
+
+def bench_render(url: str, study_id: int = 1) -> dict:
+    """The study page's first full render in headless Chromium: cold server, first and second visit."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        raise SystemExit("needs chromium (apt-get install chromium)")
+    out: dict = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        cold = Server(url, preload=False)
+        try:
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            out["cold"] = _visit(ctx, cold, study_id)
+            ctx.close()
+        finally:
+            cold.close()
+        warm = Server(url, preload=True)
+        try:
+            out["preload_s"] = warm.preload_s
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            out["first"] = _visit(ctx, warm, study_id)
+            out["second"] = _visit(ctx, warm, study_id)
+            ctx.close()
+        finally:
+            warm.close()
+        browser.close()
+    return out
+
+
+def render_table(r: dict, n: int) -> str:
+    """The render measurements as Markdown."""
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v / 1000:.2f} s"
+
+    lines = [f"| {n:,}-trial study, headless Chromium | first full render (navigation start to mark) | "
+             "goto to data-ready (Python wall) | interactive (plotly figures in) | HTML received | server CPU | "
+             "bytes over the wire (plotly.js of them) | console errors |",
+             "|---|---|---|---|---|---|---|---|"]
+    labels = {"cold": "cold server (fresh process, nothing read yet), empty browser cache",
+              "first": "first visit (server preloaded, as `tunelab dashboard` does), empty browser cache",
+              "second": "second visit (same server and browser)"}
+    for key, label in labels.items():
+        v = r[key]
+        cpu = "-" if v["server_cpu_s"] is None else f"{v['server_cpu_s']:.2f} s"
+        lines.append(f"| {label} | **{ms(v['first'])}** | {v['wall_ready_s']:.2f} s | {ms(v['interactive'])} | "
+                     f"{ms(v['html_ms'])} | {cpu} | {v['bytes'] / 1e6:.2f} MB ({v['plotly_bytes'] / 1e6:.2f} MB) | "
+                     f"{len(v['errors'])} |")
+    first = r["first"]
+    lines.append("")
+    lines.append(f"Server preload before the first visit: {r['preload_s']:.1f} s wall. History points sent: "
+                 f"{first['history_points']:,}; table rows drawn: {first['rows']}; plotly.js loaded before the "
+                 f"first full render: {'yes' if first['plotly_at_first_render'] == '1' else 'no'}; "
+                 f"verdict: {first['verdict'][:80]!r}.")
+    return "\n".join(lines)
+
+
+def ensure_study(db: Path, n: int, name: str = "big") -> str:
+    """The SQLite URL of a finished ``n``-trial study in ``db``, made unless the file already holds it."""
+    url = f"sqlite:///{db}"
+    if db.exists():
+        try:
+            s = tunelab.load_study(name, url, sampler="random")
+            if s.storage.get_n_trials(s.study_id) == n:
+                return url
+        except Exception:
+            pass
+        db.unlink()
+    t = time.perf_counter()
+    make_study(url, name, n)
+    print(f"# wrote the {n:,}-trial study in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+    return url
+
+
+def bench_dashboard(url: str, n: int) -> dict:
+    """Server-side costs in this process (Flask's test client): the study page with what its first render
+    loads (history and importance images, the verdict), cold then warm; the table sorted by value; the bytes
+    each refresh carries while a writer adds trials (the study in ``url`` grows: pass a copy)."""
+    from tunelab.dashboard import create_app
+
     out: dict = {"trials": n}
-
-    # server side, cold: a fresh app (empty trial cache), then warm
     app = create_app(url, refresh_seconds=1.0)
     client = app.test_client()
-    sid = 1
+    sid = _study_id(url)
     timings = {}
     for label in ("cold", "warm"):
         t, c = time.perf_counter(), time.process_time()
         page = client.get(f"/study/{sid}")
-        init = client.get(f"/api/study/{sid}/init")
-        table = client.get(f"/api/study/{sid}/trials?page=0&size=50&sort=number&desc=1")
+        parts = [client.get(f"/study/{sid}/history.svg?log=auto"),
+                 client.get(f"/study/{sid}/figure/param_importances.svg"),
+                 client.get(f"/api/study/{sid}/keep_going")]
         timings[label] = time.perf_counter() - t
         out[f"server_{label}_cpu_s"] = time.process_time() - c
-        assert page.status_code == init.status_code == table.status_code == 200
+        assert page.status_code == 200 and all(r.status_code == 200 for r in parts), [r.status_code for r in parts]
+        out[f"page_kb_{label}"] = (len(page.data) + sum(len(r.data) for r in parts[:2])) / 1e3
+        init = client.get(f"/api/study/{sid}/init")
         out[f"init_kb_{label}"] = len(init.data) / 1e3
     out["server_cold_s"], out["server_warm_s"] = timings["cold"], timings["warm"]
     t = time.perf_counter()
@@ -159,38 +343,12 @@ def bench_dashboard(tmp: Path, n: int, browser: bool) -> dict:
     out["sort_by_value_s"] = time.perf_counter() - t
     assert sorted_page.status_code == 200
 
-    # page ready in Chromium, over a real server started as `tunelab dashboard` starts it (trials preloaded)
-    if browser and shutil.which("chromium"):
-        from playwright.sync_api import sync_playwright
-
-        from tunelab.dashboard import preload
-
-        live = create_app(url, refresh_seconds=1.0)
-        t = time.perf_counter()
-        preload(live).join()
-        out["preload_s"] = time.perf_counter() - t
-        server = make_server("127.0.0.1", 0, live, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-            for label in ("first", "second"):
-                page = b.new_page(viewport={"width": 1280, "height": 900})
-                t = time.perf_counter()
-                page.goto(f"{base}/study/{sid}")
-                page.wait_for_selector("body[data-ready='1']", timeout=120_000)
-                out[f"browser_{label}_s"] = time.perf_counter() - t
-                out["history_points"] = page.evaluate("document.getElementById('history').data[0].x.length")
-                page.close()
-            b.close()
-        server.shutdown()
-
     # bytes per refresh while trials arrive: a writer adds ~10 trials/s, the page polls once a second
     stop, writing = threading.Event(), threading.Event()
+    name = tunelab.storage.get_storage(url).get_study_name(sid)
 
     def writer() -> None:
-        study = tunelab.load_study("big", url, sampler="random")  # reads the 100,000 trials first
+        study = tunelab.load_study(name, url, sampler="random")  # reads the 100,000 trials first
         while not stop.is_set():
             trial = study.ask()
             x = trial.suggest_float("p0", 1e-4, 1.0, log=True)
@@ -230,27 +388,64 @@ def bench_dashboard(tmp: Path, n: int, browser: bool) -> dict:
     return out
 
 
+def _study_id(url: str, name: str = "big") -> int:
+    from tunelab.storage import get_storage
+
+    store = get_storage(url)
+    return next(s.study_id for s in store.list_studies() if s.name == name)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--report-trials", type=int, default=10_000)
     ap.add_argument("--dashboard-trials", type=int, default=100_000)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--render-only", action="store_true", help="only the dashboard's first render in Chromium")
+    ap.add_argument("--db", help="SQLite file for the dashboard's study, kept between runs (made if missing)")
     ap.add_argument("--optuna", action="store_true", help="also time Optuna's figures on the report's trials")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)  # the child process of a render run
+    ap.add_argument("--preload", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.preload)
+        return
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from analysis import LoadSampler
+
     tmp = Path(tempfile.mkdtemp(prefix="tunelab-dash-bench-"))
+    rep = peer = dash = render = None
     try:
-        rep = bench_report(tmp, args.report_trials)
-        peer = bench_optuna_figures(tmp) if args.optuna else None
-        dash = None if args.report_only else bench_dashboard(tmp, args.dashboard_trials, browser=not args.no_browser)
+        load = LoadSampler(every=5.0)
+        started = datetime.now()
+        if not args.report_only:
+            db = Path(args.db) if args.db else tmp / "dash.db"
+            url = ensure_study(db, args.dashboard_trials)
+            if not args.no_browser:
+                render = bench_render(url, _study_id(url))
+            if not args.render_only:
+                shutil.copy(db, tmp / "live.db")  # the refresh measurement adds trials: a copy
+                dash = bench_dashboard(f"sqlite:///{tmp / 'live.db'}", args.dashboard_trials)
+        if not args.render_only:
+            rep = bench_report(tmp, args.report_trials)
+            peer = bench_optuna_figures(tmp) if args.optuna else None
+        loads = load.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"# {datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} CPUs visible, "
-          f"python {platform.python_version()}")
+    print(f"# {started:%Y-%m-%d %H:%M}-{datetime.now():%H:%M} (local time of {platform.node()}), "
+          f"{os.cpu_count()} CPUs, python {platform.python_version()}, load average (1 min) while it ran: "
+          f"{loads['load_min']:.1f}-{loads['load_max']:.1f} (mean {loads['load_mean']:.1f})")
+    print(f"# command: python {' '.join(sys.argv)}")
+    if render is not None:
+        print()
+        print(render_table(render, args.dashboard_trials))
+    if rep is None and dash is None:
+        return
     print("\n| what | result |\n|---|---|")
-    print(f"| report, {rep['trials']:,} trials: build time (trials already loaded: {rep['load_s']:.1f} s to load "
-          f"from SQLite): wall (CPU) | {rep['build_s']:.1f} s ({rep['build_cpu_s']:.1f} s) |")
-    print(f"| report size ({rep['plotlyjs_mb']:.1f} MB of it is plotly.js) | {rep['size_mb']:.1f} MB |")
+    if rep is not None:
+        print(f"| report, {rep['trials']:,} trials: build time (trials already loaded: {rep['load_s']:.1f} s to "
+              f"load from SQLite): wall (CPU) | {rep['build_s']:.1f} s ({rep['build_cpu_s']:.1f} s) |")
+        print(f"| report size ({rep['plotlyjs_mb']:.1f} MB of it is plotly.js) | {rep['size_mb']:.1f} MB |")
     if peer:
         print(f"| Optuna 5 figures (history, importances by fANOVA, parallel, slice, intermediate) on the same "
               f"trials: wall (CPU); ratio of CPU Optuna/tunelab | {peer['build_s']:.1f} s ({peer['build_cpu_s']:.1f} s); "
@@ -258,17 +453,13 @@ def main() -> None:
         print(f"| Optuna's 5 figures in one HTML with plotly.js once | {peer['size_mb']:.1f} MB |")
     if dash is None:
         return
-    print(f"| dashboard, {dash['trials']:,} trials: study page + first data + first table page, server, "
-          f"cold (fresh server, nothing preloaded): wall (CPU) | {dash['server_cold_s']:.2f} s "
-          f"({dash['server_cold_cpu_s']:.2f} s) |")
-    print(f"| the same, warm (trials in the storage's cache) | {dash['server_warm_s']:.2f} s "
+    print(f"| dashboard, {dash['trials']:,} trials, server only (test client): study page + history and importance "
+          f"SVG + verdict, fresh app (trials read from SQLite, nothing computed): wall (CPU) | "
+          f"{dash['server_cold_s']:.2f} s ({dash['server_cold_cpu_s']:.2f} s) |")
+    print(f"| the same again (trials cached, verdict and figures computed) | {dash['server_warm_s']:.2f} s "
           f"({dash['server_warm_cpu_s']:.2f} s) |")
-    print(f"| first data response (decimated history, counts, best) | {dash['init_kb_warm']:.0f} kB |")
-    if "browser_first_s" in dash:
-        print(f"| server start: trials preloaded in the background | {dash['preload_s']:.1f} s |")
-        print(f"| then page ready in headless Chromium (goto to data-ready), first / second visit | "
-              f"{dash['browser_first_s']:.2f} s / {dash['browser_second_s']:.2f} s "
-              f"({dash['history_points']:,} history points) |")
+    print(f"| study page with its two SVG images | {dash['page_kb_warm']:.0f} kB |")
+    print(f"| data for the interactive history (decimated points, counts, best, cursor) | {dash['init_kb_warm']:.0f} kB |")
     print(f"| table page sorted by value (server) | {dash['sort_by_value_s']:.2f} s |")
     print(f"| bytes per refresh while ~10 trials/s arrive (updates + table page) | "
           f"{dash['refresh_bytes_mean'] / 1e3:.1f} kB ({dash['refresh_trials_mean']:.1f} trials each) |")

@@ -179,3 +179,28 @@ def test_empty_and_multi_objective_studies_get_a_report():
     assert data["tables"][0]["columns"][2:4] == ["value 0", "value 1"]
     assert any("pareto" in k or data["figures"][k] for k in data["figures"])
     assert f"Pareto front of {len(multi.best_trials)} trials" in html
+
+
+def test_history_figure_gets_a_log_switch_and_starts_log_when_outliers_squash_it():
+    from tunelab.report import build_figures
+
+    squashed = tunelab.create_study(name="early outliers", direction="minimize", sampler="random", seed=0)
+    for i in range(40):
+        t = squashed.ask()
+        t.suggest_float("x", 0, 1)
+        squashed.tell(t, 2000.0 if i < 3 else 5.0 + (i % 7) * 0.1)  # the first trials dominate
+    tight = tunelab.create_study(name="tight", direction="minimize", sampler="random", seed=0)
+    for i in range(40):
+        t = tight.ask()
+        t.suggest_float("x", 0, 1)
+        tight.tell(t, 5.0 + (i % 7) * 0.5)
+    for study, want in ((squashed, "log"), (tight, "linear")):
+        fig = build_figures(study, ["optimization_history"])[0]
+        layout = fig.data["layout"]
+        assert layout["yaxis"]["type"] == want
+        menu = next(m for m in layout["updatemenus"] if m.get("name") == "value axis")
+        assert [b["label"] for b in menu["buttons"]] == ["linear", "log"]
+        assert [b["args"] for b in menu["buttons"]] == [[{"yaxis.type": "linear"}], [{"yaxis.type": "log"}]]
+        assert menu["active"] == (1 if want == "log" else 0)
+        # the static copy follows the same axis: decade ticks only on the log one
+        assert (">1000<" in fig.svg) == (want == "log")

@@ -295,10 +295,20 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
     return "\n".join(out)
 
 
+def note_svg(text: str, width: int = 640, height: int = 120) -> str:
+    """A small SVG that says why a figure is not drawn (the text escaped), where a picture was expected."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" role="img" font-family="sans-serif" font-size="13">'
+            f"<title>{escape(_short(text, 80))}</title>"
+            f'<rect width="{width}" height="{height}" fill="white"/>'
+            f'<text x="{width / 2:.1f}" y="{height / 2:.1f}" text-anchor="middle" fill="#777" font-style="italic">'
+            f"{escape(_short(text, 100))}</text></svg>")
+
+
 def supported(figure: Any) -> bool:
     """True when the figure has at least one trace :func:`figure_to_svg` can draw."""
     fig = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
     return any(t.get("type", "scatter") in SUPPORTED_TYPES for t in fig.get("data") or [])
 
 
-__all__: Sequence[str] = ["figure_to_svg", "supported"]
+__all__: Sequence[str] = ["figure_to_svg", "note_svg", "supported"]

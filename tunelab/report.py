@@ -192,6 +192,11 @@ def _fill_ledger(ov: StudyOverview, study: Any) -> None:
     ov.saved, ov.n_on_track = data.saved, data.n_on_track
 
 
+def keep_going_text(study: Any) -> str | None:
+    """The keep-going verdict in plain words (None when tunelab.analysis is not there); seconds of GP fitting."""
+    return _keep_going(study)
+
+
 def _keep_going(study: Any) -> str | None:
     fn = _analysis("terminator", "keep_going")
     if fn is None:
@@ -209,6 +214,68 @@ def _analysis(module: str, name: str) -> Callable | None:
         return getattr(importlib.import_module(f"tunelab.analysis.{module}"), name)
     except (ImportError, AttributeError):
         return None
+
+
+# ---------------------------------------------------------------------------------------------- log axis
+#: A value axis spanning at least this ratio (max / min, all values positive) is drawn logarithmic.
+LOG_RATIO = 1e3
+#: ... or when the middle 80 % of the values fill less than this share of a linear axis (a few outliers, often
+#: the first trials, squash the rest) and a log axis gives them at least twice the room.
+LOG_SQUASHED_SHARE = 0.1
+
+
+def log_axis_suits(values: Sequence[Any]) -> bool:
+    """Whether a value axis over ``values`` reads better logarithmic; the history figures' automatic choice.
+
+    True when every finite value is positive and either they span three decades or more, or the middle
+    80 % of them (10th to 90th percentile) take less than a tenth of a linear axis while a log axis gives
+    them at least twice that share.  Zero or negative values keep a linear axis (a log axis cannot show
+    them).  The dashboard's script applies the same rule (``TL.logSuits`` in static/common.js).
+    """
+    import numpy as np
+
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 3 or (v <= 0).any():
+        return False
+    lo, hi = float(v.min()), float(v.max())
+    if hi <= lo:
+        return False
+    if hi / lo >= LOG_RATIO:
+        return True
+    q10, q90 = (float(q) for q in np.quantile(v, [0.1, 0.9]))
+    linear_share = (q90 - q10) / (hi - lo)
+    log_share = math.log(q90 / q10) / math.log(hi / lo)
+    return linear_share < LOG_SQUASHED_SHARE and log_share >= 2 * linear_share
+
+
+def _marker_values(data: dict) -> list:
+    """The y values of a figure's marker traces (the trials' values in a history figure)."""
+    from tunelab._figure_svg import _decode
+
+    out: list = []
+    for trace in data.get("data") or []:
+        if trace.get("type", "scatter") in ("scatter", "scattergl") and "markers" in (trace.get("mode") or ""):
+            out += _decode(trace.get("y"))
+    return out
+
+
+def add_log_toggle(data: dict, log: bool | None = None) -> dict:
+    """Give a figure dict a linear/log switch for its value axis, starting log when ``log`` (None: when
+    :func:`log_axis_suits` its marker values).  The switch is a plotly button, so it works in an offline file."""
+    if log is None:
+        log = log_axis_suits(_marker_values(data))
+    layout = data.setdefault("layout", {})
+    yaxis = layout.setdefault("yaxis", {})
+    yaxis["type"] = "log" if log else "linear"
+    menus = [m for m in layout.get("updatemenus") or [] if m.get("name") != "value axis"]
+    menus.append({"name": "value axis", "type": "buttons", "direction": "right", "showactive": True,
+                  "active": 1 if log else 0, "x": 1.0, "xanchor": "right", "y": 1.12, "yanchor": "bottom",
+                  "pad": {"r": 0, "t": 0}, "font": {"size": 11},
+                  "buttons": [{"label": "linear", "method": "relayout", "args": [{"yaxis.type": "linear"}]},
+                              {"label": "log", "method": "relayout", "args": [{"yaxis.type": "log"}]}]})
+    layout["updatemenus"] = menus
+    return data
 
 
 # ---------------------------------------------------------------------------------------------- figures
@@ -278,6 +345,8 @@ def build_figures(study: Any, names: Sequence[str] = DEFAULT_FIGURES, svg: Seque
             out.append(Figure(name, None, note="nothing to draw yet"))
             continue
         data = fig.to_plotly_json()
+        if name == "optimization_history":
+            add_log_toggle(data)  # log when outliers would squash the rest; a button switches
         image = figure_to_svg(data) if name in svg and supported(data) else None
         out.append(Figure(name, json.loads(_to_json(data)), svg=image))
     return [f for f in out if f.data is not None or f.name in ("optimization_history", "param_importances")]

@@ -169,7 +169,11 @@ def live_dashboard(tmp_path_factory):
     tunelab.create_study(name="finished-baseline", storage=storage, direction="minimize", sampler="random",
                          seed=2).optimize(objective_step, n_trials=5, catch=(ValueError,))
     writer.start()
-    server = make_server("127.0.0.1", 0, create_app(storage, refresh_seconds=0.5), threaded=True)
+    from tunelab.dashboard import preload
+
+    app = create_app(storage, refresh_seconds=0.5)
+    preload(app).join(timeout=120)  # as `tunelab dashboard` does at start
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", writer
@@ -183,6 +187,20 @@ def _count(page) -> int:
     return int(page.inner_text("#n-trials").replace(",", ""))
 
 
+def _first_paint_checks(page) -> None:
+    """What the study page shows at its first full render: summary, table page, every figure image."""
+    assert page.inner_text("#best").startswith("value = ")  # the best value with its metric name
+    assert "complete" in page.inner_text("#counts")
+    verdict = page.inner_text("#keep-going")
+    assert verdict.split(":")[0] in ("Keep going", "Probably done", "Too early to tell"), verdict
+    saved = page.inner_text("#saved")
+    assert " steps " in saved or saved == "no trial was pruned", saved
+    assert page.locator("#trials tbody tr").count() >= 15
+    images = page.locator("img.static-figure")
+    assert images.count() == 2  # history and importances
+    assert page.evaluate("Array.from(document.querySelectorAll('img.static-figure')).every(i => i.naturalWidth > 0)")
+
+
 def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_path):
     url, writer = live_dashboard
     page = page_factory()
@@ -190,9 +208,18 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_pat
     names = page.locator("#studies tbody td a").all_inner_texts()
     assert "live " + EVIL in names  # shown as text
     page.locator("#studies a", has_text="live").click()
-    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=20_000)
+    # the first full render: drawn by the server, complete before plotly.js was even requested
+    _first_paint_checks(page)
+    assert page.evaluate("performance.getEntriesByName('tunelab:first-full-render').length") == 1
+    assert page.get_attribute("body", "data-plotly-at-first-render") == "0"
     first = _count(page)
     assert first >= 15
+    # then plotly.js arrives and the interactive figures replace the images
+    page.wait_for_selector("body[data-interactive='1']", state="attached", timeout=30_000)
+    assert page.locator("#history-region.swapped .js-plotly-plot").count() == 1
+    assert page.locator("#fig-param_importances.swapped .js-plotly-plot").count() == 1
+    assert not page.locator("#history-static").is_visible()
     deadline = time.time() + 20
     while _count(page) <= first + 1 and time.time() < deadline:
         page.wait_for_timeout(250)
@@ -200,12 +227,25 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_pat
     assert EVIL in page.inner_text("#study-name")
     headers = page.locator("#trials th").all_inner_texts()
     assert any(EVIL in h for h in headers), headers
-    # the history plot follows: it holds at least every complete trial shown in the counts at load time
     n_points = page.evaluate("document.getElementById('history').data[0].x.length")
     assert n_points >= 1
-    page.locator("details[data-figure='param_importances'] summary").click()
-    page.wait_for_selector("details[data-figure='param_importances'] .js-plotly-plot", timeout=20_000)
-    page.set_viewport_size({"width": 1280, "height": 1400})
+    # the log switch of the history, and the script's rule is the server's
+    before = page.evaluate("document.getElementById('history').layout.yaxis.type")
+    page.locator("#history-log").click()
+    after = page.evaluate("document.getElementById('history').layout.yaxis.type")
+    assert {before, after} == {"log", "linear"}
+    page.locator("#history-log").click()
+    from tunelab.report import log_axis_suits
+
+    samples = [[1e-4, 1e-2, 0.5, 3.0], [10.0, 11.0, 12.5, 9.0, 10.2], [900.0, 700.0] + [8 + (i % 5) for i in range(60)],
+               [0.0, 1e-5, 3.0, 10.0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1e2], [2.0, 2.1, 2.2, 2.3, 60.0]]
+    assert page.evaluate("s => s.map(v => TL.logSuits(v))", samples) == [log_axis_suits(v) for v in samples]
+    page.locator("details[data-figure='intermediate_values'] summary").click()
+    page.wait_for_selector("details[data-figure='intermediate_values'] .js-plotly-plot", timeout=20_000)
+    page.evaluate("document.querySelector(\"details[data-figure='intermediate_values']\").open = false")
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
     shot = _screenshot_path(tmp_path, "dashboard.png")
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
@@ -219,6 +259,26 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_pat
     assert EVIL in params
     assert page.locator("#curve .js-plotly-plot, #curve.js-plotly-plot").count() == 1
     assert page.problems == []
+
+
+def test_dashboard_study_page_without_scripts(live_dashboard, page_factory, tmp_path):
+    """The first paint needs no script: summary, table page and figures come drawn from the server."""
+    url, writer = live_dashboard
+    page = page_factory()
+    ctx = page.context.browser.new_context(java_script_enabled=False)
+    p2 = ctx.new_page()
+    p2.goto(url + "/")
+    p2.locator("#studies a", has_text="live").click()
+    p2.wait_for_load_state("load")
+    _first_paint_checks(p2)
+    assert EVIL in p2.inner_text("#study-name")
+    assert any(EVIL in h for h in p2.locator("#trials th").all_inner_texts())
+    assert p2.locator("#history-static").is_visible()
+    shot = _screenshot_path(tmp_path, "dashboard-first-paint.png")
+    p2.set_viewport_size({"width": 1280, "height": 1500})
+    p2.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    ctx.close()
 
 
 def test_dashboard_trial_page_shows_the_failure_reason(live_dashboard, page_factory):

@@ -211,3 +211,23 @@ def test_bytes_are_removed_when_the_metadata_cannot_be_stored(tmp_path) -> None:
         upload_artifact(artifact_store=store, file_path=str(tmp_path / "a.bin"), study_or_trial=stale,
                         storage=study.storage)
     assert [p.name for p in (tmp_path / "store").iterdir()] == []
+
+
+def test_copy_study_keeps_the_artifact_metadata(tmp_path) -> None:
+    store = FileSystemArtifactStore(tmp_path / "store")
+    (tmp_path / "f.txt").write_text("hi")
+
+    def objective(trial: tunelab.Trial) -> float:
+        upload_artifact(artifact_store=store, file_path=str(tmp_path / "f.txt"), study_or_trial=trial)
+        return trial.suggest_float("x", 0, 1)
+
+    source = f"sqlite:///{tmp_path / 'a.db'}"
+    study = tunelab.create_study(study_name="a", storage=source, sampler="random")
+    study.optimize(objective, n_trials=2)
+    upload_artifact(artifact_store=store, file_path=str(tmp_path / "f.txt"), study_or_trial=study)
+    target = f"sqlite:///{tmp_path / 'b.db'}"
+    tunelab.copy_study(from_study_name="a", from_storage=source, to_storage=target, to_study_name="b")
+    copied = tunelab.load_study(study_name="b", storage=target)
+    assert get_all_artifact_meta(copied) == get_all_artifact_meta(study)
+    assert [get_all_artifact_meta(t) for t in copied.trials] == [get_all_artifact_meta(t) for t in study.trials]
+    assert all(len(get_all_artifact_meta(t)) == 1 for t in copied.trials)

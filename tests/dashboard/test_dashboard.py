@@ -225,3 +225,185 @@ def test_cli_binds_to_loopback_unless_told_and_masks_the_url(monkeypatch):
     assert result.exit_code == 0
     assert "other machines can read" in result.output and "hunter2" not in result.output
     assert calls[-1][0] == url  # the real URL goes to the server; only the printed one is masked
+
+
+# ------------------------------------------------------------------ first paint drawn on the server
+def _warm_client(store, **kw):
+    app = create_app(store, **kw)
+    sid = store.list_studies()[0].study_id
+    return app, app.test_client(), sid
+
+
+def test_study_page_is_complete_before_any_script_runs(storage):
+    import re
+
+    app, client, sid = _warm_client(storage)
+    cold = client.get(f"/study/{sid}").get_data(as_text=True)
+    assert 'id="keep-going" data-pending="1"' in cold  # nothing computed yet: the script fetches the verdict
+    verdict = client.get(f"/api/study/{sid}/keep_going").get_json()["verdict"]
+    assert verdict.startswith("Keep going") or verdict.startswith("Probably done") or verdict.startswith("Too early")
+    html = client.get(f"/study/{sid}").get_data(as_text=True)
+    trials = storage.get_all_trials(sid)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    best = min(complete, key=lambda t: t.values[0])
+    # the summary: best with the metric name, counts by state, compute saved, the verdict (now cached)
+    assert f"value = {best.values[0]:.6g} (trial #{best.number})" in html
+    assert f'<span class="badge state-complete">{len(complete)} complete</span>' in html
+    n_fail = sum(t.state == TrialState.FAIL for t in trials)
+    assert f'<span class="badge state-fail">{n_fail} fail</span>' in html
+    assert 'id="n-trials">30<' in html and "no trial was pruned" in html
+    from html import escape
+
+    assert f'<span id="keep-going">{escape(verdict)}</span>' in html
+    # the first table page, newest first, the hostile parameter name as text
+    rows = re.findall(r'<a href="/study/\d+/trial/(\d+)">', html)
+    assert [int(n) for n in rows] == list(range(29, -1, -1))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</th>" in html and EVIL not in html
+    # the figures shown at once are images the server draws
+    srcs = re.findall(r'<img class="static-figure"[^>]*src="([^"]+)"', html)
+    assert len(srcs) == 2 and "/history.svg" in srcs[0] and "/figure/param_importances.svg" in srcs[1]
+    for src in srcs:
+        r = client.get(src.replace("&amp;", "&"))
+        assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+        assert r.get_data(as_text=True).startswith("<svg") and "<script" not in r.get_data(as_text=True)
+        again = client.get(src.replace("&amp;", "&"), headers={"If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304  # a second visit to an unchanged study downloads nothing
+    assert "<circle" in client.get(srcs[0].replace("&amp;", "&")).get_data(as_text=True)
+    # scripts are deferred, plotly.js is not on the page: study.js loads it after the first render
+    assert re.search(r'<script src="/static/study.js\?v=[0-9a-f]{10}" defer>', html)
+    assert "plotly" not in "".join(re.findall(r"<script[^>]*>", html))
+
+
+def test_a_new_trial_changes_the_history_image_and_its_etag(storage):
+    app, client, sid = _warm_client(storage)
+    first = client.get(f"/study/{sid}/history.svg?log=0")
+    study = tunelab.load_study(storage.get_study_name(sid), storage, sampler="random")
+    study.enqueue_trial({"x": 0.0, EVIL: "a"})
+    study.optimize(_objective, n_trials=1)
+    second = client.get(f"/study/{sid}/history.svg?log=0", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
+    assert client.get(f"/study/{sid}/history.svg?log=maybe").status_code == 400
+
+
+def test_plotly_js_is_gzipped_and_cached_for_a_year():
+    import gzip
+
+    import plotly
+
+    client = create_app(InMemoryStorage()).test_client()
+    url = f"/vendor/plotly-{plotly.__version__}.min.js"
+    plain = client.get(url)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    cc = plain.headers["Cache-Control"]
+    assert "max-age=31536000" in cc and "immutable" in cc and "public" in cc
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data) / 2
+    assert client.get(url, headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
+    assert client.get("/vendor/plotly-0.0.1.min.js").status_code == 404
+
+
+def test_scripts_have_versioned_urls_cached_for_a_year(storage):
+    import re
+
+    app, client, sid = _warm_client(storage)
+    html = client.get(f"/study/{sid}").get_data(as_text=True)
+    src = re.search(r'src="(/static/common.js\?v=[0-9a-f]+)"', html).group(1)
+    r = client.get(src)
+    assert r.status_code == 200 and "max-age=31536000" in r.headers["Cache-Control"]
+    assert "immutable" in r.headers["Cache-Control"]
+
+
+def test_preload_computes_what_the_first_render_needs(storage):
+    from tunelab.dashboard import preload
+
+    app, client, sid = _warm_client(storage)
+    preload(app).join(timeout=120)
+    state = app.config["TUNELAB_STATE"]
+    assert state.slow.peek((sid, "keep_going")) is not None
+    assert state.slow.peek((sid, "figure", "param_importances")) is not None
+    html = client.get(f"/study/{sid}").get_data(as_text=True)
+    assert 'data-pending="1"' not in html
+
+
+# ------------------------------------------------------------------ the log axis of the history
+def test_log_axis_rule():
+    from tunelab.report import log_axis_suits
+
+    assert log_axis_suits([1e-4, 1e-2, 0.5, 3.0])  # four decades
+    assert not log_axis_suits([10.0, 11.0, 12.5, 9.0, 10.2])  # a tight range: linear
+    squashed = [900.0, 700.0] + [8 + (i % 5) for i in range(60)]  # the first trials dominate
+    assert log_axis_suits(squashed)
+    assert not log_axis_suits([0.0, 1e-5, 3.0, 10.0])  # a zero cannot go on a log axis
+    assert not log_axis_suits([-5.0, -1e-3, -2.0])
+    assert not log_axis_suits([1.0, 1e6])  # too few values to judge
+    assert not log_axis_suits(list(range(10, 110, 10)))  # spread out: a linear axis shows them
+    assert log_axis_suits([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1e2])  # one outlier: the rest in 8 % of a linear axis
+
+
+def test_history_data_and_svg_follow_the_rule():
+    store = InMemoryStorage()
+    study = tunelab.create_study(name="outliers", storage=store, direction="minimize", sampler="random", seed=0)
+    for i in range(60):
+        t = study.ask()
+        study.tell(t, 5000.0 / (i + 1) ** 2 + 0.01)  # the first trials dominate
+    ref = _ref(store)
+    h = D.history(ref, ref.trials)
+    assert h["log"] is True
+    app, client, sid = _warm_client(store)
+    html = client.get(f"/study/{sid}").get_data(as_text=True)
+    assert 'id="history-log" checked' in html and "log=1" in html
+    log_svg = client.get(f"/study/{sid}/history.svg?log=1").get_data(as_text=True)
+    lin_svg = client.get(f"/study/{sid}/history.svg?log=0").get_data(as_text=True)
+    assert ">1e3<" in log_svg or ">1000<" in log_svg  # decade ticks
+    assert log_svg != lin_svg
+    fig = D.history_figure(h)
+    assert fig["layout"]["yaxis"]["type"] == "log" and D.history_figure(h, log=False)["layout"]["yaxis"]["type"] == "linear"
+
+
+def test_slow_values_are_computed_once_and_refreshed_in_the_background():
+    import threading
+    import time
+
+    from tunelab.dashboard.cache import Slow
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.05)
+        return len(calls)
+
+    slow = Slow(min_interval=0.0)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow.get("k", 1, compute))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(1, 1)] * 4 and len(calls) == 1  # concurrent first requests share one computation
+    assert slow.get("k", 2, compute) == (1, 1)  # stale: served at once ...
+    deadline = time.time() + 5
+    while slow.peek("k") != (2, 2) and time.time() < deadline:
+        time.sleep(0.01)
+    assert slow.peek("k") == (2, 2)  # ... and recomputed in the background
+    lazy = Slow(min_interval=3600)
+    lazy.get("k", 1, compute)
+    assert lazy.get("k", 2, compute) == (1, 3) and len(calls) == 3  # no refresh before min_interval
+    adaptive = Slow()  # by default: 10x the computation's time (0.05 s here), at least 1 s
+    adaptive.get("k", 1, compute)
+    assert adaptive.get("k", 2, compute) == (1, 4)
+    time.sleep(0.3)
+    assert adaptive.peek("k") == (1, 4) and len(calls) == 4
+    time.sleep(0.8)
+    adaptive.get("k", 2, compute)
+    deadline = time.time() + 5
+    while adaptive.peek("k")[0] != 2 and time.time() < deadline:
+        time.sleep(0.01)
+    assert adaptive.peek("k") == (2, 5)
+
+
+def test_numbers_on_the_server_read_as_the_script_writes_them():
+    assert [D.js_number(v) for v in (0.1, 1e-5, 1.5e-7, 123456789.123, 2.0, 7, None, 1.23456789)] == \
+        ["0.1", "0.00001", "1.5e-7", "123457000", "2", "7", "", "1.23457"]
+    assert D.js_number(0.456, 2) == "0.46" and D.js_seconds(30) == "30.0 s" and D.js_seconds(600) == "10.0 min"

@@ -46,8 +46,9 @@ _MAX_FIT = 200  # trials the GP is fitted on (the best ones)
 _MAX_ARD = 10  # above this many parameters the GP shares one length scale (fitting 30+ scales takes minutes)
 
 
-def _beta(n: int, d: int, delta: float = 0.1) -> float:
-    return 2.0 * math.log(max(d, 1) * max(n, 1) ** 2 * math.pi ** 2 / (6 * delta)) / 5.0
+def ucb_beta(n_params: int, n_trials: int, delta: float = 0.1) -> float:
+    """The squared confidence width of GP-UCB (Srinivas et al.), scaled down by 5 as Makarova et al. do."""
+    return 2.0 * math.log(max(n_params, 1) * max(n_trials, 1) ** 2 * math.pi ** 2 / (6 * delta)) / 5.0
 
 
 def _repeat_noise(table: Table) -> float | None:
@@ -94,7 +95,7 @@ def _estimate(table: Table, min_n_trials: int, seed: int, repeats: bool = True) 
     tops = X[: min(10, len(X))]
     local = np.clip(np.repeat(tops, 32, axis=0) + rng.normal(0, 0.05, (len(tops) * 32, d)), 0, 1)
     candidates = np.vstack([X, rng.random((1024, d)), local])
-    beta = _beta(len(X), d)
+    beta = ucb_beta(d, len(X))
     white = float(gp.kernel_.k2.noise_level)
     # sklearn's predictive std includes the fitted white noise; the bound is about the function, so it is removed
     m_obs, s_obs = gp.predict(X, return_std=True)

@@ -34,18 +34,28 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def preload(app: Any) -> threading.Thread:
-    """Read every study's trials once, in a background thread, so the first visitor does not wait for it.
+#: How many studies (the most recent) get their verdict and first figures computed at start.
+PRELOAD_FIGURES_FOR = 10
 
-    A database storage keeps finished trials in memory afterwards and reads only new ones on each refresh
-    (loading 100,000 trials from SQLite takes seconds; later reads take milliseconds).
+
+def preload(app: Any) -> threading.Thread:
+    """Prepare what the first visitor would otherwise wait for, in a background thread.
+
+    Every study's trials are read once (a database storage keeps finished trials in memory afterwards and
+    reads only new ones on each refresh: loading 100,000 trials from SQLite takes seconds, later reads
+    milliseconds); for the most recent studies the summary, history, keep-going verdict and the figures
+    the study page shows at once are computed too, and plotly.js is read and gzipped.
     """
-    store = app.config["TUNELAB_STORAGE"]
+    state = app.config["TUNELAB_STATE"]
 
     def run() -> None:
         try:
-            for s in store.list_studies():
-                store.get_all_trials(s.study_id)
+            studies = sorted(state.store.list_studies(), key=lambda s: s.study_id, reverse=True)
+            for s in studies:
+                state.store.get_all_trials(s.study_id)
+            for s in studies[:PRELOAD_FIGURES_FOR]:
+                state.warm(s.study_id)
+            state.plotly_js()
         except Exception:  # the pages report storage errors themselves
             pass
 

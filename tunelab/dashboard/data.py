@@ -17,12 +17,13 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from tunelab.report import format_value, metric_names, overview
+from tunelab.report import format_value, log_axis_suits, metric_names, overview
 from tunelab.storage import BaseStorage, StudyNotFoundError
 from tunelab.trial import FrozenTrial, TrialState
 
-#: How many points the first history plot holds at most (improvements of the best always stay).
-HISTORY_POINTS = 4000
+#: How many points the first history plot holds at most (improvements of the best always stay): more than a
+#: 1,400-pixel-wide plot can tell apart, and about 40 kB of JSON.
+HISTORY_POINTS = 2000
 #: Rows per table page (at most).
 MAX_PAGE_SIZE = 500
 
@@ -108,10 +109,17 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _short(v: float | None) -> float | None:
+    """A value to 7 significant digits: what a plot can show, in fewer JSON bytes."""
+    return None if v is None else float(f"{v:.7g}")
+
+
 def history(ref: StudyRef, trials: Sequence[FrozenTrial], max_points: int = HISTORY_POINTS) -> dict:
     """Complete trials' first objective by trial number, decimated to about ``max_points``.
 
-    Kept always: every trial that improved the best so far, and the latest 200 trials.
+    Kept always: every trial that improved the best so far, and the latest 200 trials.  ``log`` says
+    whether the value axis should start logarithmic (:func:`tunelab.report.log_axis_suits` over every
+    complete trial's value, not only the points kept).
     """
     directions = ref.directions
     sign = directions[0].sign()
@@ -126,9 +134,31 @@ def history(ref: StudyRef, trials: Sequence[FrozenTrial], max_points: int = HIST
     keep.update(range(max(len(done) - 200, 0), len(done)))
     stride = max(1, math.ceil(len(done) / max(max_points - len(keep), 1)))
     keep.update(range(0, len(done), stride))
-    points = [[done[i].number, _num(done[i].values[0])] for i in sorted(keep)]
+    points = [[done[i].number, _short(_num(done[i].values[0]))] for i in sorted(keep)]
     return {"points": points, "n_complete": len(done), "decimated": len(points) < len(done),
-            "sign": sign, "metric": metric_names(ref)[0]}
+            "sign": sign, "metric": metric_names(ref)[0], "log": log_axis_suits([t.values[0] for t in done])}
+
+
+def history_figure(h: dict, log: bool | None = None) -> dict:
+    """A plotly-style figure dict of :func:`history`'s points and the best so far, for the SVG writer."""
+    xs = [p[0] for p in h["points"]]
+    ys = [p[1] for p in h["points"]]
+    bx, by, best = [], [], math.inf
+    sign = h["sign"]
+    for x, y in zip(xs, ys):
+        if y is not None and sign * y < best:
+            best = sign * y
+        if best != math.inf:
+            bx.append(x)
+            by.append(sign * best)
+    metric = h["metric"]
+    log = h["log"] if log is None else log
+    return {"data": [{"type": "scatter", "mode": "markers", "x": xs, "y": ys, "name": metric,
+                      "marker": {"color": "#636efa", "opacity": 0.6}},
+                     {"type": "scatter", "mode": "lines", "x": bx, "y": by, "name": "best " + metric,
+                      "line": {"shape": "hv", "color": "#ef553b"}}],
+            "layout": {"xaxis": {"title": {"text": "trial"}},
+                       "yaxis": {"title": {"text": metric}, "type": "log" if log else "linear"}}}
 
 
 # ------------------------------------------------------------------------------------------ updates
@@ -208,6 +238,48 @@ def updates(ref: StudyRef, cursor: str | None, trials: Sequence[FrozenTrial] | N
         ov = overview(_named(ref, ""), trials, analysis=False)
         out.update(best=ov.best_text, best_number=ov.best_number, wall_time=ov.wall_seconds, saved=ov.saved_text)
     return out
+
+
+def js_number(v: Any, decimals: int | None = None) -> str:
+    """A number as the page's script writes it (``TL.fmt``: 6 significant digits, as JavaScript prints a
+    number), so the rows drawn on the server and those the script redraws look the same."""
+    import numpy as np
+
+    if v is None:
+        return ""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+    x = round(v, decimals) if decimals is not None else v
+    if x.is_integer() and abs(x) < 1e21:
+        return str(int(x))
+    x = float(f"{x:.6g}")
+    if 1e-6 <= abs(x) < 1e21:
+        return np.format_float_positional(x, trim="-")
+    return np.format_float_scientific(x, trim="-", exp_digits=1)
+
+
+def js_seconds(s: float | None) -> str:
+    """Seconds as the page's script writes them (``TL.seconds``)."""
+    if s is None:
+        return "-"
+    if s < 120:
+        return f"{s:.1f} s"
+    if s < 7200:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def status_text(counts: dict[str, int], refresh_seconds: float) -> str:
+    """'running (3 trials in progress), refreshing every 2 s' or 'idle, refreshing every 2 s'."""
+    running = counts.get("running", 0) + counts.get("waiting", 0)
+    every = f"refreshing every {refresh_seconds:g} s"
+    if running:
+        return f"running ({running} {'trial' if running == 1 else 'trials'} in progress), {every}"
+    return f"idle, {every}"
 
 
 def _first_at_least(trials: Sequence[FrozenTrial], number: int) -> int:

@@ -66,8 +66,8 @@ class EMMREvaluator(BaseImprovementEvaluator):
 
     def evaluate(self, trials: list[FrozenTrial], study_direction: StudyDirection) -> float:
         from tunelab.samplers.gp_model import GPModel
-        from tunelab.terminator._surrogate import (encode_trials, fit_gp, posterior_cov, regret_bound, standardise,
-                                                   ucb_beta)
+        from tunelab.analysis.terminator import ucb_beta
+        from tunelab.terminator._surrogate import encode_trials, fit_gp, posterior_cov, regret_bound, standardise
 
         trials = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.number)
         if len(trials) < self.min_n_trials:

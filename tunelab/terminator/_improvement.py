@@ -59,7 +59,8 @@ class RegretBoundEvaluator(BaseImprovementEvaluator):
         return np.flatnonzero(loss <= cut)
 
     def evaluate(self, trials: list[FrozenTrial], study_direction: StudyDirection) -> float:
-        from tunelab.terminator._surrogate import encode_trials, fit_gp, regret_bound, standardise, ucb_beta
+        from tunelab.analysis.terminator import ucb_beta
+        from tunelab.terminator._surrogate import encode_trials, fit_gp, regret_bound, standardise
 
         complete_of(trials, "RegretBoundEvaluator")
         enc = encode_trials(trials, study_direction)

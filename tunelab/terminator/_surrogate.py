@@ -77,11 +77,6 @@ def fit_gp(X: np.ndarray, z: np.ndarray, is_cat: np.ndarray, start: "object | No
         return GPModel(X, z, params, is_cat)
 
 
-def ucb_beta(n_params: int, n_trials: int, delta: float = 0.1) -> float:
-    """The confidence width (squared) of GP-UCB (Srinivas et al.), scaled down by 5 as Makarova et al. do."""
-    return 2.0 * math.log(max(n_params, 1) * max(n_trials, 1) ** 2 * math.pi ** 2 / (6.0 * delta)) / 5.0
-
-
 def random_points(is_cat: np.ndarray, space: dict[str, Distribution], names: list[str], n: int,
                   rng: np.random.Generator) -> np.ndarray:
     """``n`` uniform points of the encoded space (discrete columns on their grid, choice indices for categoricals)."""

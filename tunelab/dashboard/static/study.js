@@ -1,15 +1,25 @@
-// The study page: a decimated history first, then only new or changed trials (by cursor) every few
-// seconds; the trial table is paged and sorted on the server.
+// The study page. The server sends it complete (summary, first table page, figures as SVG images); this
+// script (1) marks the first full render once every figure image has loaded and the keep-going verdict is
+// in, (2) then loads plotly.js and swaps the interactive figures in for the images, (3) follows the study:
+// only new or changed trials travel (by cursor) every few seconds; the trial table is paged and sorted
+// on the server.
+//
+// Marks for measurements (performance.mark and body attributes):
+//   tunelab:first-full-render / data-ready="1"   summary, table page and every figure region drawn
+//   tunelab:interactive / data-interactive="1"   plotly figures in place of the images
 "use strict";
 (function () {
   var body = document.body;
   var studyId = body.getAttribute("data-study-id");
   var refreshMs = +body.getAttribute("data-refresh-ms") || 2000;
   var api = "/api/study/" + studyId;
-  var cursor = "", sign = 1, metric = "value";
+  var cursor = null, sign = 1, metric = "value";
   var hist = {x: [], y: []}, seen = {};
   var table = {page: 0, size: 50, sort: "number", desc: true, state: ""};
-  var timer = null;
+  var logBox = document.getElementById("history-log");
+  var logTouched = false, interactive = false, historyReady = false;
+  var lastSlowRefresh = Date.now(), changedSinceSlow = false;
+  var SLOW_MS = 5000;  // verdict and open figures are refetched at most this often while trials arrive
 
   function setSummary(u) {
     document.getElementById("n-trials").textContent = u.n_trials.toLocaleString("en");
@@ -24,11 +34,69 @@
       document.getElementById("saved").textContent = u.saved;
     }
     var running = (u.counts.running || 0) + (u.counts.waiting || 0);
-    var live = document.getElementById("live");
-    live.textContent = running ? "running (" + running + (running === 1 ? " trial" : " trials") + " in progress), refreshing every " + refreshMs / 1000 + " s"
-                               : "idle, refreshing every " + refreshMs / 1000 + " s";
+    var every = "refreshing every " + refreshMs / 1000 + " s";
+    document.getElementById("live").textContent = running ?
+      "running (" + running + (running === 1 ? " trial" : " trials") + " in progress), " + every : "idle, " + every;
   }
 
+  // ------------------------------------------------------------------ first full render
+  function imageDrawn(img) {
+    return new Promise(function (resolve) {
+      function done() {
+        if (!img.naturalWidth) {  // the server could not draw it: say so where it would be
+          var note = img.parentNode.querySelector(".note");
+          if (note) { note.textContent = "figure not drawn (the server answered with an error)"; }
+        }
+        resolve();
+      }
+      if (img.complete) { done(); return; }
+      img.addEventListener("load", done, {once: true});
+      img.addEventListener("error", done, {once: true});
+    });
+  }
+
+  function verdict() {
+    var el = document.getElementById("keep-going");
+    if (!el.getAttribute("data-pending")) { return Promise.resolve(); }
+    return TL.getJSON(api + "/keep_going").then(function (v) {
+      el.textContent = v.verdict; el.removeAttribute("data-pending");
+    }).catch(function (e) { el.textContent = "no estimate: " + e.message; el.removeAttribute("data-pending"); });
+  }
+
+  function afterPaint() {  // resolves once the browser has painted what is in the document now
+    return new Promise(function (resolve) { requestAnimationFrame(function () { setTimeout(resolve, 0); }); });
+  }
+
+  function firstFullRender() {
+    var waits = [verdict()];
+    document.querySelectorAll("img.static-figure").forEach(function (img) { waits.push(imageDrawn(img)); });
+    return Promise.all(waits).then(afterPaint).then(function () {
+      performance.mark("tunelab:first-full-render");
+      body.setAttribute("data-plotly-at-first-render", window.Plotly ? "1" : "0");
+      body.setAttribute("data-ready", "1");
+    });
+  }
+
+  // ------------------------------------------------------------------ plotly, loaded after the first render
+  var plotlyPromise = null;
+  function plotly() {
+    if (!plotlyPromise) {
+      plotlyPromise = new Promise(function (resolve, reject) {
+        if (window.Plotly) { resolve(window.Plotly); return; }
+        var s = document.createElement("script");
+        s.src = body.getAttribute("data-plotly");
+        s.async = true;
+        s.onload = function () { resolve(window.Plotly); };
+        s.onerror = function () { reject(new Error("plotly.js did not load")); };
+        document.head.appendChild(s);
+      });
+    }
+    return plotlyPromise;
+  }
+
+  function swapIn(region) { region.classList.add("swapped"); }  // CSS hides the image, shows the plot
+
+  // ------------------------------------------------------------------ history
   function bestLine() {
     var bx = [], by = [], best = Infinity;
     for (var i = 0; i < hist.x.length; i++) {
@@ -40,13 +108,16 @@
   }
 
   function drawHistory() {
+    if (!interactive || !historyReady) { return; }
     var b = bestLine();
     var traces = [
       {x: hist.x, y: hist.y, mode: "markers", type: "scatter", name: metric, marker: {size: 5, opacity: 0.6}},
       {x: b.x, y: b.y, mode: "lines", type: "scatter", name: "best " + metric, line: {shape: "hv", color: "#ef553b"}}
     ];
-    var layout = {margin: {t: 10, r: 10, b: 40, l: 60}, height: 320, xaxis: {title: {text: "trial"}},
-                  yaxis: {title: {text: metric}}, legend: {orientation: "h"}};
+    var layout = {margin: {t: 10, r: 10, b: 40, l: 60}, height: 330, xaxis: {title: {text: "trial"}, zeroline: false},
+                  yaxis: {title: {text: metric}, type: logBox && logBox.checked ? "log" : "linear"},
+                  legend: {orientation: "h"}};
+    swapIn(document.getElementById("history-region"));  // before drawing: plotly sizes to a visible box
     Plotly.react("history", traces, layout, TL.plotConfig);
   }
 
@@ -56,16 +127,64 @@
       // r = [number, state, values, duration, last step]
       if (r[1] === "complete" && r[2] && !seen[r[0]]) {
         seen[r[0]] = true;
-        // keep numbers ordered: new trials normally come last
-        var i = hist.x.length;
+        var i = hist.x.length;  // keep numbers ordered: new trials normally come last
         while (i > 0 && hist.x[i - 1] > r[0]) { i--; }
         hist.x.splice(i, 0, r[0]); hist.y.splice(i, 0, r[2][0]);
         added = true;
       }
     });
+    if (added && logBox && !logTouched) { logBox.checked = TL.logSuits(hist.y); }
     return added;
   }
 
+  if (logBox) {
+    logBox.addEventListener("change", function () {
+      logTouched = true;
+      if (interactive && historyReady) {
+        Plotly.relayout("history", {"yaxis.type": logBox.checked ? "log" : "linear"});
+      } else {  // still the image: ask the server for the other scale
+        var img = document.getElementById("history-static");
+        img.src = img.src.replace(/([?&]log=)[01]/, "$1" + (logBox.checked ? "1" : "0"));
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ figures
+  function drawFigure(region, refresh) {
+    var note = region.querySelector(".note"), div = region.querySelector(".plot");
+    if (!refresh) { note.textContent = region.tagName === "DETAILS" ? "drawing…" : ""; }
+    return Promise.all([plotly(), TL.getJSON(api + "/figure/" + encodeURIComponent(region.getAttribute("data-figure")))])
+      .then(function (res) {
+        var f = res[1];
+        if (!f.figure) { note.textContent = "not drawn: " + f.note; return; }
+        note.textContent = "";
+        var layout = Object.assign({}, f.figure.layout, {autosize: true});
+        layout.height = layout.height || 420;  // a closed <details> gave the box no height to fill
+        if (region.tagName !== "DETAILS") { swapIn(region); }
+        Plotly.react(div, f.figure.data, layout, TL.plotConfig);
+      }).catch(function (e) { note.textContent = "interactive figure not drawn: " + e.message; });
+  }
+
+  document.querySelectorAll("details.figure").forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open || d.getAttribute("data-loaded")) { return; }
+      d.setAttribute("data-loaded", "1");
+      drawFigure(d, false);
+    });
+  });
+
+  function refreshSlow() {  // verdict and figures shown at once, at most every SLOW_MS while trials arrive
+    if (!changedSinceSlow || Date.now() - lastSlowRefresh < SLOW_MS) { return; }
+    lastSlowRefresh = Date.now(); changedSinceSlow = false;
+    TL.getJSON(api + "/keep_going").then(function (v) {
+      document.getElementById("keep-going").textContent = v.verdict;
+    }).catch(function () { /* the old verdict stays */ });
+    if (interactive) {
+      document.querySelectorAll("section.figure-region[id^='fig-']").forEach(function (r) { drawFigure(r, true); });
+    }
+  }
+
+  // ------------------------------------------------------------------ table
   function loadTable() {
     var q = "?page=" + table.page + "&size=" + table.size + "&sort=" + encodeURIComponent(table.sort) +
             "&desc=" + (table.desc ? 1 : 0) + (table.state ? "&state=" + encodeURIComponent(table.state) : "");
@@ -74,13 +193,11 @@
 
   function header(label, key) {
     var th = TL.el("th", label);
-    th.setAttribute("data-sort", key);
-    th.title = "sort by " + label;
-    if (table.sort === key) { th.className = table.desc ? "sorted-desc" : "sorted-asc"; }
-    th.addEventListener("click", function () {
-      table.desc = table.sort === key ? !table.desc : key === "number";
-      table.sort = key; table.page = 0; loadTable();
-    });
+    if (key) {
+      th.setAttribute("data-sort", key);
+      th.title = "sort by " + label;
+      if (table.sort === key) { th.className = table.desc ? "sorted-desc" : "sorted-asc"; }
+    }
     return th;
   }
 
@@ -91,7 +208,7 @@
     var tr = document.createElement("tr");
     tr.appendChild(header("#", "number"));
     tr.appendChild(header("state", "state"));
-    t.columns.metrics.forEach(function (m, i) { tr.appendChild(i === 0 ? header(m, "value") : TL.el("th", m)); });
+    t.columns.metrics.forEach(function (m, i) { tr.appendChild(header(m, i === 0 ? "value" : null)); });
     tr.appendChild(header("duration s", "duration"));
     tr.appendChild(header("last step", "steps"));
     t.columns.params.forEach(function (p) { tr.appendChild(header(p, "param:" + p)); });
@@ -108,66 +225,64 @@
       r.params.forEach(function (p) { var c = TL.el("td", p); c.title = p; row.appendChild(c); });
       tbody.appendChild(row);
     });
-    document.getElementById("page-info").textContent = "page " + (t.page + 1) + " of " + t.pages +
+    document.getElementById("page-info").textContent = "page " + (t.page + 1) + " of " + t.pages.toLocaleString("en") +
       " (" + t.total.toLocaleString("en") + " trials)";
     document.getElementById("prev").disabled = t.page <= 0;
     document.getElementById("next").disabled = t.page >= t.pages - 1;
   }
 
-  function poll() {
-    TL.getJSON(api + "/updates?cursor=" + encodeURIComponent(cursor)).then(function (u) {
-      cursor = u.cursor;
-      setSummary(u);
-      if (u.trials.length) {
-        if (addToHistory(u.trials)) { drawHistory(); }
-        loadTable();
-      }
-    }).catch(function (e) {
-      document.getElementById("live").textContent = "refresh failed: " + e.message;
-    }).then(function () { timer = setTimeout(poll, refreshMs); });
-  }
-
+  // one listener for the header, whether the server or the script drew it
+  document.querySelector("#trials thead").addEventListener("click", function (ev) {
+    var th = ev.target.closest("th[data-sort]");
+    if (!th) { return; }
+    var key = th.getAttribute("data-sort");
+    table.desc = table.sort === key ? !table.desc : key === "number";
+    table.sort = key; table.page = 0; loadTable();
+  });
   document.getElementById("prev").addEventListener("click", function () { table.page--; loadTable(); });
   document.getElementById("next").addEventListener("click", function () { table.page++; loadTable(); });
   document.getElementById("state-filter").addEventListener("change", function (ev) {
     table.state = ev.target.value; table.page = 0; loadTable();
   });
 
-  document.querySelectorAll("details.figure").forEach(function (d) {
-    d.addEventListener("toggle", function () {
-      if (!d.open || d.getAttribute("data-loaded")) { return; }
-      d.setAttribute("data-loaded", "1");
-      var note = d.querySelector(".note"), div = d.querySelector(".plot");
-      note.textContent = "drawing…";
-      TL.getJSON(api + "/figure/" + encodeURIComponent(d.getAttribute("data-figure"))).then(function (f) {
-        if (!f.figure) { note.textContent = "not drawn: " + f.note; return; }
-        note.textContent = "";
-        var layout = Object.assign({}, f.figure.layout, {autosize: true});
-        layout.height = layout.height || 420;  // the closed <details> gave the box no height to fill
-        Plotly.newPlot(div, f.figure.data, layout, TL.plotConfig);
-      }).catch(function (e) { note.textContent = "not drawn: " + e.message; });
-    });
-  });
-
-  TL.getJSON(api + "/init").then(function (u) {
-    cursor = u.cursor;
-    setSummary(u);
-    if (u.history) {
-      sign = u.history.sign; metric = u.history.metric;
-      u.history.points.forEach(function (p) { hist.x.push(p[0]); hist.y.push(p[1]); seen[p[0]] = true; });
-      if (u.history.decimated) {
-        document.getElementById("history-note").textContent = "showing " + u.history.points.length.toLocaleString("en") +
-          " of " + u.history.n_complete.toLocaleString("en") + " complete trials (every improvement of the best is kept)";
+  // ------------------------------------------------------------------ live updates
+  function poll() {
+    TL.getJSON(api + "/updates?cursor=" + encodeURIComponent(cursor)).then(function (u) {
+      cursor = u.cursor;
+      setSummary(u);
+      if (u.trials.length) {
+        changedSinceSlow = true;
+        if (addToHistory(u.trials)) { drawHistory(); }
+        loadTable();
       }
+      refreshSlow();
+    }).catch(function (e) {
+      document.getElementById("live").textContent = "refresh failed: " + e.message;
+    }).then(function () { setTimeout(poll, refreshMs); });
+  }
+
+  function start() {
+    var init = TL.getJSON(api + "/init").then(function (u) {
+      cursor = u.cursor;
+      setSummary(u);
+      if (u.history) {
+        sign = u.history.sign; metric = u.history.metric;
+        u.history.points.forEach(function (p) { hist.x.push(p[0]); hist.y.push(p[1]); seen[p[0]] = true; });
+        historyReady = true;
+      }
+      setTimeout(poll, refreshMs);
+    });
+    var figures = Array.prototype.map.call(document.querySelectorAll("section.figure-region[id^='fig-']"),
+                                           function (r) { return drawFigure(r, false); });
+    return Promise.all([init, plotly()].concat(figures)).then(function () {
+      interactive = true;
       drawHistory();
-    } else {
-      document.getElementById("history-note").textContent = "several objectives: open the Pareto front below";
-    }
-    return loadTable();
-  }).then(function () {
-    document.body.setAttribute("data-ready", "1");
-    timer = setTimeout(poll, refreshMs);
-  }).catch(function (e) {
+      performance.mark("tunelab:interactive");
+      body.setAttribute("data-interactive", "1");
+    });
+  }
+
+  firstFullRender().then(start).catch(function (e) {
     document.getElementById("live").textContent = "could not load: " + e.message;
   });
 })();
