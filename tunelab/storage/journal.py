@@ -154,7 +154,12 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
         state.finish_trial(op["trial"], TrialState.FAIL)
         trial.datetime_complete = _time(op["at"])
         return True
-    raise StorageError(f"journal: unknown operation {kind!r} (written by a newer tunelab?)")
+    raise AssertionError(kind)  # _sync refuses unknown kinds before they get here
+
+
+_KINDS = frozenset({"create_study", "delete_study", "set_study_attr", "create_trial", "add_trial", "pop_waiting",
+                    "set_param", "set_intermediate", "set_trial_attr", "finish_trial", "claim", "heartbeat",
+                    "fail_stale"})
 
 
 class JournalStorage(BaseStorage):
@@ -224,6 +229,11 @@ class JournalStorage(BaseStorage):
                                            "journal:///new.log` (or any tunelab storage URL)")
                     raise StorageError(f"JournalStorage: operation {self._replayed - 1} of the journal has no "
                                        f"{OP!r} key; not a tunelab journal?")
+                if op[OP] not in _KINDS:  # replaying past it would leave this handle's state wrong
+                    self._replayed -= 1
+                    raise StorageError(f"JournalStorage: operation {self._replayed} of the journal is "
+                                       f"{op[OP]!r}, which this tunelab does not know (written by a newer "
+                                       "tunelab? upgrade this one)")
                 try:
                     result: tuple[bool, Any] = (True, _apply(self._state, op))
                 except (KeyError, ValueError, TypeError, StorageError) as exc:
