@@ -23,11 +23,13 @@ with the highest log l(x) - log g(x) (the expected-improvement criterion of TPE)
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -104,11 +106,11 @@ class _Signatures:
 
     def of(self, t: FrozenTrial) -> int:
         dists = t.distributions
-        objects = tuple(dists.values())
-        same = (tuple(dists), tuple(map(id, objects)))
+        same = (tuple(dists), tuple(map(id, dists.values())))
         hit = self._same.get(same)
         if hit is not None:
             return hit[0]
+        objects = tuple(dists.values())
         entry = self._by_trial.get(t.number)
         if entry is not None and (entry[0] is dists or entry[0] == dists):
             return entry[1]
@@ -119,7 +121,7 @@ class _Signatures:
             self.sets.append(dict(dists))
         if len(self._same) < self._MAX_SAME:
             self._same[same] = (i, objects)
-        if t.state.is_finished():  # a running trial still gains parameters
+        if t.state in _FINISHED:  # a running trial still gains parameters
             self._by_trial[t.number] = (dists, i)
         return i
 
@@ -131,6 +133,20 @@ class _Signatures:
 _NOT_RANKED = -1  # a finished trial TPE does not model (failed)
 _UNRANKED_COMPLETE = -2  # a complete trial without values: counted in the study's size, not ranked
 _UNSEEN = -3  # an object the history has not mapped yet
+_FINISHED = frozenset(s for s in TrialState if s.is_finished())
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while the history takes in a big study at once (its
+    collections would walk every new row again and again; rows hold no reference cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class _History:
@@ -217,24 +233,31 @@ class _History:
         found = np.fromiter(map(self._by_id.get, map(id, trials), itertools.repeat(_UNSEEN)), dtype=np.int64,
                             count=len(trials))
         running: list[FrozenTrial] = []
-        for i in np.flatnonzero(found == _UNSEEN).tolist():
-            t = trials[i]
-            if not t.state.is_finished():
-                if t.state == TrialState.RUNNING:
-                    running.append(t)
-                continue
-            row = self._take_over(t, sign) if t.number in self._held else self._hold(t, sign)
-            if row is None and again:  # two trials of one number in one list: keep both
-                self._kept.append(self._held[t.number][0])  # its id stays taken while it is mapped
-                row = self._hold(t, sign)
-            elif row is None:  # the same number with other content: another study, or a changed view
-                self.__init__(self.signatures)  # type: ignore[misc]
-                self.sign = sign
-                return self.update(trials, sign, again=True)
-            found[i] = row
+        unseen = np.flatnonzero(found == _UNSEEN).tolist()
+        with _no_gc() if len(unseen) > 1000 else contextlib.nullcontext():  # a first look at a big study
+            for i in unseen:
+                row = self._place(trials[i], sign, running, again)
+                if row is None:  # the same number with other content: another study, or a changed view
+                    self.__init__(self.signatures)  # type: ignore[misc]
+                    self.sign = sign
+                    return self.update(trials, sign, again=True)
+                found[i] = row
         rows = found[found >= 0]
         n_unranked = int(np.count_nonzero(found == _UNRANKED_COMPLETE))
         return rows, running, n_unranked
+
+    def _place(self, t: FrozenTrial, sign: float, running: list[FrozenTrial], again: bool) -> int | None:
+        """The row (or marker) of a trial object not mapped yet; an unfinished one stays _UNSEEN (a running one
+        also goes to ``running``); None: its number is held with other content."""
+        if t.state not in _FINISHED:
+            if t.state == TrialState.RUNNING:
+                running.append(t)
+            return _UNSEEN
+        row = self._take_over(t, sign) if t.number in self._held else self._hold(t, sign)
+        if row is None and again:  # two trials of one number in one list: keep both
+            self._kept.append(self._held[t.number][0])  # its id stays taken while it is mapped
+            row = self._hold(t, sign)
+        return row
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Rank keys (rows, 5) and distribution-set ids (rows,)."""
