@@ -131,12 +131,12 @@ class FloatDistribution:
     def clip(self, value: float) -> float:
         return float(min(self.high, max(self.low, value)))
 
-    def to_internal_repr(self, value: Any) -> float:
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
         """Optuna's internal form of a value (a float)."""
-        return float(value)
+        return float(param_value_in_external_repr)
 
-    def to_external_repr(self, value: float) -> float:
-        return float(value)
+    def to_external_repr(self, param_value_in_internal_repr: float) -> float:
+        return float(param_value_in_internal_repr)
 
     def grid(self) -> list[float]:
         if self.single():
@@ -208,12 +208,12 @@ class IntDistribution:
         v = self.low + int(k) * self.step
         return int(min(self.high, max(self.low, v)))
 
-    def to_internal_repr(self, value: Any) -> float:
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
         """Optuna's internal form of a value (the int as a float)."""
-        return float(value)
+        return float(param_value_in_external_repr)
 
-    def to_external_repr(self, value: float) -> int:
-        return int(value)
+    def to_external_repr(self, param_value_in_internal_repr: float) -> int:
+        return int(param_value_in_internal_repr)
 
     def grid(self) -> list[int]:
         return list(range(self.low, self.high + 1, self.step))
@@ -276,12 +276,12 @@ class CategoricalDistribution:
         i = min(len(self.choices) - 1, max(0, int(float(u) * len(self.choices))))
         return self.choices[i]
 
-    def to_internal_repr(self, value: Any) -> float:
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
         """Optuna's internal form of a choice: its index, as a float."""
-        return float(self.index(value))
+        return float(self.index(param_value_in_external_repr))
 
-    def to_external_repr(self, value: float) -> Any:
-        return self.choices[int(value)]
+    def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
+        return self.choices[int(param_value_in_internal_repr)]
 
     def grid(self) -> list:
         return list(self.choices)

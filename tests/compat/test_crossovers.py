@@ -165,3 +165,15 @@ def test_a_crossover_written_for_optuna_plugs_in():
 def test_bad_operator_arguments_are_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_an_operator_that_returns_nan_falls_back_to_the_first_parent():
+    class Broken(nsgaii.BaseCrossover):
+        n_parents = 2
+
+        def crossover(self, parents_params, rng, study, search_space_bounds):
+            return np.array([np.nan, 2.0])
+
+    parents = np.array([[0.2, 0.3], [0.6, 0.7]])
+    child = crossover_in_bounds(Broken(), parents, np.random.RandomState(0), None)
+    assert child.tolist() == [0.2, 1.0]

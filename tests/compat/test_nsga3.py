@@ -162,3 +162,20 @@ def test_constraints_func_steers_the_population_to_feasible_trials():
     assert all(constraint(t)[0] <= 0 for t in study.best_trials)
     parents = sampler.select_parent(study, 9)
     assert len(parents) == 20 and all(constraint(t)[0] <= 0 for t in parents)
+
+
+def test_workers_agree_on_the_parents():
+    """Each worker has its own reseeded copy; the niching's tie-breaks come from the constructor's seed."""
+    import copy
+
+    sampler = tunelab.samplers.NSGAIIISampler(seed=3, population_size=10)
+    study = tunelab.create_study(directions=["minimize"] * 3, sampler=sampler)
+    study.optimize(objective, n_trials=60, n_jobs=2)
+    assert len(study.trials) == 60
+    worker = copy.deepcopy(sampler)
+    worker.reseed(99)
+    fresh = tunelab.samplers.NSGAIIISampler(seed=3, population_size=10)
+    for generation in (1, 3, 5):
+        expected = [t.number for t in sampler.select_parent(study, generation)]
+        assert [t.number for t in worker.select_parent(study, generation)] == expected
+        assert [t.number for t in fresh.select_parent(study, generation)] == expected

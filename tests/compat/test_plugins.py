@@ -48,7 +48,9 @@ class SimulatedAnnealingSampler(optuna.samplers.BaseSampler):
 
     def sample_independent(self, study: Any, trial: Any, param_name: str, param_distribution: Any) -> Any:
         self.calls.append(("independent", trial.number))
-        return optuna.samplers.RandomSampler().sample_independent(study, trial, param_name, param_distribution)
+        # seeded from this sampler's stream (the tutorial's is unseeded), so a test run repeats itself
+        independent = optuna.samplers.RandomSampler(seed=int(self._rng.randint(2**31)))
+        return independent.sample_independent(study, trial, param_name, param_distribution)
 
     def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
         self.calls.append(("after", trial.number))

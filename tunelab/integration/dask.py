@@ -117,7 +117,13 @@ class DaskStorage(BaseStorage):
                              "storage=None to keep the study in memory on the scheduler")
         if client is not None and not isinstance(client, distributed.Client):
             raise TypeError(f"DaskStorage: argument 'client' must be a distributed.Client or None; got {client!r}")
-        self._client = client if client is not None else distributed.get_client()
+        if client is None:
+            try:
+                client = distributed.get_client()
+            except ValueError:
+                raise ValueError("DaskStorage: no Dask client here; pass client=distributed.Client(...) or create "
+                                 "one first (argument 'client')") from None
+        self._client = client
         self.name = name if name is not None else f"tunelab-{uuid.uuid4().hex}"
         self._client.run_on_scheduler(_install)
         self.heartbeat_interval, self.stale_after = self._call("__open__", storage)

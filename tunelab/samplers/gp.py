@@ -26,14 +26,13 @@ scalarises them with random weights (ParEGO's augmented Chebyshev).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from tunelab._validation import Interval, Options, validate
+from tunelab.samplers._blas import single_thread_blas
 from tunelab.samplers.acquisition import MixedBox, optimize_log_ei
 from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
 from tunelab.samplers.gp_model import GPModel, KernelParams, default_params, fit_params
@@ -170,40 +169,6 @@ class GPSampler(BaseSampler):
 
 
 # ------------------------------------------------------------------ helpers
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_STATE: dict[str, Any] = {"users": 0, "limiter": None, "controller": None}
-
-
-@contextlib.contextmanager
-def single_thread_blas() -> Iterator[None]:
-    """One BLAS thread while the GP works.
-
-    Its matrices are small (a few hundred rows), and threaded BLAS on busy cores is
-    several times slower than one thread (a 500x500 Cholesky took 40x longer on a
-    loaded 2-core machine).  Counted, so that parallel asks in threads restore the
-    caller's setting only when the last one leaves.
-    """
-    with _BLAS_LOCK:
-        if _BLAS_STATE["users"] == 0:
-            try:
-                if _BLAS_STATE["controller"] is None:
-                    from threadpoolctl import ThreadpoolController
-
-                    _BLAS_STATE["controller"] = ThreadpoolController()
-                _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
-            except Exception:  # threadpoolctl missing or blind to this BLAS: run as is
-                _BLAS_STATE["limiter"] = None
-        _BLAS_STATE["users"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["users"] -= 1
-            if _BLAS_STATE["users"] == 0 and _BLAS_STATE["limiter"] is not None:
-                _BLAS_STATE["limiter"].restore_original_limits()
-                _BLAS_STATE["limiter"] = None
-
 
 # ------------------------------------------------------------------ encoding
 

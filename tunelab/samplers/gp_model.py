@@ -40,6 +40,7 @@ LOG_LENGTHSCALE_BOUNDS = (math.log(5e-3), math.log(1e3))
 LOG_SIGNAL_BOUNDS = (math.log(5e-2), math.log(20.0))
 LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(2.0))
 _JITTER = 1e-8
+_MANY = 64  # query rows from which distances come from one matrix product (see GPModel._r2)
 
 
 @dataclass(frozen=True)
@@ -145,14 +146,35 @@ class GPModel:
         self.L, _ = cholesky(K)
         self._Linv = _lower_inverse(self.L)
         self.alpha = self._Linv.T @ (self._Linv @ self.y)
+        # for many query points at once: numeric columns scaled by 1 / lengthscale, and their squared norms
+        self._num = np.flatnonzero(~self.is_cat)
+        self._cat = np.flatnonzero(self.is_cat)
+        self._Xs = self.X[:, self._num] * np.sqrt(self._inv_ls2[self._num])
+        self._Xs_norm = np.sum(self._Xs * self._Xs, axis=1)
 
     def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> "GPModel":
         """The same kernel conditioned on extra (fantasised) points, e.g. running trials."""
         return GPModel(np.vstack([self.X, X_new]), np.concatenate([self.y, y_new]), self.params, self.is_cat)
 
+    def _r2(self, Xq: np.ndarray) -> np.ndarray:
+        """Scaled squared distances from the rows of Xq to the data, (len(Xq), n).
+
+        A few rows: from the differences themselves.  Many rows (screening candidates):
+        ``|a|^2 + |b|^2 - 2 a.b`` on the numeric columns, one matrix product instead of a
+        (d, m, n) array; the Matern kernel is smooth in r^2, so its rounding (1e-16 of the
+        norms) does not show.
+        """
+        if len(Xq) < _MANY:
+            return np.einsum("dij,d->ij", sq_diffs(Xq, self.X, self.is_cat), self._inv_ls2)
+        q = Xq[:, self._num] * np.sqrt(self._inv_ls2[self._num])
+        r2 = np.sum(q * q, axis=1)[:, None] + self._Xs_norm[None, :] - 2.0 * (q @ self._Xs.T)
+        np.maximum(r2, 0.0, out=r2)
+        for j in self._cat:  # Hamming: 1 / l^2 where the choice differs
+            r2 += self._inv_ls2[j] * (np.abs(Xq[:, j][:, None] - self.X[:, j][None, :]) > 0.5)
+        return r2
+
     def _cross(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r2 = np.einsum("dij,d->ij", sq_diffs(Xq, self.X, self.is_cat), self._inv_ls2)
-        M, G = _matern_parts(r2)
+        M, G = _matern_parts(self._r2(Xq))
         return self.params.signal * M, self.params.signal * G
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,11 +194,13 @@ class GPModel:
         var_raw = self.params.signal - np.einsum("ij,ij->j", v, v)
         var = np.maximum(var_raw, 1e-12)
         w = (self._Linv.T @ v).T  # (m, n) = K^-1 k
-        # dk(x, X_j)/dx_c = -G * (x_c - X_jc) / l_c^2
-        diff = Xq[:, None, dims] - self.X[None, :, dims]  # (m, n, k)
-        dk = -Gq[:, :, None] * diff * self._inv_ls2[dims][None, None, :]
-        dmean = np.einsum("mnk,n->mk", dk, self.alpha)
-        dvar = -2.0 * np.einsum("mnk,mn->mk", dk, w)
+        # dk(x, X_j)/dx_c = -G * (x_c - X_jc) / l_c^2, and sum_j c_j (x_c - X_jc) = x_c sum_j c_j - (c @ X)_c:
+        # two matrix products instead of an (m, n, k) array
+        scale = self._inv_ls2[dims][None, :]
+        Xd, xq = self.X[:, dims], Xq[:, dims]
+        Ga, Gw = Gq * self.alpha[None, :], Gq * w
+        dmean = -(xq * Ga.sum(axis=1)[:, None] - Ga @ Xd) * scale
+        dvar = 2.0 * (xq * Gw.sum(axis=1)[:, None] - Gw @ Xd) * scale
         dvar[var_raw <= 1e-12] = 0.0
         return mean, var, dmean, dvar
 
@@ -190,7 +214,8 @@ def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
     d, n = S.shape[0], len(y)
     params = KernelParams.from_theta(theta, fixed_noise)
     inv_ls2 = 1.0 / params.lengthscales**2
-    r2 = np.einsum("dij,d->ij", S, inv_ls2)
+    S2 = S.reshape(d, n * n)  # the weighted sums over dimensions below are matrix-vector products (BLAS)
+    r2 = (inv_ls2 @ S2).reshape(n, n)
     M, G = _matern_parts(r2)
     K = params.signal * M
     K[np.diag_indices(n)] += params.noise + _JITTER
@@ -198,7 +223,9 @@ def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
         L, _ = cholesky(K)
     except linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
-    alpha = linalg.cho_solve((L, True), y, check_finite=False)
+    alpha, info = linalg.lapack.dpotrs(L, y, lower=1)
+    if info != 0:  # pragma: no cover - a factor dpotrf accepted always solves
+        return 1e10, np.zeros_like(theta)
     lml = -0.5 * y @ alpha - np.log(np.diag(L)).sum() - 0.5 * n * math.log(2 * math.pi)
     Kinv, info = linalg.lapack.dpotri(L, lower=1)
     if info != 0:  # the factor is singular (info > 0) or the call was wrong (info < 0): no usable inverse
@@ -206,7 +233,7 @@ def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
     Kinv = np.tril(Kinv) + np.tril(Kinv, -1).T
     W = np.outer(alpha, alpha) - Kinv
     grad = np.empty_like(theta)
-    grad[:d] = 0.5 * np.einsum("dij,ij->d", S, W * (params.signal * G)) * inv_ls2
+    grad[:d] = 0.5 * (S2 @ (W * (params.signal * G)).ravel()) * inv_ls2
     grad[d] = 0.5 * np.sum(W * K) - 0.5 * (params.noise + _JITTER) * np.trace(W)  # dK/dlog s2 = s2*M
     if fixed_noise is None:
         grad[d + 1] = 0.5 * params.noise * np.trace(W)

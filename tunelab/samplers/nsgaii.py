@@ -11,7 +11,8 @@ and ``NSGAIIISampler`` unchanged: ``rng`` is a ``numpy.random.RandomState``
 drawn from the sampler's seeded stream, ``study`` a read-only study view.
 
 A child outside the bounds is drawn again (up to ``MAX_REDRAWS`` times from the
-same parents), then clipped.
+same parents), then clipped (a gene that is not a finite number takes the first
+parent's value).
 """
 
 from __future__ import annotations
@@ -318,4 +319,5 @@ def crossover_in_bounds(operator: Any, parents: np.ndarray, rng: np.random.Rando
         if np.all((child >= 0.0) & (child <= 1.0)):
             return child
         child = np.asarray(operator.crossover(parents, rng, study, bounds), dtype=float)
+    child = np.where(np.isfinite(child), child, parents[0])  # a user's operator may return NaN or inf
     return np.clip(child, 0.0, 1.0)

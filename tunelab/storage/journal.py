@@ -64,9 +64,6 @@ class BaseJournalBackend(abc.ABC):
 class _Replay(InMemoryStorage):
     """The state a journal replays into: the in-memory storage with the times the log recorded."""
 
-    def _at(self, trial_id: int) -> FrozenTrial:
-        return self._trial(trial_id)
-
     def created_at(self, study_id: int, when: datetime) -> None:
         self._study(study_id).created = when
 
@@ -121,7 +118,7 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
     if kind == "create_trial":
         trial_id, number = state.create_trial(op["study"], TrialState[op["state"]], fixed_params=op["fixed_params"],
                                               user_attrs=op["user_attrs"])
-        trial = state._at(trial_id)
+        trial = state._trial(trial_id)
         if trial.state == TrialState.RUNNING:
             trial.datetime_start = _time(op["at"])
         return trial_id, number
@@ -130,7 +127,7 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
     if kind == "pop_waiting":
         popped = state.pop_waiting_trial(op["study"])
         if popped is not None:
-            state._at(popped[0]).datetime_start = _time(op["at"])
+            state._trial(popped[0]).datetime_start = _time(op["at"])
         return popped
     if kind == "set_param":
         return state.set_trial_param(op["trial"], op["name"], distribution(op["distribution"]), op["value"])
@@ -141,7 +138,7 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
         return setter(op["trial"], op["key"], op["value"])
     if kind == "finish_trial":
         state.finish_trial(op["trial"], TrialState[op["state"]], op["values"])
-        state._at(op["trial"]).datetime_complete = _time(op["at"])
+        state._trial(op["trial"]).datetime_complete = _time(op["at"])
         return None
     if kind == "claim":
         return state.claim(op["study"], op["key"])
@@ -149,7 +146,7 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
         return state.heartbeat_at(op["trial"], op["beat"])
     if kind == "fail_stale":
         # failed only if nothing changed since the writer judged it: still running, same last beat
-        trial = state._at(op["trial"])
+        trial = state._trial(op["trial"])
         if trial.state != TrialState.RUNNING or state.last_beat(op["trial"]) != op["beat"]:
             return False
         state.set_trial_system_attr(op["trial"], "fail_reason", op["reason"])
@@ -157,7 +154,12 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
         state.finish_trial(op["trial"], TrialState.FAIL)
         trial.datetime_complete = _time(op["at"])
         return True
-    raise StorageError(f"journal: unknown operation {kind!r} (written by a newer tunelab?)")
+    raise AssertionError(kind)  # _sync refuses unknown kinds before they get here
+
+
+_KINDS = frozenset({"create_study", "delete_study", "set_study_attr", "create_trial", "add_trial", "pop_waiting",
+                    "set_param", "set_intermediate", "set_trial_attr", "finish_trial", "claim", "heartbeat",
+                    "fail_stale"})
 
 
 class JournalStorage(BaseStorage):
@@ -227,6 +229,11 @@ class JournalStorage(BaseStorage):
                                            "journal:///new.log` (or any tunelab storage URL)")
                     raise StorageError(f"JournalStorage: operation {self._replayed - 1} of the journal has no "
                                        f"{OP!r} key; not a tunelab journal?")
+                if op[OP] not in _KINDS:  # replaying past it would leave this handle's state wrong
+                    self._replayed -= 1
+                    raise StorageError(f"JournalStorage: operation {self._replayed} of the journal is "
+                                       f"{op[OP]!r}, which this tunelab does not know (written by a newer "
+                                       "tunelab? upgrade this one)")
                 try:
                     result: tuple[bool, Any] = (True, _apply(self._state, op))
                 except (KeyError, ValueError, TypeError, StorageError) as exc:

@@ -269,7 +269,7 @@ class JournalFileBackend(BaseJournalBackend):
 
 def _parse(line: bytes, path: str, offset: int) -> dict[str, Any] | None:
     try:
-        op = json.loads(line)
+        op = json.loads(line.decode("utf-8"))  # str: json skips guessing the encoding of every line
     except ValueError:
         op = None
     if not isinstance(op, dict):

@@ -94,19 +94,22 @@ def children(where: Any, from_trials: bool) -> sa.CompoundSelect:
 
 def split_children(where: Any) -> tuple[sa.Select, sa.Select, sa.Select]:
     """Params, intermediate values and attrs of the trials matching ``where`` (a condition on trial
-    columns), as three queries, each ordered as its table's key is, so that none needs one big sort.
+    columns), as three queries ordered by trial number and then as each table's key is, so that
+    the database walks the (study, number) index and needs no sort of the whole result
+    (params: only each trial's few rows, by param_id).
 
-    Columns: params (trial_id, name, distribution JSON, value JSON) ordered by param_id, which
-    keeps each trial's suggestion order; steps (trial_id, step, value JSON); attrs (trial_id,
-    is_system, key, value JSON).  For bulk reads; :func:`children` is one round trip for small ones.
+    Columns: params (trial_id, name, distribution JSON, value JSON) in each trial's suggestion
+    order; steps (trial_id, step, value JSON); attrs (trial_id, is_system, key, value JSON).
+    For bulk reads; :func:`children` is one round trip for small ones.
     """
     def part(table: sa.Table, *columns: Any) -> sa.Select:
         return sa.select(*columns).select_from(table.join(S.trials)).where(where)
 
-    return (part(S.trial_params, P.trial_id, P.param_name, P.distribution_json, P.value_json).order_by(P.param_id),
-            part(S.trial_intermediate, I.trial_id, I.step, I.value_json).order_by(I.trial_id, I.step),
+    return (part(S.trial_params, P.trial_id, P.param_name, P.distribution_json, P.value_json)
+            .order_by(T.number, P.param_id),
+            part(S.trial_intermediate, I.trial_id, I.step, I.value_json).order_by(T.number, I.step),
             part(S.trial_attrs, A.trial_id, A.is_system, A.attr_key, A.value_json)
-            .order_by(A.trial_id, A.is_system, A.attr_key))
+            .order_by(T.number, A.is_system, A.attr_key))
 
 
 # the distribution each parameter name of a study was last stored with: the newest row per name, then its JSON
