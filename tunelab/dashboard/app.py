@@ -24,7 +24,8 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template, request
 
 from tunelab.dashboard import data as D
-from tunelab.dashboard.cache import Slow, Snapshots, snapshot_key, unfinished_trials, version_of
+from tunelab.dashboard.cache import Slow, Snapshots, snapshot_key, version_of
+from tunelab.dashboard.data import unfinished_trials
 from tunelab.storage import BaseStorage, StudyNotFoundError, get_storage
 
 #: Figures the study page offers (drawn by tunelab.visualization): the first ones shown at once as images

@@ -17,21 +17,12 @@ import threading
 import time
 from typing import Any, Callable, Hashable, Sequence
 
-from tunelab.trial import FrozenTrial, TrialState
-
-
-_UNFINISHED = frozenset({TrialState.RUNNING, TrialState.WAITING})  # a set test is 15x faster than is_finished()
-
-
-def unfinished_trials(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
-    """The trials still waiting or running (one fast pass: 100,000 trials in a few ms)."""
-    return [t for t in trials if t.state in _UNFINISHED]
+from tunelab.dashboard.data import _fingerprint, unfinished_trials
+from tunelab.trial import FrozenTrial
 
 
 def snapshot_key(trials: Sequence[FrozenTrial], unfinished: Sequence[FrozenTrial] | None = None) -> tuple:
     """Changes whenever a trial is added or an unfinished one changes (finished trials never change)."""
-    from tunelab.dashboard.data import _fingerprint
-
     if unfinished is None:
         unfinished = unfinished_trials(trials)
     prints = tuple((t.number, _fingerprint(t)) for t in unfinished)
