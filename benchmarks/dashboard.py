@@ -161,6 +161,9 @@ def serve(url: str, preload: bool) -> None:
     from tunelab.dashboard import create_app
     from tunelab.dashboard import preload as start_preload
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # as `tunelab dashboard`: no line per request
     app = create_app(url, refresh_seconds=2.0)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(f"port {server.server_port}", flush=True)
