@@ -4,7 +4,8 @@ The three distribution classes are tunelab's (:mod:`tunelab.space`), so a
 distribution built here is the one the study stores.  This module adds what
 Optuna code reaches for besides them: the abstract :class:`BaseDistribution`
 for ``isinstance`` checks, the pre-3.0 classes (``UniformDistribution`` and
-friends, which build the equivalent new distribution), and Optuna's JSON form
+friends, which build the equivalent new distribution and, in ``isinstance``,
+match the 3.0 distributions of their shape), and Optuna's JSON form
 (``{"name": "FloatDistribution", "attributes": {...}}``), which is also how
 Optuna's databases store distributions (read by ``tunelab migrate``).
 """
@@ -12,6 +13,7 @@ Optuna's databases store distributions (read by ``tunelab migrate``).
 from __future__ import annotations
 
 import abc
+import inspect
 import json
 import warnings
 from typing import Any
@@ -54,34 +56,95 @@ def _deprecated(old: str, new: str) -> None:
                   stacklevel=3)
 
 
-def UniformDistribution(low: float, high: float) -> FloatDistribution:
-    """``FloatDistribution(low, high)`` (Optuna's pre-3.0 name)."""
-    _deprecated("UniformDistribution", "FloatDistribution(low, high)")
-    return FloatDistribution(low, high)
+class _PreV3(type):
+    """The kind of the pre-3.0 names: calling one builds the 3.0 distribution tunelab stores;
+    ``isinstance(d, UniformDistribution)`` asks whether ``d`` has that old kind's shape, so a
+    plug-in written before 3.0 recognises the distributions a study hands it."""
+
+    def __init__(cls, name: str, bases: tuple, namespace: dict) -> None:
+        super().__init__(name, bases, namespace)
+        build = namespace.get("_build")
+        if build is not None:  # help() and inspect show the constructor's own arguments
+            cls.__signature__ = inspect.signature(build.__func__)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Distribution:
+        _deprecated(cls.__name__, cls._replacement)  # type: ignore[attr-defined]
+        return cls._build(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return bool(cls._shape(obj))  # type: ignore[attr-defined]
 
 
-def LogUniformDistribution(low: float, high: float) -> FloatDistribution:
-    """``FloatDistribution(low, high, log=True)`` (Optuna's pre-3.0 name)."""
-    _deprecated("LogUniformDistribution", "FloatDistribution(low, high, log=True)")
-    return FloatDistribution(low, high, log=True)
+class UniformDistribution(metaclass=_PreV3):
+    """``FloatDistribution(low, high)`` (Optuna's pre-3.0 name); matches a float range without log or step."""
+
+    _replacement = "FloatDistribution(low, high)"
+
+    @staticmethod
+    def _build(low: float, high: float) -> FloatDistribution:
+        return FloatDistribution(low, high)
+
+    @staticmethod
+    def _shape(d: Any) -> bool:
+        return isinstance(d, FloatDistribution) and not d.log and d.step is None
 
 
-def DiscreteUniformDistribution(low: float, high: float, q: float) -> FloatDistribution:
-    """``FloatDistribution(low, high', step=q)``, ``high`` rounded down onto the step as Optuna did."""
-    _deprecated("DiscreteUniformDistribution", "FloatDistribution(low, high, step=q)")
-    return _discrete(low, high, q)
+class LogUniformDistribution(metaclass=_PreV3):
+    """``FloatDistribution(low, high, log=True)`` (Optuna's pre-3.0 name); matches a log-scaled float range."""
+
+    _replacement = "FloatDistribution(low, high, log=True)"
+
+    @staticmethod
+    def _build(low: float, high: float) -> FloatDistribution:
+        return FloatDistribution(low, high, log=True)
+
+    @staticmethod
+    def _shape(d: Any) -> bool:
+        return isinstance(d, FloatDistribution) and bool(d.log)
 
 
-def IntUniformDistribution(low: int, high: int, step: int = 1) -> IntDistribution:
-    """``IntDistribution(low, high', step=step)`` (Optuna's pre-3.0 name)."""
-    _deprecated("IntUniformDistribution", "IntDistribution(low, high, step=step)")
-    return IntDistribution(low, low + (high - low) // step * step, step=step)
+class DiscreteUniformDistribution(metaclass=_PreV3):
+    """``FloatDistribution(low, high', step=q)``, ``high`` rounded down onto the step as Optuna did;
+    matches a float range with a step."""
+
+    _replacement = "FloatDistribution(low, high, step=q)"
+
+    @staticmethod
+    def _build(low: float, high: float, q: float) -> FloatDistribution:
+        return _discrete(low, high, q)
+
+    @staticmethod
+    def _shape(d: Any) -> bool:
+        return isinstance(d, FloatDistribution) and d.step is not None
 
 
-def IntLogUniformDistribution(low: int, high: int, step: int = 1) -> IntDistribution:
-    """``IntDistribution(low, high, log=True)`` (Optuna's pre-3.0 name; ``step`` other than 1 is refused)."""
-    _deprecated("IntLogUniformDistribution", "IntDistribution(low, high, log=True)")
-    return IntDistribution(low, high, log=True, step=step)
+class IntUniformDistribution(metaclass=_PreV3):
+    """``IntDistribution(low, high', step=step)`` (Optuna's pre-3.0 name); matches an int range without log."""
+
+    _replacement = "IntDistribution(low, high, step=step)"
+
+    @staticmethod
+    def _build(low: int, high: int, step: int = 1) -> IntDistribution:
+        return IntDistribution(low, low + (high - low) // step * step, step=step)
+
+    @staticmethod
+    def _shape(d: Any) -> bool:
+        return isinstance(d, IntDistribution) and not d.log
+
+
+class IntLogUniformDistribution(metaclass=_PreV3):
+    """``IntDistribution(low, high, log=True)`` (Optuna's pre-3.0 name; ``step`` other than 1 is refused);
+    matches a log-scaled int range."""
+
+    _replacement = "IntDistribution(low, high, log=True)"
+
+    @staticmethod
+    def _build(low: int, high: int, step: int = 1) -> IntDistribution:
+        return IntDistribution(low, high, log=True, step=step)
+
+    @staticmethod
+    def _shape(d: Any) -> bool:
+        return isinstance(d, IntDistribution) and bool(d.log)
 
 
 def _discrete(low: float, high: float, q: float) -> FloatDistribution:

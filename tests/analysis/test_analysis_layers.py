@@ -10,8 +10,9 @@ import tunelab
 ROOT = pathlib.Path(tunelab.__file__).parent
 ALLOWED = {
     "analysis": ("tunelab._validation", "tunelab.space", "tunelab.trial", "tunelab.analysis"),
-    "visualization": ("tunelab._validation", "tunelab.space", "tunelab.trial", "tunelab.analysis",
-                      "tunelab.visualization"),
+    # tunelab.terminator: Optuna's evaluators, which plot_terminator_improvement takes and defaults to
+    "visualization": ("tunelab._validation", "tunelab.space", "tunelab.trial", "tunelab.pareto", "tunelab.analysis",
+                      "tunelab.terminator", "tunelab.visualization"),
 }
 
 

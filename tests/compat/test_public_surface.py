@@ -58,12 +58,7 @@ ARGUMENTS_NOT_TAKEN: dict[tuple[str, str], str] = {
 }
 
 #: (Optuna module, name) -> why tunelab's object is of another kind than Optuna's.
-KIND_DIFFERENCES: dict[tuple[str, str], str] = {
-    (("optuna.distributions", n)): "a function that builds the 3.0 class tunelab stores (with a FutureWarning), "
-                                   "not a class of its own"
-    for n in ("UniformDistribution", "LogUniformDistribution", "DiscreteUniformDistribution",
-              "IntUniformDistribution", "IntLogUniformDistribution")
-}
+KIND_DIFFERENCES: dict[tuple[str, str], str] = {}
 
 
 def _defined_here(value: Any, module: types.ModuleType) -> bool:

@@ -12,10 +12,18 @@ _OPTUNA_NAMES = {
     "DaskStorage": "dask",
 }
 
+# submodules reached as attributes, as Optuna's examples do (``optuna.integration.dask.DaskStorage()``)
+_SUBMODULES = {"dask", "lightgbm", "lightning", "mlflow", "pytorch_lightning", "ray", "sklearn", "tensorboard",
+               "xgboost"}
+
 
 def __getattr__(name: str) -> object:
     if name in _OPTUNA_NAMES:
         import importlib
 
         return getattr(importlib.import_module(f"tunelab.integration.{_OPTUNA_NAMES[name]}"), name)
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"tunelab.integration.{name}")
     raise AttributeError(f"module 'tunelab.integration' has no attribute {name!r}")

@@ -31,9 +31,19 @@ from tunelab.space import Distribution
 _UNSET: Any = object()
 
 
+def _shown(value: Any) -> str:
+    """An argument as a warning shows it: a sequence of more than three items by its length and item type
+    (``source_trials=`` may hold thousands of trials), anything else by a repr cut to 80 characters."""
+    if isinstance(value, (list, tuple)) and len(value) > 3:
+        kinds = sorted({type(v).__name__ for v in value})
+        return f"<{type(value).__name__} of {len(value)} {'/'.join(kinds)}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _warn(owner: str, name: str, value: Any, why: str) -> None:
-    warnings.warn(f"{owner}: the Optuna argument {name}={value!r} is accepted but not honoured by tunelab ({why})",
-                  UnhonouredArgumentWarning, stacklevel=4)
+    warnings.warn(f"{owner}: the Optuna argument {name}={_shown(value)} is accepted but not honoured by tunelab "
+                  f"({why})", UnhonouredArgumentWarning, stacklevel=4)
 
 
 def _check_unhonoured(owner: str, given: Mapping[str, tuple[Any, Any, str]]) -> None:

@@ -1,0 +1,5 @@
+"""Optuna's ``optuna.terminator.improvement.evaluator`` import path."""
+
+from tunelab.terminator._improvement import BaseImprovementEvaluator, BestValueStagnationEvaluator, RegretBoundEvaluator
+
+__all__ = ["BaseImprovementEvaluator", "BestValueStagnationEvaluator", "RegretBoundEvaluator"]
