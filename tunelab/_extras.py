@@ -15,3 +15,12 @@ def require(module: str, command: str, extra: str, what: str | None = None) -> N
         importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtra(f"{command} needs {what or module}: pip install 'tunelab[{extra}]' ({exc})") from None
+
+
+def importable(module: str) -> bool:
+    """Whether ``module`` can be imported (the ``is_available()`` checks of the figure modules)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

@@ -11,8 +11,8 @@ ROOT = pathlib.Path(tunelab.__file__).parent
 ALLOWED = {
     "analysis": ("tunelab._validation", "tunelab.space", "tunelab.trial", "tunelab.analysis"),
     # tunelab.terminator: Optuna's evaluators, which plot_terminator_improvement takes and defaults to
-    "visualization": ("tunelab._validation", "tunelab.space", "tunelab.trial", "tunelab.pareto", "tunelab.analysis",
-                      "tunelab.terminator", "tunelab.visualization"),
+    "visualization": ("tunelab._validation", "tunelab._extras", "tunelab.space", "tunelab.trial", "tunelab.pareto",
+                      "tunelab.analysis", "tunelab.terminator", "tunelab.visualization"),
 }
 
 

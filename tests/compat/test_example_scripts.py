@@ -129,3 +129,51 @@ def test_unhonoured_source_trials_warning_stays_short() -> None:
     text = str(warning.message)
     assert "source_trials=<list of 50 FrozenTrial>" in text and len(text) < 250, text
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_optuna_search_cv_as_sklearn_optuna_search_cv_simple_uses_it() -> None:
+    from sklearn.base import clone
+    from sklearn.datasets import load_iris
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    search = optuna.integration.OptunaSearchCV(
+        SVC(gamma="auto"), {"C": distributions.FloatDistribution(1e-3, 1e3, log=True),
+                            "degree": distributions.IntDistribution(1, 5)}, n_trials=6, random_state=0)
+    assert clone(search).get_params()["n_jobs"] is None and clone(search).get_params()["n_trials"] == 6
+    search.fit(X, y)
+    assert search.n_trials_ == 6 and len(search.trials_) == 6
+    assert search.best_trial_.value == pytest.approx(search.best_score_)
+    assert search.best_params_ == search.best_trial_.params and 0.9 < search.best_score_ <= 1.0
+    assert search.get_params()["n_jobs"] is None  # fit leaves the user's arguments as given
+    assert search.predict(X[:3]).shape == (3,)
+
+
+def test_optuna_search_cv_searches_a_given_study_and_calls_callbacks() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    seen: list[int] = []
+    study = optuna.create_study(direction="maximize", study_name="mine")
+    search = optuna.integration.OptunaSearchCV(
+        LogisticRegression(max_iter=200), {"C": distributions.FloatDistribution(1e-2, 10, log=True)},
+        n_trials=3, cv=3, study=study, callbacks=[lambda s, t: seen.append(t.number)])
+    search.fit(X, y)
+    assert search.study_ is study and len(study.trials) == 3 and seen == [0, 1, 2]
+    with pytest.raises(ValueError, match="'study' must maximise"):
+        optuna.integration.OptunaSearchCV(LogisticRegression(), {"C": distributions.FloatDistribution(1, 2)},
+                                          n_trials=1, study=optuna.create_study()).fit(X, y)
+
+
+def test_optuna_search_cv_warns_for_optunas_partial_fit_pruning() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = load_iris(return_X_y=True)
+    search = optuna.integration.OptunaSearchCV(
+        SGDClassifier(), {"alpha": distributions.FloatDistribution(1e-5, 1e-1, log=True)}, n_trials=2,
+        enable_pruning=True)
+    with pytest.warns(UnhonouredArgumentWarning, match="enable_pruning=True"):
+        search.fit(X, y)
+    assert search.n_trials_ == 2

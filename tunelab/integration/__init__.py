@@ -10,6 +10,7 @@ _OPTUNA_NAMES = {
     "MLflowCallback": "mlflow",
     "TensorBoardCallback": "tensorboard",
     "DaskStorage": "dask",
+    "OptunaSearchCV": "_optuna_sklearn",
 }
 
 # submodules reached as attributes, as Optuna's examples do (``optuna.integration.dask.DaskStorage()``)

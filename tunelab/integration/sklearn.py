@@ -287,6 +287,15 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
                           f"leave n_trials=None to run them all", UserWarning, stacklevel=3)
         return n_trials
 
+    def _create_study(self, sampler: Any, pruner: Any) -> Study:
+        """The study the search runs in (a subclass may hand in one the user made)."""
+        return create_study(self.study_name, self.storage, direction="maximize", sampler=sampler, pruner=pruner,
+                            seed=self.random_state, load_if_exists=self.study_name is not None)
+
+    def _callbacks(self) -> list | None:
+        """``Study.optimize`` callbacks for the search (none here; OptunaSearchCV passes its ``callbacks``)."""
+        return None
+
     def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any) -> "SearchCV":
         """Search, then refit the best configuration on all of X (if ``refit``).
 
@@ -310,14 +319,13 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
                                space=candidates.grid if candidates.several else candidates.space)
         if candidates.several and not hasattr(sampler, "__len__"):
             raise ValueError("SearchCV: a list of grids needs sampler='grid'; for an adaptive search give one space")
-        self.study_: Study = create_study(self.study_name, self.storage, direction="maximize", sampler=sampler,
-                                          pruner=pruner, seed=self.random_state,
-                                          load_if_exists=self.study_name is not None)
+        self.study_: Study = self._create_study(sampler, pruner)
         raise_errors = isinstance(self.error_score, str) and self.error_score == "raise"
         objective = _CVObjective(self.estimator, candidates, splits, scorer, X, y, fit_params, resource_plan,
                                  raise_errors)
         self.study_.optimize(objective, n_trials=self._n_trials(sampler), timeout=self.timeout, n_jobs=self.n_jobs,
-                             catch=() if raise_errors else (Exception,), show_progress_bar=bool(self.verbose))
+                             catch=() if raise_errors else (Exception,), show_progress_bar=bool(self.verbose),
+                             callbacks=self._callbacks())
         trials = [t for t in self.study_.trials if t.state.is_finished()]  # one read: each is a query on a database
         if not any(t.state == TrialState.COMPLETE for t in trials):
             self._raise_no_score(trials, candidates, X, y, fit_params)

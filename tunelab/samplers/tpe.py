@@ -24,15 +24,15 @@ with the highest log l(x) - log g(x) (the expected-improvement criterion of TPE)
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tunelab._gc import paused_gc
 from tunelab._validation import Check, Interval, validate
 from tunelab.samplers._blas import single_thread_blas
 from tunelab.samplers.base import BaseSampler, SamplingContext
@@ -136,19 +136,6 @@ _UNSEEN = -3  # an object the history has not mapped yet
 _FINISHED = frozenset(s for s in TrialState if s.is_finished())
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while the history takes in a big study at once (its
-    collections would walk every new row again and again; rows hold no reference cycles)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 class _History:
     """The finished trials of the study as TPE uses them, kept across asks (finished trials never change).
 
@@ -234,7 +221,7 @@ class _History:
                             count=len(trials))
         running: list[FrozenTrial] = []
         unseen = np.flatnonzero(found == _UNSEEN).tolist()
-        with _no_gc() if len(unseen) > 1000 else contextlib.nullcontext():  # a first look at a big study
+        with paused_gc() if len(unseen) > 1000 else contextlib.nullcontext():  # a first look at a big study
             for i in unseen:
                 row = self._place(trials[i], sign, running, again)
                 if row is None:  # the same number with other content: another study, or a changed view

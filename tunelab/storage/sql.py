@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from tunelab._validation import Interval, validate
 from tunelab.space import Distribution, distribution_to_json
+from tunelab._gc import paused_gc
 from tunelab.storage import sql_engine
 from tunelab.storage import sql_queries as Q
 from tunelab.storage import sql_schema as S
@@ -38,8 +39,7 @@ from tunelab.storage.base import (
     StudySummary,
     TrialFinishedError,
 )
-from tunelab.storage.sql_records import (StudyCache, build_trials, build_trials_split, distribution, dumps, loads,
-                                         no_gc)
+from tunelab.storage.sql_records import StudyCache, build_trials, build_trials_split, distribution, dumps, loads
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 T = TypeVar("T")
@@ -409,7 +409,7 @@ class SQLStorage(BaseStorage):
             if len(rows) <= _SPLIT_READ:
                 return rows, _raw_rows(conn, Q.children(lambda table: cond, from_trials=True))
             return rows, [_raw_rows(conn, query) for query in Q.split_children(cond)]
-        with no_gc() if not known else contextlib.nullcontext():  # a first read may bring 100,000s of rows
+        with paused_gc() if not known else contextlib.nullcontext():  # a first read may bring 100,000s of rows
             rows, children = self._read(txn)
             if children is None or len(rows) <= _SPLIT_READ:
                 fresh = build_trials(rows, children or [])

@@ -8,14 +8,12 @@ database only for newer trials and for the unfinished ones.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from tunelab.space import Distribution, distribution_from_json
 from tunelab.trial import FrozenTrial, TrialState
@@ -136,20 +134,6 @@ def build_trials(trial_rows: Iterable[Any], child_rows: Iterable[Any]) -> dict[i
         else:
             (t.system_attrs if kind == 3 else t.user_attrs)[name] = fast_loads(value)
     return out
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused: building 100,000 records (each with five dicts) otherwise
-    triggers collections that walk every young object again and again, a third of a big read's time.
-    The records hold no reference cycles, so nothing is left for the collector to find."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def build_trials_split(trial_rows: Iterable[Any], param_rows: Iterable[Any], step_rows: Iterable[Any],

@@ -12,6 +12,7 @@ always drawn), hide or show pruned and failed trials (``states=`` /
 from the same data (``_data_*.py``); it loads matplotlib when a function runs.
 """
 
+from tunelab._extras import importable
 from tunelab.visualization import matplotlib  # matplotlib itself loads only when a figure is drawn
 from tunelab.visualization._analysis import (
     plot_ablation_path,
@@ -35,11 +36,7 @@ from tunelab.visualization._params import plot_contour, plot_parallel_coordinate
 
 def is_available() -> bool:
     """Whether plotly can be imported (Optuna's ``visualization.is_available``)."""
-    try:
-        import plotly  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("plotly")
 
 
 __all__ = [

@@ -11,6 +11,7 @@ matplotlib is in the ``viz`` extra and is imported when a figure is drawn, not w
 this module; without it a figure raises ``MissingExtra`` naming the install command.
 """
 
+from tunelab._extras import importable
 from tunelab.visualization.matplotlib._history import (
     plot_edf,
     plot_intermediate_values,
@@ -30,11 +31,7 @@ from tunelab.visualization.matplotlib._params import (
 
 def is_available() -> bool:
     """Whether matplotlib can be imported (Optuna's ``visualization.matplotlib.is_available``)."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("matplotlib")
 
 
 __all__ = [
