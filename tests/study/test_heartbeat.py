@@ -31,14 +31,25 @@ def test_a_worker_starts_one_heartbeat_thread_for_all_its_trials():
 
     def objective(trial: tunelab.Trial) -> float:
         seen.update(t.ident for t in threading.enumerate() if t.name == "tunelab-heartbeat")
-        time.sleep(0.01)
+        time.sleep(0.2 if trial.number == 5 else 0.01)
         return trial.suggest_float("x", 0, 1)
 
     study.optimize(objective, n_trials=12)
     assert len(seen) == 1  # the same thread for every trial
     assert not any(t.name == "tunelab-heartbeat" for t in threading.enumerate())  # gone with the worker
+    # the trial that outlived its first beat got one; the 10 ms ones did not (the first may: imports)
+    assert study.trials[5].trial_id in storage.beats
+    assert set(storage.beats) <= {study.trials[0].trial_id, study.trials[5].trial_id}
+
+
+def test_a_trial_faster_than_the_first_beat_records_none():
+    storage = CountingStorage()
+    study = tunelab.create_study(storage=storage, sampler="random", seed=0)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # imports, first draws
+    storage.beats.clear()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=50)
     time.sleep(0.1)
-    assert len(storage.beats) >= 1
+    assert storage.beats == []  # no write per trial beyond the trial's own
 
 
 def test_a_long_trial_gets_a_beat_at_its_start_and_every_interval():

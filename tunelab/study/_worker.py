@@ -181,17 +181,22 @@ class Heartbeat:
 
     Starting and joining a thread for every trial cost more than a fast trial itself
     on a loaded machine, so one thread lives as long as the worker loop and is pointed
-    at each trial in turn (:meth:`running`): it records a beat as soon as a trial
-    starts (off the worker's path) and every ``interval`` seconds after.  A beat
-    that lands after the trial finished changes nothing (storages update RUNNING
-    trials only).  With ``interval`` None no thread is started.
+    at each trial in turn (:meth:`running`): it records a trial's first beat
+    ``FIRST_BEAT`` seconds after the trial starts (or ``interval``, if shorter; off the
+    worker's path) and one every ``interval`` seconds after.  A trial that ends sooner
+    records none: a beat per trial would cost fast trials a third of their storage time,
+    and such a trial's worker, if it dies, is either watched by a parent that fails its
+    trial at once or dies within that fraction of a second.  A beat that lands after the
+    trial finished changes nothing (storages update RUNNING trials only).  With
+    ``interval`` None no thread is started.
     """
+
+    FIRST_BEAT = 0.1
 
     def __init__(self, storage: Any, interval: float | None):
         self._storage, self._interval = storage, interval
         self._cond = threading.Condition()
         self._trial_id: int | None = None
-        self._fresh = False
         self._due = 0.0
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -209,23 +214,23 @@ class Heartbeat:
             yield
             return
         with self._cond:
-            self._trial_id, self._fresh = trial_id, True
+            self._trial_id = trial_id
+            self._due = time.monotonic() + min(self.FIRST_BEAT, self._interval)
             self._cond.notify()
         try:
             yield
         finally:
             with self._cond:
-                self._trial_id, self._fresh = None, False
+                self._trial_id = None
 
     def _beat(self) -> None:
         while True:
             with self._cond:
-                while not self._closed and (self._trial_id is None
-                                            or (not self._fresh and time.monotonic() < self._due)):
+                while not self._closed and (self._trial_id is None or time.monotonic() < self._due):
                     self._cond.wait(None if self._trial_id is None else max(0.0, self._due - time.monotonic()))
                 if self._closed:
                     return
-                trial_id, self._fresh = self._trial_id, False
+                trial_id = self._trial_id
                 self._due = time.monotonic() + self._interval
             try:
                 self._storage.record_heartbeat(trial_id)
