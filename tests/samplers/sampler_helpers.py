@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
-
-import numpy as np
+from typing import Any, Sequence
 
 import tunelab
+from tunelab.testing.samplers import best_values  # noqa: F401  (re-exported for the sampler tests)
 from tunelab.trial import FrozenTrial, TrialState
-
-
-def best_values(make_sampler: Callable[[int], Any], objective: Callable, n_trials: int, seeds: range) -> np.ndarray:
-    """Each seed's best value after ``n_trials`` of a study with ``make_sampler(seed)``."""
-    bests = []
-    for seed in seeds:
-        study = tunelab.create_study(sampler=make_sampler(seed))
-        study.optimize(objective, n_trials=n_trials)
-        bests.append(study.best_value)
-    return np.array(bests)
 
 
 def random_sampler(seed: int) -> Any:
