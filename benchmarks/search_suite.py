@@ -29,6 +29,12 @@ budget, computed exactly from 2,000 random draws):
     nice -n 10 python benchmarks/search_suite.py --family ml --budgets 20,50 --seeds 5 --problems "dt-*,knn-*"
     python benchmarks/search_suite.py --report benchmarks/results/suite-*.jsonl --budgets 20,60
 
+HEBO (``--methods ...,hebo --hebo-python /path/to/venv/bin/python``) runs in its
+own interpreter, since it needs numpy<2 and scipy<=1.12: a child process started
+with that Python answers JSON lines on stdin/stdout (``ask`` -> parameters,
+``tell`` -> ok).  Nothing of HEBO is imported here.  Setting up that interpreter
+is described in docs/benchmarks.md ("Search suite").
+
 Significance per problem: one-sided 5 % Student's t on the gap of the seed
 means against the best other peer (see benchmarks/search.py).
 """
@@ -62,8 +68,8 @@ from tunelab.space import Categorical, Float, Int, SearchSpace  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_REFERENCE = 2000
-# peers for "the best other peer": Optuna's samplers and random search
-PEERS = ["optuna-tpe", "optuna-gp", "optuna-cmaes", "random"]
+# peers for "the best other peer": Optuna's samplers, HEBO and random search
+PEERS = ["optuna-tpe", "optuna-gp", "optuna-cmaes", "hebo", "random"]
 DEFAULT_METHODS = ["auto", "tpe", "gp", "random", "optuna-tpe", "optuna-gp"]
 
 # ------------------------------------------------------------------ BBOB
@@ -293,18 +299,143 @@ def get_problem(name: str, seed: int) -> Task:
 _SURROGATES: dict[str, Task] = {}
 
 
+# ------------------------------------------------------------------ HEBO, in its own interpreter
+
+HEBO_PYTHON: str | None = None  # set by --hebo-python
+
+# The child: reads one JSON object per line.  {"space": [...], "seed": s} builds the optimiser;
+# {"op": "ask"} answers {"params": {...}}; {"op": "tell", "params": {...}, "value": v} answers {"ok": true}.
+HEBO_CHILD = r"""
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+import numpy as np, pandas as pd, torch
+from hebo.design_space.design_space import DesignSpace
+from hebo.optimizers.hebo import HEBO
+
+out = sys.stdout
+sys.stdout = sys.stderr  # HEBO's own prints must not corrupt the protocol
+setup = json.loads(sys.stdin.readline())
+np.random.seed(setup["seed"])
+torch.manual_seed(setup["seed"])
+space = DesignSpace().parse(setup["space"])
+opt = HEBO(space, scramble_seed=setup["seed"])
+names = [p["name"] for p in setup["space"]]
+out.write(json.dumps({"ready": True}) + "\n"); out.flush()
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg["op"] == "ask":
+        rec = opt.suggest(n_suggestions=1)
+        row = rec.iloc[0]
+        params = {k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in names}
+        out.write(json.dumps({"params": params}) + "\n")
+    else:
+        rec = pd.DataFrame([msg["params"]])[names]
+        opt.observe(rec, np.array([[msg["value"]]]))
+        out.write(json.dumps({"ok": True}) + "\n")
+    out.flush()
+"""
+
+
+def hebo_space(space: SearchSpace) -> list[dict[str, Any]]:
+    """The suite's space in HEBO's terms: log floats as 'pow', ints as 'int' (or 'pow_int'), categoricals as
+    'cat' over the choices' indices (as strings, so that booleans and mixed types survive JSON)."""
+    from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    out = []
+    for name, param in space.params.items():
+        if param.when:
+            raise NotImplementedError("HEBO has no conditional spaces")
+        d = param.distribution
+        if isinstance(d, CategoricalDistribution):
+            out.append({"name": name, "type": "cat", "categories": [str(i) for i in range(len(d.choices))]})
+        elif isinstance(d, IntDistribution):
+            if d.step not in (None, 1):
+                raise NotImplementedError("HEBO has no stepped integers")
+            out.append({"name": name, "type": "pow_int" if d.log else "int", "lb": d.low, "ub": d.high}
+                       | ({"base": 10} if d.log else {}))
+        elif isinstance(d, FloatDistribution):
+            if d.step is not None:
+                raise NotImplementedError("HEBO has no stepped floats")
+            out.append({"name": name, "type": "pow" if d.log else "num", "lb": d.low, "ub": d.high}
+                       | ({"base": 10} if d.log else {}))
+        else:
+            raise NotImplementedError(f"no HEBO type for {d!r}")
+    return out
+
+
+def hebo_run(task: Task, seed: int, n: int) -> Any:
+    """HEBO with its defaults (1 + dim random points, then its GP + multi-objective acquisition), one
+    suggestion per ask.  Overhead: the round trip of ask and tell; the child's start-up is not counted."""
+    import subprocess
+
+    from search_methods import Run
+
+    if not HEBO_PYTHON:
+        raise RuntimeError("hebo needs --hebo-python")
+    spec = hebo_space(task.space)
+    kinds = {p["name"]: p for p in spec}
+    child = subprocess.Popen([HEBO_PYTHON, "-c", HEBO_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    assert child.stdin is not None and child.stdout is not None
+
+    def call(msg: dict[str, Any]) -> dict[str, Any]:
+        child.stdin.write(json.dumps(msg) + "\n")
+        child.stdin.flush()
+        line = child.stdout.readline()
+        if not line:
+            raise RuntimeError(f"HEBO child exited with {child.wait()}")
+        return json.loads(line)
+
+    def decode(raw: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, param in task.space.params.items():
+            v, kind = raw[name], kinds[name]["type"]
+            if kind == "cat":
+                out[name] = param.distribution.choices[int(v)]
+            elif kind in ("int", "pow_int"):
+                out[name] = int(min(max(round(float(v)), param.distribution.low), param.distribution.high))
+            else:
+                out[name] = float(min(max(float(v), param.distribution.low), param.distribution.high))
+        return out
+
+    try:
+        call({"space": spec, "seed": seed})
+        losses, overhead = [], 0.0
+        for _ in range(n):
+            t0 = time.perf_counter()
+            raw = call({"op": "ask"})["params"]
+            overhead += time.perf_counter() - t0
+            value = task(decode(raw))
+            t0 = time.perf_counter()
+            call({"op": "tell", "params": raw, "value": value})
+            overhead += time.perf_counter() - t0
+            losses.append(value)
+        return Run(losses, overhead)
+    finally:
+        child.stdin.close()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def runner(method: str) -> Any:
+    return hebo_run if method == "hebo" else method_runner(method)
+
+
 # ------------------------------------------------------------------ running
 
 
-def run_job(job: tuple[str, int, list[str], int]) -> list[dict[str, Any]]:
-    name, seed, methods, n = job
+def run_job(job: tuple[str, int, list[str], int, str | None]) -> list[dict[str, Any]]:
+    global HEBO_PYTHON
+    name, seed, methods, n, HEBO_PYTHON = job
     task = get_problem(name, seed)
     records = []
     for method in methods:
         start, cpu = time.time(), time.process_time()
         record: dict[str, Any] = {"task": name, "method": method, "seed": seed, "n": n}
         try:
-            run = method_runner(method)(task, seed, n)
+            run = runner(method)(task, seed, n)
             record.update(losses=[float(f"{v:.7g}") for v in run.losses], overhead_s=round(run.overhead_s, 4))
         except Exception as exc:  # one broken method must not lose the others' results
             record.update(losses=[], overhead_s=0.0, error=f"{type(exc).__name__}: {exc}")
@@ -443,6 +574,15 @@ def load_records(paths: list[str]) -> list[dict[str, Any]]:
     return list(records.values())
 
 
+def _hebo_available(python: str | None) -> str | None:
+    import subprocess
+
+    if not python:
+        return "needs --hebo-python"
+    check = subprocess.run([python, "-c", "import hebo.optimizers.hebo"], capture_output=True, text=True)
+    return None if check.returncode == 0 else (check.stderr.strip().splitlines() or ["import failed"])[-1]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", choices=["bbob", "ml"], default="bbob")
@@ -450,10 +590,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS))
     parser.add_argument("--budgets", default="20,60")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0, help="run seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--build-only", action="store_true", help="ML family: only cross-validate the surrogates' points")
     parser.add_argument("--report", nargs="+", metavar="JSONL")
+    parser.add_argument("--hebo-python", help="the Python of a virtualenv with HEBO installed (method 'hebo')")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.report:
@@ -467,13 +609,13 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--problems matched nothing in family {args.family!r}")
     methods = [m.strip() for m in args.methods.split(",")]
     for m in list(methods):
-        why = available(m)
+        why = _hebo_available(args.hebo_python) if m == "hebo" else available(m)
         if why:
             print(f"skipping {m}: {why}", file=sys.stderr)
             methods.remove(m)
     from multiprocessing import get_context
 
-    seeds = list(range(args.seeds))
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     out = args.out or RESULTS / f"suite-{args.family}-{_dt.datetime.now():%Y%m%d-%H%M%S}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     n = max(budgets)
@@ -489,7 +631,7 @@ def main(argv: list[str] | None = None) -> None:
         refs = [(name, s, N_REFERENCE) for name in names for s in (seeds if args.family == "bbob" else [0])]
         pool.map(_reference_job, refs)
         print(f"random references ready ({time.time() - start:.0f} s)", flush=True)
-        jobs = [(name, s, methods, n) for s in seeds for name in names]
+        jobs = [(name, s, methods, n, args.hebo_python) for s in seeds for name in names]
         with out.open("w") as fh:
             fh.write(json.dumps({"meta": {"date": _dt.datetime.now().isoformat(timespec="seconds"),
                                           "argv": sys.argv[1:], "machine": f"{platform.machine()}, "
