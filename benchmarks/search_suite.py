@@ -498,7 +498,7 @@ def score_table(records: list[dict[str, Any]], budgets: list[int]) -> dict[str, 
     return out
 
 
-def format_report(table: dict[str, Any]) -> str:
+def format_report(table: dict[str, Any], per_problem: bool = False) -> str:
     """Per budget: the mean score per method, and per problem only where `auto` is significantly behind."""
     import search
 
@@ -531,6 +531,20 @@ def format_report(table: dict[str, Any]) -> str:
                 if behind:
                     lines.append(f"\n`auto` significantly behind the best other peer at {b} trials: "
                                  + "; ".join(f"{t} ({mine:.1f} vs {peer} {best:.1f})" for t, mine, peer, best in behind))
+        if per_problem:
+            b1, b2 = table["budgets"][0], table["budgets"][-1]
+            lines.append(f"\nPer problem (mean over seeds, score at {b1} / {b2} trials; ML problems with their "
+                         "surrogate's 5-fold CV R^2):\n")
+            lines.append("| problem | " + " | ".join(f"{m} {b1} / {b2}" for m in methods) + " |")
+            lines.append("|---" * (len(methods) + 1) + "|")
+            for task in table["tasks"]:
+                r2 = surrogate_r2(task)
+                label = task if r2 is None else f"{task} ({r2:.2f})"
+                cells = []
+                for m in methods:
+                    v = [table["scores"].get((b, task, m)) for b in (b1, b2)]
+                    cells.append(" / ".join(f"{x[0]:.0f}" if x else "-" for x in v))
+                lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("\n#### Mean time per ask (ms; ask + suggest + tell, objective excluded, whole run)\n")
         lines.append("| " + " | ".join(methods) + " |")
         lines.append("|---" * len(methods) + "|")
@@ -559,6 +573,14 @@ def _behind(table: dict[str, Any], b: int, method: str, ahead: bool = False) -> 
         if (gap > bound) if ahead else (gap < -bound):
             out.append((task, mine[0], peer, best[0]))
     return out
+
+
+def surrogate_r2(name: str) -> float | None:
+    """The 5-fold CV R^2 of an ML problem's surrogate (None for other problems or without a cache)."""
+    path = RESULTS / "cache" / f"suite-{name}.json"
+    if name.startswith("bbob") or not path.exists():
+        return None
+    return float(json.loads(path.read_text())["surrogate_r2"]["average"])
 
 
 def load_records(paths: list[str]) -> list[dict[str, Any]]:
@@ -595,11 +617,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--build-only", action="store_true", help="ML family: only cross-validate the surrogates' points")
     parser.add_argument("--report", nargs="+", metavar="JSONL")
+    parser.add_argument("--per-problem", action="store_true", help="with --report: a row per problem as well")
+    parser.add_argument("--min-r2", type=float, help="with --report: leave out ML problems whose surrogate's CV R^2 "
+                        "is below this (a surrogate below 0 predicts worse than a constant)")
     parser.add_argument("--hebo-python", help="the Python of a virtualenv with HEBO installed (method 'hebo')")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.report:
-        print(format_report(score_table(load_records(args.report), budgets)))
+        records = load_records(args.report)
+        if args.min_r2 is not None:
+            records = [r for r in records if (surrogate_r2(r["task"]) is None or surrogate_r2(r["task"]) >= args.min_r2)]
+        print(format_report(score_table(records, budgets), per_problem=args.per_problem))
         return
     names = problems(args.family)
     if args.problems:
