@@ -314,7 +314,8 @@ def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, f
         trials = [r[2] for r in results]
         model = np.array([r[3] for r in results])
         r = np.array(regrets)
-        out[name] = {"checkpoints": checkpoints, "seeds": seeds, "regret": r.tolist(), "regret_mean": r.mean(0).tolist(),
+        out[name] = {"checkpoints": checkpoints, "seeds": seeds, "regret": np.round(r, 7).tolist(),
+                     "regret_mean": r.mean(0).tolist(),
                      # runs (share) that had made at least one model-based proposal by each checkpoint
                      "model_runs_share": (model > 0).mean(0).tolist(), "model_trials": model.tolist(),
                      "regret_se": (r.std(0, ddof=1) / math.sqrt(reps)).tolist(),
