@@ -283,3 +283,37 @@ def test_repr_masks_the_password_but_url_keeps_it(pg_db_url):
     storage = SQLStorage(url)  # the test server trusts local users, so any password works
     assert "s3cret" not in repr(storage) and "***" in repr(storage)
     assert "s3cret" in storage.url  # worker processes need it to reconnect
+
+
+# ------------------------------------------------------------------ round trips per trial
+
+def test_a_trials_life_costs_few_statements(sql_backend):
+    """A worker's trial with one parameter: the queue check, the creation (with its first heartbeat),
+    one statement for the parameter, the finish and the read of its final record.  On PostgreSQL
+    each runs alone in autocommit (no BEGIN/COMMIT round trips) and creation is one statement."""
+    storage = sql_backend.open()
+    study = tunelab.create_study(storage=storage, sampler="random", seed=0)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)  # first reads, caches
+    statements: list[str] = []
+    commits: list[str] = []
+    sa.event.listen(storage._engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *rest: statements.append(statement.split()[0].upper()))
+    sa.event.listen(storage._engine, "commit", lambda conn: commits.append("commit"))
+
+    def per_trial(n: int) -> tuple[dict[str, int], int]:
+        statements.clear()
+        commits.clear()
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=n)
+        return {kind: statements.count(kind) for kind in set(statements)}, len(commits)
+
+    (ten, ten_commits), (twenty, twenty_commits) = per_trial(10), per_trial(20)  # the difference: 10 trials
+    trial = {kind: (twenty.get(kind, 0) - ten.get(kind, 0)) / 10 for kind in set(ten) | set(twenty)}
+    trial = {kind: n for kind, n in trial.items() if n}
+    commits_per_trial = (twenty_commits - ten_commits) / 10
+    if sql_backend.name == "postgres":
+        assert trial == {"SELECT": 2, "WITH": 1, "INSERT": 1, "UPDATE": 1} and commits_per_trial == 0
+    elif sql_backend.name == "sqlite":
+        assert trial == {"SELECT": 2, "UPDATE": 2, "INSERT": 2} and commits_per_trial == 3
+    else:  # no UPDATE ... RETURNING: the counter and the final record are read back
+        assert trial == {"SELECT": 4, "UPDATE": 2, "INSERT": 2} and commits_per_trial == 3
+    assert all(t.state.name == "COMPLETE" and "x" in t.params for t in study.trials)

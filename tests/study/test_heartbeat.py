@@ -74,3 +74,20 @@ def test_heartbeat_without_an_interval_starts_no_thread():
             pass
         assert beat._thread is None
     assert storage.beats == []
+
+
+def test_a_workers_trial_starts_with_a_heartbeat_and_an_asked_one_without(tmp_path):
+    """The first beat is written with the trial (no write of its own), so a worker that dies at once
+    still leaves a trial the stale sweep fails; ``study.ask()`` trials have no heartbeat."""
+    study = tunelab.create_study(storage=f"sqlite:///{tmp_path / 'beats.db'}", sampler="random", seed=0)
+    seen = []
+
+    def objective(trial: tunelab.Trial) -> float:
+        seen.append(set(study.storage.get_heartbeats(study.study_id)) == {trial._trial_id})
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=3)
+    assert seen == [True, True, True]
+    asked = study.ask()
+    assert study.storage.get_heartbeats(study.study_id) == {}
+    study.tell(asked, 1.0)

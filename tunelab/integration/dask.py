@@ -206,14 +206,14 @@ class DaskStorage(BaseStorage):
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
                      fixed_params: dict[str, Any] | None = None,
-                     user_attrs: dict[str, Any] | None = None) -> tuple[int, int]:
-        return self._call("create_trial", study_id, state, fixed_params, user_attrs)
+                     user_attrs: dict[str, Any] | None = None, *, heartbeat: bool = False) -> tuple[int, int]:
+        return self._call("create_trial", study_id, state, fixed_params, user_attrs, heartbeat=heartbeat)
 
     def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
         return self._call("add_trial", study_id, trial)
 
-    def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
-        return self._call("pop_waiting_trial", study_id)
+    def pop_waiting_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int] | None:
+        return self._call("pop_waiting_trial", study_id, heartbeat=heartbeat)
 
     def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None:
         self._call("set_trial_param", trial_id, name, distribution, value)

@@ -139,15 +139,19 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
                      fixed_params: dict[str, Any] | None = None,
-                     user_attrs: dict[str, Any] | None = None) -> tuple[int, int]:
+                     user_attrs: dict[str, Any] | None = None, *, heartbeat: bool = False) -> tuple[int, int]:
         """A new trial with the next number; returns (trial_id, number).
 
         ``fixed_params`` (for enqueued trials) go to the system attr ``fixed_params``.
+        ``heartbeat``: a RUNNING trial gets its first heartbeat (now) in the same write, for a
+        worker that beats for it from here on (a storage without heartbeats ignores it).
         """
 
     @abc.abstractmethod
-    def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
-        """Atomically move the oldest WAITING trial to RUNNING; (trial_id, number) or None."""
+    def pop_waiting_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int] | None:
+        """Atomically move the oldest WAITING trial to RUNNING; (trial_id, number) or None.
+
+        ``heartbeat`` as for :meth:`create_trial`."""
 
     @abc.abstractmethod
     def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None: ...

@@ -121,6 +121,8 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
         trial = state._trial(trial_id)
         if trial.state == TrialState.RUNNING:
             trial.datetime_start = _time(op["at"])
+            if op.get("beat") is not None:
+                state.heartbeat_at(trial_id, op["beat"])
         return trial_id, number
     if kind == "add_trial":
         return state.add_trial(op["study"], _record_from_json(op["trial"]))
@@ -128,6 +130,8 @@ def _apply(state: _Replay, op: dict[str, Any]) -> Any:
         popped = state.pop_waiting_trial(op["study"])
         if popped is not None:
             state._trial(popped[0]).datetime_start = _time(op["at"])
+            if op.get("beat") is not None:
+                state.heartbeat_at(popped[0], op["beat"])
         return popped
     if kind == "set_param":
         return state.set_trial_param(op["trial"], op["name"], distribution(op["distribution"]), op["value"])
@@ -293,14 +297,17 @@ class JournalStorage(BaseStorage):
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
                      fixed_params: dict[str, Any] | None = None,
-                     user_attrs: dict[str, Any] | None = None) -> tuple[int, int]:
+                     user_attrs: dict[str, Any] | None = None, *, heartbeat: bool = False) -> tuple[int, int]:
         if state not in (TrialState.RUNNING, TrialState.WAITING):
             raise ValueError(f"a new trial must be RUNNING or WAITING; got {TrialState(state).name}")
         self._read()._study(study_id)
         dumps(fixed_params, "fixed_params")
         dumps(user_attrs, "user_attrs")
-        trial_id, number = self._write({OP: "create_trial", "study": study_id, "state": TrialState(state).name,
-                                        "fixed_params": fixed_params, "user_attrs": user_attrs, "at": _now()})
+        op = {OP: "create_trial", "study": study_id, "state": TrialState(state).name,
+              "fixed_params": fixed_params, "user_attrs": user_attrs, "at": _now()}
+        if heartbeat and state == TrialState.RUNNING:
+            op["beat"] = time.time()
+        trial_id, number = self._write(op)
         return trial_id, number
 
     def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
@@ -311,12 +318,15 @@ class JournalStorage(BaseStorage):
         trial_id, number = self._write({OP: "add_trial", "study": study_id, "trial": record})
         return trial_id, number
 
-    def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
+    def pop_waiting_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int] | None:
         with self._lock:
             study = self._read()._study(study_id)
             if not any(study.trials[n].state == TrialState.WAITING for n in study.waiting):
                 return None  # nothing waiting now: no need to write
-        popped = self._write({OP: "pop_waiting", "study": study_id, "at": _now()})
+        op = {OP: "pop_waiting", "study": study_id, "at": _now()}
+        if heartbeat:
+            op["beat"] = time.time()
+        popped = self._write(op)
         return None if popped is None else (popped[0], popped[1])
 
     def _writable(self, trial_id: int) -> None:

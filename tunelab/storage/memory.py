@@ -111,7 +111,7 @@ class InMemoryStorage(BaseStorage):
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
                      fixed_params: dict[str, Any] | None = None,
-                     user_attrs: dict[str, Any] | None = None) -> tuple[int, int]:
+                     user_attrs: dict[str, Any] | None = None, *, heartbeat: bool = False) -> tuple[int, int]:
         if state not in (TrialState.RUNNING, TrialState.WAITING):
             raise ValueError(f"a new trial must be RUNNING or WAITING; got {state.name}")
         with self._lock:
@@ -127,6 +127,8 @@ class InMemoryStorage(BaseStorage):
             if state == TrialState.WAITING:
                 study.waiting.append(number)
             self._trial_index[trial_id] = (study_id, number)
+            if heartbeat and state == TrialState.RUNNING:
+                self._heartbeats[trial_id] = time.time()
             return trial_id, number
 
     def add_trial(self, study_id: int, trial: FrozenTrial) -> tuple[int, int]:
@@ -144,7 +146,7 @@ class InMemoryStorage(BaseStorage):
             self._trial_index[trial_id] = (study_id, number)
             return trial_id, number
 
-    def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
+    def pop_waiting_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int] | None:
         with self._lock:
             study = self._study(study_id)
             while study.waiting:
@@ -152,6 +154,8 @@ class InMemoryStorage(BaseStorage):
                 if t.state == TrialState.WAITING:
                     t.state = TrialState.RUNNING
                     t.datetime_start = datetime.now()
+                    if heartbeat:
+                        self._heartbeats[t.trial_id] = time.time()
                     return t.trial_id, t.number
         return None
 

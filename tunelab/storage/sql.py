@@ -69,6 +69,10 @@ class SQLStorage(BaseStorage):
 
     def __init__(self, url: str, engine_kwargs: dict[str, Any] | None = None,
                  heartbeat_interval: float | None = 20.0, stale_after: float | None = 120.0):
+        self._open(url, engine_kwargs, heartbeat_interval, stale_after, check_schema=True)
+
+    def _open(self, url: str, engine_kwargs: dict[str, Any] | None, heartbeat_interval: float | None,
+              stale_after: float | None, check_schema: bool) -> None:
         validate(_CONSTRAINTS, {"url": url, "engine_kwargs": engine_kwargs, "heartbeat_interval": heartbeat_interval,
                                 "stale_after": stale_after}, "SQLStorage")
         if heartbeat_interval is not None and stale_after is not None and stale_after <= heartbeat_interval:
@@ -88,8 +92,13 @@ class SQLStorage(BaseStorage):
         # in-memory SQLite has one connection for all threads: one transaction at a time
         self._serial: Any = threading.Lock() if self.url is None else contextlib.nullcontext()
         self._upserts = Q.make_upserts(self._dialect)
+        # PostgreSQL: work that is one statement runs without BEGIN/COMMIT (each is a round trip)
+        self._autocommit = (self._engine.execution_options(isolation_level="AUTOCOMMIT")
+                            if self._dialect == "postgresql" else None)
+        self._returning = self._engine.dialect.update_returning
         self._init_caches()
-        sql_engine.ensure_schema(self._engine, full)
+        if check_schema:
+            sql_engine.ensure_schema(self._engine, full)
         _LIVE.add(self)
 
     def _init_caches(self) -> None:
@@ -104,8 +113,13 @@ class SQLStorage(BaseStorage):
         return (SQLStorage, self._config)  # a copy in another process opens its own connections
 
     def reopen(self) -> "SQLStorage":
-        """A new storage on the same database with the same settings and its own connections (for workers)."""
-        return SQLStorage(*self._config)
+        """A new storage on the same database with the same settings and its own connections (for workers).
+
+        The schema is not checked again: this storage checked it when it opened (reflecting the
+        tables took a worker process longer than starting up otherwise)."""
+        storage = SQLStorage.__new__(SQLStorage)
+        storage._open(*self._config, check_schema=False)
+        return storage
 
     @property
     def shareable(self) -> bool:
@@ -134,6 +148,17 @@ class SQLStorage(BaseStorage):
                 conn.commit()
                 return result
         return sql_engine.retrying(run, "a write", self._display)
+
+    def _single(self, fn: Callable[[sa.engine.Connection], T], write: bool = True) -> T:
+        """Run ``fn``, whose statements are each atomic alone, in autocommit mode where that saves
+        round trips (PostgreSQL); elsewhere as one transaction (:meth:`_write` or :meth:`_read`)."""
+        if self._autocommit is None:
+            return self._write(fn) if write else self._read(fn)
+
+        def run() -> T:
+            with self._autocommit.connect() as conn:
+                return fn(conn)
+        return sql_engine.retrying(run, "a write" if write else "a read", self._display)
 
     def _lock_trial(self, conn: sa.engine.Connection, trial_id: int) -> None:
         """Check that the trial exists and is unfinished, and keep it so until commit."""
@@ -257,7 +282,7 @@ class SQLStorage(BaseStorage):
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
                      fixed_params: dict[str, Any] | None = None,
-                     user_attrs: dict[str, Any] | None = None) -> tuple[int, int]:
+                     user_attrs: dict[str, Any] | None = None, *, heartbeat: bool = False) -> tuple[int, int]:
         if state not in (TrialState.RUNNING, TrialState.WAITING):
             raise ValueError(f"a new trial must be RUNNING or WAITING; got {TrialState(state).name}")
         attrs = [(True, "fixed_params", fixed_params)] if fixed_params else []
@@ -265,11 +290,19 @@ class SQLStorage(BaseStorage):
         attr_rows = [{"is_system": system, "attr_key": _key(k, "trial attr key"),
                       "value_json": dumps(v, f"trial attr {k!r}")} for system, k, v in attrs]
         start = datetime.now() if state == TrialState.RUNNING else None
+        beat = time.time() if heartbeat and start is not None else None
+
+        if self._autocommit is not None and not attr_rows:  # one statement: counter and row together
+            args = {"p_study_id": study_id, "p_state": int(state), "p_start": start, "p_beat": beat}
+            row = self._single(lambda c: c.execute(Q.insert_trial_numbered, args).first())
+            if row is None:
+                raise _no_study(study_id)
+            return int(row.trial_id), int(row.number)
 
         def txn(conn: sa.engine.Connection) -> tuple[int, int]:
             number = self._next_number(conn, study_id)
             result = conn.execute(Q.insert_trial, {"study_id": study_id, "number": number, "state": int(state),
-                                                   "datetime_start": start})
+                                                   "datetime_start": start, "heartbeat": beat})
             trial_id = int(result.inserted_primary_key[0])
             if attr_rows:
                 conn.execute(S.trial_attrs.insert(), [{"trial_id": trial_id, **r} for r in attr_rows])
@@ -309,15 +342,15 @@ class SQLStorage(BaseStorage):
             raise _no_study(study_id)
         return int(row[0]) - 1
 
-    def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
+    def pop_waiting_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int] | None:
         while True:
             # a plain read first: no write lock at all in the usual case where nothing waits
-            row = self._read(lambda c: c.execute(Q.oldest_waiting, {"p_study_id": study_id}).first())
+            row = self._single(lambda c: c.execute(Q.oldest_waiting, {"p_study_id": study_id}).first(), write=False)
             if row is None:
                 raise _no_study(study_id)
             if row.trial_id is None:
                 return None
-            args = {"p_trial_id": row.trial_id, "p_now": datetime.now()}
+            args = {"p_trial_id": row.trial_id, "p_now": datetime.now(), "p_beat": time.time() if heartbeat else None}
             if self._write(lambda c: c.execute(Q.take_waiting, args).rowcount) == 1:
                 return int(row.trial_id), int(row.number)
             # another worker took it first: look for the next one
@@ -342,11 +375,16 @@ class SQLStorage(BaseStorage):
                                                    "value_json": dumps(value, f"trial attr {key!r}")})
 
     def _write_child(self, trial_id: int, kind: str, row: dict[str, Any]) -> None:
-        """Upsert a param/intermediate/attr row of an unfinished trial (TrialFinishedError otherwise)."""
+        """Upsert a param/intermediate/attr row of an unfinished trial (TrialFinishedError otherwise).
+
+        One statement: the row is inserted from the trial's own row, selected only while the
+        trial is unfinished and locked until commit; nothing written means no such trial."""
         def txn(conn: sa.engine.Connection) -> None:
-            self._lock_trial(conn, trial_id)
-            conn.execute(self._upserts[kind], row)
-        self._write(txn)
+            result = conn.execute(self._upserts[f"{kind}_of_unfinished"], row)
+            if (result.first() is None) if result.returns_rows else result.rowcount == 0:
+                self._lock_trial(conn, trial_id)  # raises StudyNotFoundError or TrialFinishedError
+                raise AssertionError(f"trial {trial_id}: {kind} not written")  # pragma: no cover
+        self._single(txn)
 
     def finish_trial(self, trial_id: int, state: TrialState, values: Sequence[float] | None = None) -> None:
         if not TrialState(state).is_finished():
@@ -358,7 +396,14 @@ class SQLStorage(BaseStorage):
 
         def txn(conn: sa.engine.Connection) -> FrozenTrial:
             tries.append(1)
-            if conn.execute(Q.finish, args).rowcount != 1:
+            if self._returning:  # the final trial row comes back with the update
+                rows = conn.execute(Q.finish_returning, args).all()
+                if len(rows) == 1:
+                    return build_trials(rows, conn.execute(Q.children_by_id, {"p_trial_id": trial_id}).all())[trial_id]
+                finished = False
+            else:
+                finished = conn.execute(Q.finish, args).rowcount == 1
+            if not finished:
                 if len(tries) > 1:  # a lost connection may have cut off the answer to our own commit
                     mine = self._load_trial(conn, trial_id)
                     stored = None if mine.values is None else dumps([float(v) for v in mine.values], "values")
@@ -367,7 +412,8 @@ class SQLStorage(BaseStorage):
                 self._lock_trial(conn, trial_id)  # raises StudyNotFoundError or TrialFinishedError
                 raise AssertionError(f"trial {trial_id} could not be finished")  # pragma: no cover
             return self._load_trial(conn, trial_id)  # its final record: callers read it back at once
-        frozen = self._write(txn)
+        # the update is atomic alone, and a finished trial's children no longer change
+        frozen = self._single(txn)
         with self._cache_lock:
             self._finished_by_id[trial_id] = frozen
 

@@ -80,7 +80,8 @@ def make_engine(url: sa.engine.URL, engine_kwargs: dict[str, Any] | None) -> sa.
             # one shared connection, so every thread sees the same in-memory database
             kwargs.update(poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False})
     else:
-        kwargs["pool_pre_ping"] = True  # survive server restarts and idle disconnects
+        # no pool_pre_ping: a round trip per checkout; a dead pooled connection (server restart, idle
+        # disconnect) fails its first statement and :func:`retrying` runs the work again on a new one
         if backend in ("mysql", "mariadb"):
             kwargs["isolation_level"] = "READ COMMITTED"  # fewer gap locks, fewer deadlocks
     kwargs.update(engine_kwargs or {})

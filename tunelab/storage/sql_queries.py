@@ -45,12 +45,23 @@ study_trials_exclusive = sa.select(T.trial_id).where(T.study_id == _sid).with_fo
 trial_state_locked = sa.select(T.state, T.number).where(T.trial_id == _tid).with_for_update(read=True)
 trial_id_by_number = sa.select(T.trial_id).where(T.study_id == _sid, T.number == sa.bindparam("p_number"))
 insert_trial = S.trials.insert()
+# PostgreSQL: take the study's next number and insert the trial in one statement (atomic without a transaction)
+_numbered = (S.studies.update().where(S.studies.c.study_id == _sid)
+             .values(next_number=S.studies.c.next_number + 1)
+             .returning((S.studies.c.next_number - 1).label("number")).cte("numbered"))
+insert_trial_numbered = (
+    S.trials.insert()
+    .from_select(["study_id", "number", "state", "datetime_start", "heartbeat"],
+                 sa.select(_sid, _numbered.c.number, sa.bindparam("p_state", type_=sa.SmallInteger),
+                           sa.bindparam("p_start", type_=S.DateTime), sa.bindparam("p_beat", type_=sa.Double)))
+    .returning(T.trial_id, T.number)
+    .add_cte(_numbered, nest_here=True))
 oldest_waiting = (sa.select(S.studies.c.study_id, T.trial_id, T.number)
                   .select_from(S.studies.outerjoin(S.trials, sa.and_(T.study_id == S.studies.c.study_id,
                                                                      T.state == WAITING)))
                   .where(S.studies.c.study_id == _sid).order_by(T.number).limit(1))
 take_waiting = (S.trials.update().where(T.trial_id == _tid, T.state == WAITING)
-                .values(state=RUNNING, datetime_start=_now))
+                .values(state=RUNNING, datetime_start=_now, heartbeat=sa.bindparam("p_beat", type_=sa.Double)))
 _unfinished = sa.or_(T.state == WAITING, T.state == RUNNING)  # not IN (...): no expanding parameter to process
 finish = (S.trials.update().where(T.trial_id == _tid, _unfinished)
           .values(state=sa.bindparam("p_state"), values_json=sa.bindparam("p_values"), datetime_complete=_now,
@@ -119,6 +130,7 @@ param_distributions = (sa.select(P.param_name, P.distribution_json)
                        .where(P.param_id.in_(sa.bindparam("p_param_ids", expanding=True))))
 
 children_by_id = children(lambda table: table.c.trial_id == _tid, from_trials=False)
+finish_returning = finish.returning(*TRIAL_COLUMNS)
 
 
 def make_upserts(dialect: str) -> dict[str, Any]:
@@ -130,15 +142,30 @@ def make_upserts(dialect: str) -> dict[str, Any]:
     else:
         from sqlalchemy.dialects.mysql import insert
 
-    def upsert(table: sa.Table, keys: list[str], update: list[str]) -> Any:
-        stmt = insert(table)
+    def upsert(table: sa.Table, keys: list[str], update: list[str], stmt: Any = None) -> Any:
+        stmt = insert(table) if stmt is None else stmt
         if dialect in ("mysql", "mariadb"):
             return stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in update})
         return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+
+    def of_unfinished_trial(table: sa.Table, keys: list[str], update: list[str]) -> Any:
+        """The upsert as INSERT ... SELECT from the trial's row, which must be unfinished and is locked
+        (shared) until commit: one statement writes the row or, with rowcount 0, nothing."""
+        columns = [c.name for c in table.c if c.name not in ("param_id",)]
+        values = [T.trial_id if c == "trial_id" else sa.bindparam(c, type_=table.c[c].type) for c in columns]
+        source = sa.select(*values).where(T.trial_id == sa.bindparam("trial_id"), _unfinished)
+        stmt = upsert(table, keys, update, insert(table).from_select(columns, source.with_for_update(read=True)))
+        # the drivers' rowcount of INSERT ... SELECT is -1 through SQLAlchemy on PostgreSQL: ask for the row
+        return stmt if dialect in ("mysql", "mariadb") else stmt.returning(table.c.trial_id)
 
     return {
         "param": upsert(S.trial_params, ["trial_id", "param_name"], ["distribution_json", "value_json"]),
         "intermediate": upsert(S.trial_intermediate, ["trial_id", "step"], ["value_json"]),
         "trial_attr": upsert(S.trial_attrs, ["trial_id", "is_system", "attr_key"], ["value_json"]),
         "study_attr": upsert(S.study_attrs, ["study_id", "is_system", "attr_key"], ["value_json"]),
+        "param_of_unfinished": of_unfinished_trial(S.trial_params, ["trial_id", "param_name"],
+                                                   ["distribution_json", "value_json"]),
+        "intermediate_of_unfinished": of_unfinished_trial(S.trial_intermediate, ["trial_id", "step"], ["value_json"]),
+        "trial_attr_of_unfinished": of_unfinished_trial(S.trial_attrs, ["trial_id", "is_system", "attr_key"],
+                                                        ["value_json"]),
     }

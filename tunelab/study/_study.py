@@ -199,16 +199,21 @@ class Study(OptunaStudyMethods):
 
     def ask(self, fixed_distributions: dict[str, Distribution] | None = None) -> Trial:
         """Start a trial: an enqueued one if any is waiting, else a new one; raises SearchExhausted at a grid's end."""
+        return self._ask(fixed_distributions)
+
+    def _ask(self, fixed_distributions: dict[str, Distribution] | None = None, heartbeat: bool = False) -> Trial:
+        """:meth:`ask`; ``heartbeat``: the trial starts with its first heartbeat, for a worker that beats for it."""
         context = self._sampling_context()
         self.sampler.before_trial(context)
-        popped = self._storage.pop_waiting_trial(self._study_id)
+        beat = {"heartbeat": True} if heartbeat else {}  # plug-in storages without heartbeats need not take it
+        popped = self._storage.pop_waiting_trial(self._study_id, **beat)
         if popped is not None:
             trial_id, number = popped
             fixed = self._storage.get_trial(trial_id).system_attrs.get("fixed_params") or {}
         else:
             if self.sampler.is_exhausted(context):
                 raise SearchExhausted(f"the sampler of study {self.study_name!r} has nothing left to propose")
-            trial_id, number = self._storage.create_trial(self._study_id)
+            trial_id, number = self._storage.create_trial(self._study_id, **beat)
             fixed = {}
         context.trial_number = number
         context.load_trials = lambda: self._load_other_trials(trial_id)

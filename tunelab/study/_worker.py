@@ -181,17 +181,12 @@ class Heartbeat:
 
     Starting and joining a thread for every trial cost more than a fast trial itself
     on a loaded machine, so one thread lives as long as the worker loop and is pointed
-    at each trial in turn (:meth:`running`): it records a trial's first beat
-    ``FIRST_BEAT`` seconds after the trial starts (or ``interval``, if shorter; off the
-    worker's path) and one every ``interval`` seconds after.  A trial that ends sooner
-    records none: a beat per trial would cost fast trials a third of their storage time,
-    and such a trial's worker, if it dies, is either watched by a parent that fails its
-    trial at once or dies within that fraction of a second.  A beat that lands after the
-    trial finished changes nothing (storages update RUNNING trials only).  With
-    ``interval`` None no thread is started.
+    at each trial in turn (:meth:`running`).  A trial's first beat is written with the trial
+    itself (:attr:`stamps`, passed to ``Study._ask``), and the thread records one every
+    ``interval`` seconds after, off the worker's path, so a trial shorter than ``interval``
+    costs no write of its own for beats.  A beat that lands after the trial finished changes
+    nothing (storages update RUNNING trials only).  With ``interval`` None no thread is started.
     """
-
-    FIRST_BEAT = 0.1
 
     def __init__(self, storage: Any, interval: float | None):
         self._storage, self._interval = storage, interval
@@ -207,15 +202,20 @@ class Heartbeat:
             self._thread.start()
         return self
 
+    @property
+    def stamps(self) -> bool:
+        """Whether trials should start with their first heartbeat (this worker beats for them)."""
+        return bool(self._interval)
+
     @contextlib.contextmanager
     def running(self, trial_id: int) -> Iterator[None]:
-        """Beat for ``trial_id`` while the block runs."""
+        """Beat for ``trial_id`` while the block runs; its first beat was written when it started."""
         if self._thread is None:
             yield
             return
         with self._cond:
             self._trial_id = trial_id
-            self._due = time.monotonic() + min(self.FIRST_BEAT, self._interval)
+            self._due = time.monotonic() + self._interval
             self._cond.notify()
         try:
             yield
@@ -305,13 +305,13 @@ def run_trial(study: "Study", objective: Callable[[Trial], Any], catch: Sequence
     trials, and its guard is released while the objective runs.
     ``heartbeat``: the worker's beating thread (a one-off one is started for this trial when None).
     """
-    trial = study.ask()
+    if heartbeat is None:
+        with Heartbeat(study.storage, study.storage.heartbeat_interval) as own:
+            return run_trial(study, objective, catch, current, own)
+    trial = study._ask(heartbeat=heartbeat.stamps)
     if current is not None:
         current.value = trial.trial_id
     try:
-        if heartbeat is None:
-            with Heartbeat(study.storage, study.storage.heartbeat_interval) as own:
-                return _run_asked(study, trial, objective, catch, own, current)
         return _run_asked(study, trial, objective, catch, heartbeat, current)
     finally:
         if current is not None:

@@ -372,3 +372,17 @@ class StorageSuite:
         assert storage.fail_stale_trials(sid, grace_seconds=0.2) == []  # failed once only
         with pytest.raises(TrialFinishedError):
             storage.finish_trial(beating, TrialState.COMPLETE, [1.0])  # the lost worker's late tell is refused
+
+    def test_a_trial_can_start_with_its_first_heartbeat(self, storage):
+        """``heartbeat=True`` writes the first beat with the trial (a worker's trial: judged by the sweep
+        from its start); without it a trial has none until one is recorded."""
+        sid = storage.create_study("s", [MIN])
+        stamped, _ = storage.create_trial(sid, heartbeat=True)
+        plain, _ = storage.create_trial(sid)
+        queued, _ = storage.create_trial(sid, TrialState.WAITING, heartbeat=True)  # WAITING: no beat yet
+        assert set(storage.get_heartbeats(sid)) == {stamped}
+        assert storage.pop_waiting_trial(sid, heartbeat=True) == (queued, 2)
+        assert set(storage.get_heartbeats(sid)) == {stamped, queued}
+        time.sleep(0.3)
+        assert sorted(storage.fail_stale_trials(sid, grace_seconds=0.2)) == sorted([stamped, queued])
+        assert storage.get_trial(plain).state == TrialState.RUNNING
