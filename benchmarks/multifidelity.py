@@ -369,7 +369,8 @@ def compute_to_match(result: dict, target: float) -> float:
 
 
 def merge_results(paths: list[Path]) -> dict[str, dict[str, dict]]:
-    """{table: {method: {"checkpoints", "seeds", "regret"}}} over several --out files, repetitions pooled by seed.
+    """{table: {method: {"checkpoints", "seeds", "regret", "model_trials"}}} over several --out files,
+    repetitions pooled by seed ("model_trials": None unless every file recorded model-based proposals).
 
     A seed that two files both hold must have the same regrets in both (the replay is deterministic).
     Methods without per-repetition regrets (files older than the "regret" key) are left out.
@@ -381,7 +382,11 @@ def merge_results(paths: list[Path]) -> dict[str, dict[str, dict]]:
                 if "regret" not in r:  # files written before per-repetition regrets were kept
                     continue
                 into = merged.setdefault(table, {}).setdefault(
-                    name, {"checkpoints": r["checkpoints"], "by_seed": {}})
+                    name, {"checkpoints": r["checkpoints"], "by_seed": {}, "model": {}, "all_model": True})
+                if "model_trials" in r:
+                    into["model"].update(zip(r["seeds"], r["model_trials"]))
+                else:
+                    into["all_model"] = False
                 if not np.allclose(into["checkpoints"], r["checkpoints"]):
                     raise ValueError(f"{path}: {table} / {name} has other checkpoints than an earlier file")
                 for seed, regret in zip(r["seeds"], r["regret"]):
@@ -389,7 +394,8 @@ def merge_results(paths: list[Path]) -> dict[str, dict[str, dict]]:
                     if not np.allclose(old, regret, rtol=0, atol=1e-6):  # files round regrets to 1e-7
                         raise ValueError(f"{path}: {table} / {name}, seed {seed} differs from an earlier file")
     return {table: {name: {"checkpoints": r["checkpoints"], "seeds": sorted(r["by_seed"]),
-                           "regret": [r["by_seed"][s] for s in sorted(r["by_seed"])]}
+                           "regret": [r["by_seed"][s] for s in sorted(r["by_seed"])],
+                           "model_trials": [r["model"][s] for s in sorted(r["by_seed"])] if r["all_model"] else None}
                     for name, r in methods.items()} for table, methods in merged.items()}
 
 
@@ -405,8 +411,11 @@ def paired(a: dict, b: dict) -> dict[str, Any]:
     sd = d.std(axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(sd > 0, d.mean(axis=0) / (sd / math.sqrt(len(common))), math.nan)
+    model = None
+    if a.get("model_trials") is not None:  # share of a's runs that had made a model-based proposal by then
+        model = (np.array([a["model_trials"][a["seeds"].index(s)] for s in common]) > 0).mean(0).tolist()
     return {"seeds": common, "checkpoints": a["checkpoints"], "mean_a": ra.mean(0).tolist(),
-            "mean_b": rb.mean(0).tolist(), "diff": d.mean(0).tolist(), "t": t.tolist()}
+            "mean_b": rb.mean(0).tolist(), "diff": d.mean(0).tolist(), "t": t.tolist(), "model_share_a": model}
 
 
 def markdown(results: dict[str, dict[str, dict]], budget_units: float) -> str:
@@ -475,6 +484,9 @@ def main() -> None:
                                     ("auto - random", "diff", "{:+.2f}"), ("paired t", "t", "{:.2f}")):
                 scale = 1 if key == "t" else 100
                 print(f"| {label} | " + " | ".join(fmt.format(v * scale) for v in p[key]) + " |")
+            if p["model_share_a"] is not None:
+                print("| auto runs with a model proposal by then | "
+                      + " | ".join(f"{v * 100:.0f} %" for v in p["model_share_a"]) + " |")
         return
     if args.oracle_pools is not None:
         for name in args.datasets.split(","):
