@@ -224,6 +224,7 @@ class GPModel:
         w = (self._Linv.T @ v).T  # (m, n) = K^-1 k
         # dk(x, X_j)/dx_c = -G * (x_c - X_jc) / l_c^2, and sum_j c_j (x_c - X_jc) = x_c sum_j c_j - (c @ X)_c:
         # two matrix products instead of an (m, n, k) array
+        dims = np.asarray(dims, dtype=np.intp)
         key = dims.tobytes()
         cached = self._by_dims.get(key)
         if cached is None:
