@@ -91,6 +91,22 @@ def test_log_posterior_is_the_gaussian_marginal_likelihood_plus_the_priors():
     assert value == pytest.approx(expected, rel=1e-10)
 
 
+def test_packed_pair_differences_come_straight_from_the_inputs():
+    from tunelab.samplers.gp_model import PackedDiffs
+
+    rng = np.random.default_rng(5)
+    X = rng.random((40, 3))
+    X[:, 1] = rng.integers(0, 3, 40)
+    is_cat = np.array([False, True, False])
+    direct, via_full = PackedDiffs.of_inputs(X, is_cat), PackedDiffs.of(sq_diffs(X, X, is_cat))
+    np.testing.assert_array_equal(direct.values, via_full.values)
+    np.testing.assert_array_equal(direct.flat, via_full.flat)
+    i, j = 7, 3  # pair (row 7, column 3) of the strict lower triangle
+    k = int(np.flatnonzero(direct.flat == i * 40 + j)[0])
+    assert direct.values[0, k] == (X[i, 0] - X[j, 0]) ** 2
+    assert direct.values[1, k] == float(X[i, 1] != X[j, 1])
+
+
 def test_encoded_rows_are_kept_per_trial_and_redone_when_the_params_differ():
     from tunelab.samplers.gp import encode
     from tunelab.space import CategoricalDistribution, FloatDistribution

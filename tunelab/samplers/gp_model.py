@@ -272,6 +272,19 @@ class PackedDiffs:
         flat = rows * n + cols
         return cls(np.ascontiguousarray(S.reshape(d, n * n)[:, flat]), flat, rows, cols, n)
 
+    @classmethod
+    def of_inputs(cls, X: np.ndarray, is_cat: np.ndarray) -> "PackedDiffs":
+        """The same as ``of(sq_diffs(X, X, is_cat))``, without the (d, n, n) array."""
+        X = np.asarray(X, dtype=float)
+        n = len(X)
+        rows, cols = np.tril_indices(n, -1)
+        D = X.T[:, rows] - X.T[:, cols]
+        D = D * D
+        is_cat = np.asarray(is_cat, dtype=bool)
+        if is_cat.any():
+            D[is_cat] = (D[is_cat] > 0.25).astype(float)
+        return cls(np.ascontiguousarray(D), rows * n + cols, rows, cols, n)
+
 
 def _neg_log_posterior_packed(theta: np.ndarray, P: PackedDiffs, y: np.ndarray,
                               fixed_noise: float | None) -> tuple[float, np.ndarray]:
@@ -315,7 +328,7 @@ def _neg_log_posterior_packed(theta: np.ndarray, P: PackedDiffs, y: np.ndarray,
 def fit_params(X: np.ndarray, y: np.ndarray, is_cat: np.ndarray, starts: Sequence[KernelParams],
                fixed_noise: float | None = None, maxiter: int = 200) -> KernelParams:
     """Maximise the log posterior of the hyperparameters from each start; keep the best."""
-    P = PackedDiffs.of(sq_diffs(X, X, np.asarray(is_cat, dtype=bool)))
+    P = PackedDiffs.of_inputs(X, is_cat)
     d = X.shape[1]
     bounds = [LOG_LENGTHSCALE_BOUNDS] * d + [LOG_SIGNAL_BOUNDS] + ([] if fixed_noise is not None else [LOG_NOISE_BOUNDS])
     best_theta, best_value = None, math.inf
