@@ -2,11 +2,13 @@
 
 Each trial's configuration is snapped to the nearest grid configuration and
 draws one of the 3 seeds; its curve is read epoch by epoch from the table
-(validation accuracy is reported; compute spent = the table's cost of every
+(the validation score is reported; compute spent = the table's cost of every
 epoch trained).  Every method gets the same compute budget.  The configuration
-a method returns is its best *complete* trial by final validation accuracy;
-its regret is the best mean test accuracy in the table minus the returned
-configuration's mean test accuracy (both over the 3 seeds, at the last epoch).
+a method returns is its best *complete* trial by final validation score; its
+regret is the best mean test score in the table minus the returned
+configuration's mean test score (both over the 3 seeds, at the last epoch).
+The score is accuracy on the classification tables and R^2 on the regression
+one (diabetes); regrets are printed in points (score x 100) either way.
 
 Run:  nice -n 10 python benchmarks/multifidelity.py [--reps 20] [--budget 64] [--methods a,b]
 Compute is counted in "full trainings": the mean cost of training one grid configuration for all epochs.
@@ -27,18 +29,19 @@ from typing import Any, Callable
 import numpy as np
 
 DATA_DIR = Path(__file__).parent / "data"
-WITHIN = 0.005  # "within 0.5 % of the best": regret <= 0.005 (accuracy)
+WITHIN = 0.005  # "within 0.5 points of the best": regret <= 0.005 (accuracy or R^2)
 
 
 # ---------------------------------------------------------------------------- the table
 @dataclass
 class Table:
     name: str
-    val: np.ndarray     # (configs, seeds, epochs) validation accuracy
-    test: np.ndarray    # (configs, seeds, epochs) test accuracy
+    val: np.ndarray     # (configs, seeds, epochs) validation score (accuracy or R^2; higher is better)
+    test: np.ndarray    # (configs, seeds, epochs) test score
     cost: np.ndarray    # (configs, epochs) cost of each epoch
     grid: dict[str, list]
     index: dict[tuple, int]
+    score: str = "accuracy"  # what val and test hold: "accuracy" or "R^2"
 
     @classmethod
     def load(cls, name: str) -> "Table":
@@ -48,7 +51,7 @@ class Table:
         columns = [data[f"cfg_{k}"].tolist() for k in grid]
         index = {tuple(row): i for i, row in enumerate(zip(*columns))}
         return cls(name, data["val_acc"].astype(float), data["test_acc"].astype(float),
-                   data["cost"].astype(float), grid, index)
+                   data["cost"].astype(float), grid, index, meta.get("score", "accuracy"))
 
     @property
     def n_epochs(self) -> int:
@@ -101,6 +104,7 @@ class Run:
         self.best_val, self.best_config = -math.inf, None
         self.history: list[tuple[float, int | None]] = []  # (compute spent, incumbent config)
         self.n_trials = 0
+        self.model_starts: list[float] = []  # compute spent when each model-proposed trial started
 
     def trial(self, params: dict[str, Any], report: Callable[[float, int], bool]) -> tuple[bool, float]:
         """Train the snapped configuration on a random seed; ``report(value, epoch)`` returns True to prune."""
@@ -130,6 +134,8 @@ def replay(table: Table, budget: float, seed: int, study: Any, pruned_state: Any
     while not run.done:
         trial = study.ask()
         params = suggest(trial, table.grid)
+        if _model_level(study.sampler) is not None:
+            run.model_starts.append(run.spent)
 
         def report(value: float, step: int) -> bool:
             trial.report(value, step)
@@ -141,6 +147,13 @@ def replay(table: Table, budget: float, seed: int, study: Any, pruned_state: Any
         else:
             study.tell(trial, state=pruned_state)
     return run
+
+
+def _model_level(sampler: Any) -> float | None:
+    """The budget level a FidelitySampler (or `auto`'s, once built) fitted its model on for the latest
+    proposal; None for a random proposal or another sampler."""
+    inner = getattr(sampler, "_inners", {}).get("fidelity") if hasattr(sampler, "_inners") else sampler
+    return getattr(inner, "last_level", None)
 
 
 def run_tunelab(table: Table, budget: float, seed: int, sampler: str, pruner: str | None) -> Run:
@@ -254,15 +267,17 @@ def compute_to_within(run: Run, table: Table, tol: float = WITHIN) -> float:
     return math.inf
 
 
-def _one_rep(job: tuple[str, str, float, int]) -> tuple[list[float], float, int]:
-    """One repetition of one method on one table: (regret at each checkpoint, compute to 0.5 %, trials)."""
+def _one_rep(job: tuple[str, str, float, int]) -> tuple[list[float], float, int, list[int]]:
+    """One repetition of one method on one table: (regret at each checkpoint, compute to 0.5 points, trials,
+    model-proposed trials started by each checkpoint)."""
     table_name, name, budget_units, seed = job
     logging.getLogger("tunelab").setLevel(logging.WARNING)
     table = _TABLES.get(table_name) or _TABLES.setdefault(table_name, Table.load(table_name))
     unit = table.full_cost
     checkpoints = [budget_units * f for f in CHECKPOINT_SHARES]
     run = method(name)(table, budget_units * unit, seed)
-    return [regret_at(run, table, c * unit) for c in checkpoints], compute_to_within(run, table) / unit, run.n_trials
+    return ([regret_at(run, table, c * unit) for c in checkpoints], compute_to_within(run, table) / unit,
+            run.n_trials, [sum(s < c * unit for s in run.model_starts) for c in checkpoints])
 
 
 _TABLES: dict[str, Table] = {}
@@ -297,14 +312,18 @@ def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, f
         regrets = [r[0] for r in results]
         reach = [r[1] for r in results]
         trials = [r[2] for r in results]
+        model = np.array([r[3] for r in results])
         r = np.array(regrets)
-        out[name] = {"checkpoints": checkpoints, "seeds": seeds, "regret": r.tolist(), "regret_mean": r.mean(0).tolist(),
+        out[name] = {"checkpoints": checkpoints, "seeds": seeds, "regret": np.round(r, 7).tolist(),
+                     "regret_mean": r.mean(0).tolist(),
+                     # runs (share) that had made at least one model-based proposal by each checkpoint
+                     "model_runs_share": (model > 0).mean(0).tolist(), "model_trials": model.tolist(),
                      "regret_se": (r.std(0, ddof=1) / math.sqrt(reps)).tolist(),
                      "reach_median": float(np.median(reach)), "reach_share": float(np.mean(np.isfinite(reach))),
                      "trials_mean": float(np.mean(trials)), "seconds": time.time() - t0}
         if partial is not None:
             partial.write_text(json.dumps({table.name: out}, indent=1))
-        print(f"  {table.name:10s} {name:34s} regret@B {r[:, -1].mean() * 100:5.2f} %  "
+        print(f"  {table.name:10s} {name:34s} regret@B {r[:, -1].mean() * 100:5.2f} points  "
               f"reach {np.median(reach):6.1f}  ({time.time() - t0:.0f} s)", flush=True)
     if pool:
         pool.close()
@@ -314,7 +333,7 @@ def evaluate(table: Table, methods: list[str], reps: int, budget_units: float, f
 def noise_floor(table: Table, draws: int = 500) -> float:
     """Mean regret of training *every* configuration once (random seed) and picking the best validation score.
 
-    No method that selects on one seed's validation accuracy can expect much less.
+    No method that selects on one seed's validation score can expect much less.
     """
     rng = np.random.default_rng(0)
     true, final = table.true_score, table.val[:, :, -1]
@@ -349,20 +368,73 @@ def compute_to_match(result: dict, target: float) -> float:
     return math.inf
 
 
+def merge_results(paths: list[Path]) -> dict[str, dict[str, dict]]:
+    """{table: {method: {"checkpoints", "seeds", "regret", "model_trials"}}} over several --out files,
+    repetitions pooled by seed ("model_trials": None unless every file recorded model-based proposals).
+
+    A seed that two files both hold must have the same regrets in both (the replay is deterministic).
+    Methods without per-repetition regrets (files older than the "regret" key) are left out.
+    """
+    merged: dict[str, dict[str, dict]] = {}
+    for path in paths:
+        for table, methods in json.loads(Path(path).read_text()).items():
+            for name, r in methods.items():
+                if "regret" not in r:  # files written before per-repetition regrets were kept
+                    continue
+                into = merged.setdefault(table, {}).setdefault(
+                    name, {"checkpoints": r["checkpoints"], "by_seed": {}, "model": {}, "all_model": True})
+                if "model_trials" in r:
+                    into["model"].update(zip(r["seeds"], r["model_trials"]))
+                else:
+                    into["all_model"] = False
+                if not np.allclose(into["checkpoints"], r["checkpoints"]):
+                    raise ValueError(f"{path}: {table} / {name} has other checkpoints than an earlier file")
+                for seed, regret in zip(r["seeds"], r["regret"]):
+                    old = into["by_seed"].setdefault(seed, regret)
+                    if not np.allclose(old, regret, rtol=0, atol=1e-6):  # files round regrets to 1e-7
+                        raise ValueError(f"{path}: {table} / {name}, seed {seed} differs from an earlier file")
+    return {table: {name: {"checkpoints": r["checkpoints"], "seeds": sorted(r["by_seed"]),
+                           "regret": [r["by_seed"][s] for s in sorted(r["by_seed"])],
+                           "model_trials": [r["model"][s] for s in sorted(r["by_seed"])] if r["all_model"] else None}
+                    for name, r in methods.items()} for table, methods in merged.items()}
+
+
+def paired(a: dict, b: dict) -> dict[str, Any]:
+    """Method ``a`` against ``b`` on the seeds both ran: per checkpoint, both mean regrets, the mean of the
+    per-seed differences a - b and its paired t (positive: ``a`` is worse; nan where every difference is 0)."""
+    common = sorted(set(a["seeds"]) & set(b["seeds"]))
+    if len(common) < 2:
+        raise ValueError("fewer than 2 seeds in common")
+    ra = np.array([a["regret"][a["seeds"].index(s)] for s in common])
+    rb = np.array([b["regret"][b["seeds"].index(s)] for s in common])
+    d = ra - rb
+    sd = d.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(sd > 0, d.mean(axis=0) / (sd / math.sqrt(len(common))), math.nan)
+    model = None
+    if a.get("model_trials") is not None:  # share of a's runs that had made a model-based proposal by then
+        model = (np.array([a["model_trials"][a["seeds"].index(s)] for s in common]) > 0).mean(0).tolist()
+    return {"seeds": common, "checkpoints": a["checkpoints"], "mean_a": ra.mean(0).tolist(),
+            "mean_b": rb.mean(0).tolist(), "diff": d.mean(0).tolist(), "t": t.tolist(), "model_share_a": model}
+
+
 def markdown(results: dict[str, dict[str, dict]], budget_units: float) -> str:
     lines = []
     for dataset, res in results.items():
         cps = next(iter(res.values()))["checkpoints"]
         random_final = res.get("random (full budget)", {}).get("regret_mean", [math.nan])[-1]
         table = Table.load(dataset)
-        lines.append(f"\n**{dataset}** ({table.val.shape[0]} configurations; best mean test accuracy "
-                     f"{table.true_score.max() * 100:.2f} %; selection-noise floor — every configuration trained "
-                     f"once, best validation score picked — {noise_floor(table) * 100:.2f} points)")
-        lines.append(f"\nMean regret in test accuracy (percentage points, ± s.e.) after "
-                     "the given compute (in full trainings); 'to 0.5 %': median compute until the incumbent "
-                     "is within 0.5 % of the best (share of runs that got there); 'match random': compute at "
+        best = table.true_score.max()
+        best_s = f"{best:.4f}" if table.score == "R^2" else f"{best * 100:.2f} %"
+        lines.append(f"\n**{dataset}** ({table.val.shape[0]} configurations; best mean test {table.score} {best_s}; "
+                     "selection-noise floor — every configuration trained once, best validation score picked — "
+                     f"{noise_floor(table) * 100:.2f} points)")
+        unit = "R^2 x 100" if table.score == "R^2" else "percentage points"
+        lines.append(f"\nMean regret in test {table.score} ({unit}, ± s.e.) after "
+                     "the given compute (in full trainings); 'to 0.5': median compute until the incumbent "
+                     "is within 0.5 points of the best (share of runs that got there); 'match random': compute at "
                      f"which the mean regret first is <= random search's at {budget_units:g}.\n")
-        lines.append("| method | " + " | ".join(f"{c:.3g}" for c in cps) + " | to 0.5 % | match random | trials |")
+        lines.append("| method | " + " | ".join(f"{c:.3g}" for c in cps) + " | to 0.5 | match random | trials |")
         lines.append("|---|" + "---:|" * (len(cps) + 3))
         for name, r in res.items():
             cells = [f"{m * 100:.2f} ± {s * 100:.2f}" for m, s in zip(r["regret_mean"], r["regret_se"])]
@@ -393,9 +465,29 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="write the raw results as JSON here")
     parser.add_argument("--first-seed", type=int, default=0, help="repetitions use seeds first-seed .. first-seed+reps-1")
     parser.add_argument("--workers", type=int, default=1, help="processes over the repetitions")
+    parser.add_argument("--paired", default=None, metavar="JSON[,JSON...]",
+                        help="only compare 'tunelab auto + ASHA (default)' with 'tunelab random + ASHA' on the seeds "
+                        "both ran in these --out files (pooled by seed): mean regrets and paired t per checkpoint")
     parser.add_argument("--oracle-pools", type=float, default=None, metavar="BUDGET",
                         help="only print the oracle-pool simulation (docs/pruning.md) at this many full trainings")
     args = parser.parse_args()
+    if args.paired is not None:
+        for table, res in merge_results([Path(p) for p in args.paired.split(",")]).items():
+            a, b = res.get("tunelab auto + ASHA (default)"), res.get("tunelab random + ASHA")
+            if a is None or b is None:
+                continue
+            p = paired(a, b)
+            print(f"{table}: auto + ASHA against random + ASHA on {len(p['seeds'])} seeds (points; t > 0: auto worse)")
+            print("| | " + " | ".join(f"{c:.3g}" for c in p["checkpoints"]) + " |")
+            print("|---|" + "---:|" * len(p["checkpoints"]))
+            for label, key, fmt in (("auto + ASHA", "mean_a", "{:.2f}"), ("random + ASHA", "mean_b", "{:.2f}"),
+                                    ("auto - random", "diff", "{:+.2f}"), ("paired t", "t", "{:.2f}")):
+                scale = 1 if key == "t" else 100
+                print(f"| {label} | " + " | ".join(fmt.format(v * scale) for v in p[key]) + " |")
+            if p["model_share_a"] is not None:
+                print("| auto runs with a model proposal by then | "
+                      + " | ".join(f"{v * 100:.0f} %" for v in p["model_share_a"]) + " |")
+        return
     if args.oracle_pools is not None:
         for name in args.datasets.split(","):
             table = Table.load(name.strip())
@@ -411,7 +503,7 @@ def main() -> None:
     results = {}
     for name in args.datasets.split(","):
         table = Table.load(name.strip())
-        print(f"{name}: {table.val.shape[0]} configurations, best mean test accuracy "
+        print(f"{name}: {table.val.shape[0]} configurations, best mean test {table.score} "
               f"{table.true_score.max():.4f}, full training = {table.full_cost:.3f} CPU s", flush=True)
         partial = Path(f"{args.out}.{name.strip()}.partial") if args.out else None
         results[name] = evaluate(table, methods, args.reps, args.budget, args.first_seed, args.workers, partial)

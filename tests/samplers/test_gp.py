@@ -70,6 +70,60 @@ def test_log_posterior_gradient_matches_finite_differences():
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
 
 
+def test_log_posterior_is_the_gaussian_marginal_likelihood_plus_the_priors():
+    # the fit works on one triangle of the kernel matrix; the value must be the full-matrix formula's
+    from scipy.stats import multivariate_normal
+
+    from tunelab.samplers.gp_model import log_prior
+
+    rng = np.random.default_rng(4)
+    X = rng.random((30, 3))
+    X[:, 2] = rng.integers(0, 4, 30)
+    is_cat = np.array([False, False, True])
+    y = rng.standard_normal(30)
+    theta = np.array([-0.7, 0.3, 0.5, 0.2, -2.5])
+    ls, signal, noise = np.exp(theta[:3]), math.exp(theta[3]), math.exp(theta[4])
+    r2 = np.einsum("dij,d->ij", sq_diffs(X, X, is_cat), 1 / ls**2)
+    r = np.sqrt(r2)
+    K = signal * (1 + math.sqrt(5) * r + 5 / 3 * r2) * np.exp(-math.sqrt(5) * r) + (noise + 1e-8) * np.eye(30)
+    expected = -(multivariate_normal(np.zeros(30), K).logpdf(y) + log_prior(theta, True)[0])
+    value, _ = neg_log_posterior(theta, sq_diffs(X, X, is_cat), y)
+    assert value == pytest.approx(expected, rel=1e-10)
+
+
+def test_packed_pair_differences_come_straight_from_the_inputs():
+    from tunelab.samplers.gp_model import PackedDiffs
+
+    rng = np.random.default_rng(5)
+    X = rng.random((40, 3))
+    X[:, 1] = rng.integers(0, 3, 40)
+    is_cat = np.array([False, True, False])
+    direct, via_full = PackedDiffs.of_inputs(X, is_cat), PackedDiffs.of(sq_diffs(X, X, is_cat))
+    np.testing.assert_array_equal(direct.values, via_full.values)
+    np.testing.assert_array_equal(direct.flat, via_full.flat)
+    i, j = 7, 3  # pair (row 7, column 3) of the strict lower triangle
+    k = int(np.flatnonzero(direct.flat == i * 40 + j)[0])
+    assert direct.values[0, k] == (X[i, 0] - X[j, 0]) ** 2
+    assert direct.values[1, k] == float(X[i, 1] != X[j, 1])
+
+
+def test_encoded_rows_are_kept_per_trial_and_redone_when_the_params_differ():
+    from tunelab.samplers.gp import encode
+    from tunelab.space import CategoricalDistribution, FloatDistribution
+
+    space = {"a": FloatDistribution(0, 10), "c": CategoricalDistribution(["x", "y"])}
+    study = tunelab.create_study(sampler=random_sampler(0))
+    study.optimize(lambda t: t.suggest_float("a", 0, 10) + (t.suggest_categorical("c", ["x", "y"]) == "y"),
+                   n_trials=5)
+    trials = study.trials
+    sampler = GPSampler(seed=0)
+    first = sampler._encoded(trials, ["a", "c"], space)
+    assert first == [encode(t.params, ["a", "c"], space) for t in trials]
+    changed = trials[2].__class__(**{**trials[2].__dict__, "params": {"a": 1.0, "c": "y"}})
+    again = sampler._encoded(trials[:2] + [changed], ["a", "c"], space)
+    assert again[:2] == first[:2] and again[2] == [0.1, 1.0]  # same trial id, other params: encoded anew
+
+
 def test_posterior_interpolates_and_its_gradients_match_finite_differences():
     rng = np.random.default_rng(2)
     X = rng.random((20, 2))

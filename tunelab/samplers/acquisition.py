@@ -27,6 +27,9 @@ from tunelab.samplers.gp_model import GPModel
 _C1 = 0.5 * math.log(2 * math.pi)
 _C2 = 0.5 * math.log(math.pi / 2)
 _Z_TAIL = -1.0 / math.sqrt(np.finfo(float).eps)  # below this, the asymptotic form is exact to eps
+# The polish stops when a step improves the summed log EI of its starts by less than ``ftol``, relative;
+# scipy's default is this.
+DEFAULT_FTOL = 1e7 * float(np.finfo(float).eps)
 
 
 def _log1mexp(x: np.ndarray) -> np.ndarray:
@@ -38,16 +41,28 @@ def _log1mexp(x: np.ndarray) -> np.ndarray:
 def log_h(z: np.ndarray) -> np.ndarray:
     """log(phi(z) + z * Phi(z)), the log of EI for a unit-variance Gaussian, finite for every z."""
     z = np.asarray(z, dtype=float)
-    out = np.empty_like(z)
+    return _log_h(z, None)
+
+
+def _log_h(z: np.ndarray, log_cdf: np.ndarray | None) -> np.ndarray:
+    """:func:`log_h`, given ``log_ndtr(z)`` where the caller has it already."""
     hi = z > -1.0
+    if hi.all():  # the usual case near good points: only the direct formula
+        lc = log_ndtr(z) if log_cdf is None else log_cdf
+        return np.log(np.exp(-0.5 * z * z - _C1) + z * np.exp(lc))
+    out = np.empty_like(z)
     zh = z[hi]
-    out[hi] = np.log(np.exp(-0.5 * zh * zh - _C1) + zh * np.exp(log_ndtr(zh)))
-    mid = (~hi) & (z > _Z_TAIL)
+    out[hi] = np.log(np.exp(-0.5 * zh * zh - _C1) + zh * np.exp(log_ndtr(zh) if log_cdf is None else log_cdf[hi]))
+    lo = z <= _Z_TAIL
+    far = bool(lo.any())
+    mid = ~hi
+    if far:
+        mid &= ~lo
     zm = z[mid]
     out[mid] = -0.5 * zm * zm - _C1 + _log1mexp(np.log(erfcx(-zm / math.sqrt(2)) * np.abs(zm)) + _C2)
-    lo = z <= _Z_TAIL
-    zl = z[lo]
-    out[lo] = -0.5 * zl * zl - _C1 - 2.0 * np.log(np.abs(zl))
+    if far:
+        zl = z[lo]
+        out[lo] = -0.5 * zl * zl - _C1 - 2.0 * np.log(np.abs(zl))
     return out
 
 
@@ -55,8 +70,9 @@ def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> tuple[np.ndarray, 
     """log EI for minimisation below ``best``, with its derivatives in mean and in variance."""
     std = np.sqrt(var)
     z = (best - mean) / std
-    lh = log_h(z)
-    ratio = np.exp(log_ndtr(z) - lh)  # Phi(z) / h(z) = d log h / dz
+    log_cdf = log_ndtr(z)
+    lh = _log_h(z, log_cdf)
+    ratio = np.exp(log_cdf - lh)  # Phi(z) / h(z) = d log h / dz
     value = np.log(std) + lh
     d_mean = -ratio / std
     d_std = (1.0 - ratio * z) / std
@@ -156,7 +172,8 @@ def _value(model: GPModel, X: np.ndarray, best: float) -> np.ndarray:
     return log_ei(mean, var, best)[0]
 
 
-def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxiter: int) -> np.ndarray:
+def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxiter: int,
+            ftol: float = DEFAULT_FTOL) -> np.ndarray:
     """Batched L-BFGS-B on the numeric columns: the sum of independent log EIs, categoricals fixed."""
     num = box.numeric
     if len(num) == 0:
@@ -164,9 +181,14 @@ def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxi
     fixed = starts.copy()
     m, k = len(starts), len(num)
 
+    every = k == starts.shape[1]  # no categorical column: the variables are the whole rows
+
     def f(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        X = fixed.copy()
-        X[:, num] = flat.reshape(m, k)
+        if every:
+            X = flat.reshape(m, k)
+        else:
+            X = fixed.copy()
+            X[:, num] = flat.reshape(m, k)
         mean, var, dmean, dvar = model.predict_with_grad(X, num)
         value, d_mean, d_var = log_ei(mean, var, best)
         grad = d_mean[:, None] * dmean + d_var[:, None] * dvar
@@ -175,7 +197,7 @@ def _polish(model: GPModel, box: MixedBox, starts: np.ndarray, best: float, maxi
     lo, hi = box.bounds()
     bounds = list(zip(np.tile(lo[num], m), np.tile(hi[num], m)))
     res = minimize(f, box.clip(starts)[:, num].ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": maxiter})
+                   options={"maxiter": maxiter, "ftol": ftol})
     out = fixed.copy()
     out[:, num] = res.x.reshape(m, k)
     return box.clip(out)
@@ -194,8 +216,9 @@ def _sweep_categoricals(model: GPModel, box: MixedBox, X: np.ndarray, best: floa
 
 
 def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.ndarray, rng: np.random.Generator,
-                    n_candidates: int = 1024, n_starts: int = 6, maxiter: int = 100) -> tuple[np.ndarray, float]:
-    """The point of the box with the highest log EI found, and that value."""
+                    n_candidates: int = 1024, n_starts: int = 6, maxiter: int = 100,
+                    ftol: float = DEFAULT_FTOL) -> tuple[np.ndarray, float]:
+    """The point of the box with the highest log EI found, and that value (``ftol``: the polish's stop)."""
     if box.n_points() <= n_candidates:
         X = box.enumerate()
         inside = box.contains(X)
@@ -213,10 +236,10 @@ def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.n
     values = _value(model, C, best)
     order = np.argsort(-values)
     starts = C[order[:n_starts]]
-    X = _polish(model, box, starts, best, maxiter)
+    X = _polish(model, box, starts, best, maxiter, ftol)
     if box.is_cat.any():
         X = _sweep_categoricals(model, box, X, best)
-        X = _polish(model, box, X, best, maxiter // 2)
+        X = _polish(model, box, X, best, maxiter // 2, ftol)
     pool = box.snap(np.vstack([X, starts]))
     values = _value(model, pool, best)
     i = int(values.argmax())

@@ -96,13 +96,26 @@ def sq_diffs(A: np.ndarray, B: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
     return D
 
 
-def _matern_parts(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Matern-5/2 correlation M(r) and G(r) = (5/3)(1 + sqrt5 r) exp(-sqrt5 r) (= -2 dM/d(r^2))."""
-    r = np.sqrt(np.maximum(r2, 0.0))
-    e = np.exp(-SQRT5 * r)
-    M = (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * e
-    G = (5.0 / 3.0) * (1.0 + SQRT5 * r) * e
-    return M, G
+def _matern_parts(r2: np.ndarray, grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Matern-5/2 correlation M(r) and G(r) = (5/3)(1 + sqrt5 r) exp(-sqrt5 r) (= -2 dM/d(r^2)).
+
+    G only if ``grad``. Written with in-place steps (the same operations in the same order):
+    the candidate screen evaluates it on 10^5 pairs per ask.
+    """
+    t = np.maximum(r2, 0.0)
+    np.sqrt(t, out=t)
+    t *= SQRT5  # sqrt5 r
+    e = np.negative(t)
+    np.exp(e, out=e)
+    t += 1.0  # 1 + sqrt5 r
+    M = r2 * (5.0 / 3.0)
+    M += t
+    M *= e
+    if not grad:
+        return M, None
+    t *= 5.0 / 3.0
+    t *= e
+    return M, t
 
 
 def cholesky(K: np.ndarray, jitter: float = _JITTER) -> tuple[np.ndarray, float]:
@@ -141,7 +154,7 @@ class GPModel:
         self.is_cat = np.asarray(is_cat, dtype=bool)
         self._inv_ls2 = 1.0 / params.lengthscales**2
         r2 = np.einsum("dij,d->ij", sq_diffs(self.X, self.X, self.is_cat), self._inv_ls2)
-        M, _ = _matern_parts(r2)
+        M, _ = _matern_parts(r2, grad=False)
         K = params.signal * M + (params.noise + _JITTER) * np.eye(len(self.X))
         self.L, _ = cholesky(K)
         self._Linv = _lower_inverse(self.L)
@@ -151,6 +164,11 @@ class GPModel:
         self._cat = np.flatnonzero(self.is_cat)
         self._Xs = self.X[:, self._num] * np.sqrt(self._inv_ls2[self._num])
         self._Xs_norm = np.sum(self._Xs * self._Xs, axis=1)
+        # for a few query points (the acquisition's polish): the data by dimension, and per set of
+        # differentiated dimensions their columns and scales
+        self._Xt = np.ascontiguousarray(self.X.T)[:, None, :]
+        self._any_cat = bool(self.is_cat.any())
+        self._by_dims: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
     def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> "GPModel":
         """The same kernel conditioned on extra (fantasised) points, e.g. running trials."""
@@ -164,22 +182,32 @@ class GPModel:
         (d, m, n) array; the Matern kernel is smooth in r^2, so its rounding (1e-16 of the
         norms) does not show.
         """
-        if len(Xq) < _MANY:
-            return np.einsum("dij,d->ij", sq_diffs(Xq, self.X, self.is_cat), self._inv_ls2)
+        if len(Xq) < _MANY:  # as sq_diffs(Xq, self.X), against the data laid out by dimension
+            D = Xq.T[:, :, None] - self._Xt
+            D *= D
+            if self._any_cat:
+                D[self.is_cat] = (D[self.is_cat] > 0.25).astype(float)
+            return np.einsum("dij,d->ij", D, self._inv_ls2)
         q = Xq[:, self._num] * np.sqrt(self._inv_ls2[self._num])
-        r2 = np.sum(q * q, axis=1)[:, None] + self._Xs_norm[None, :] - 2.0 * (q @ self._Xs.T)
+        r2 = np.sum(q * q, axis=1)[:, None] + self._Xs_norm[None, :]
+        cross = q @ self._Xs.T
+        cross *= 2.0
+        r2 -= cross
         np.maximum(r2, 0.0, out=r2)
         for j in self._cat:  # Hamming: 1 / l^2 where the choice differs
             r2 += self._inv_ls2[j] * (np.abs(Xq[:, j][:, None] - self.X[:, j][None, :]) > 0.5)
         return r2
 
-    def _cross(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        M, G = _matern_parts(self._r2(Xq))
-        return self.params.signal * M, self.params.signal * G
+    def _cross(self, Xq: np.ndarray, grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        M, G = _matern_parts(self._r2(Xq), grad)
+        M *= self.params.signal
+        if G is not None:
+            G *= self.params.signal
+        return M, G
 
     def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and latent variance at the rows of Xq."""
-        Kq, _ = self._cross(np.atleast_2d(Xq))
+        Kq, _ = self._cross(np.atleast_2d(Xq), grad=False)
         mean = Kq @ self.alpha
         v = self._Linv @ Kq.T  # L^-1 k
         var = np.maximum(self.params.signal - np.einsum("ij,ij->j", v, v), 1e-12)
@@ -196,8 +224,13 @@ class GPModel:
         w = (self._Linv.T @ v).T  # (m, n) = K^-1 k
         # dk(x, X_j)/dx_c = -G * (x_c - X_jc) / l_c^2, and sum_j c_j (x_c - X_jc) = x_c sum_j c_j - (c @ X)_c:
         # two matrix products instead of an (m, n, k) array
-        scale = self._inv_ls2[dims][None, :]
-        Xd, xq = self.X[:, dims], Xq[:, dims]
+        dims = np.asarray(dims, dtype=np.intp)
+        key = dims.tobytes()
+        cached = self._by_dims.get(key)
+        if cached is None:
+            cached = self._by_dims[key] = (self.X[:, dims], self._inv_ls2[dims][None, :])
+        Xd, scale = cached
+        xq = Xq[:, dims]
         Ga, Gw = Gq * self.alpha[None, :], Gq * w
         dmean = -(xq * Ga.sum(axis=1)[:, None] - Ga @ Xd) * scale
         dvar = 2.0 * (xq * Gw.sum(axis=1)[:, None] - Gw @ Xd) * scale
@@ -210,15 +243,62 @@ class GPModel:
 
 def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
                       fixed_noise: float | None = None) -> tuple[float, np.ndarray]:
-    """-(log marginal likelihood + log prior) and its gradient in theta = log(l..., s2[, n2])."""
-    d, n = S.shape[0], len(y)
+    """-(log marginal likelihood + log prior) and its gradient in theta = log(l..., s2[, n2]).
+
+    ``S`` is :func:`sq_diffs` of the inputs with themselves, shape (d, n, n).
+    """
+    return _neg_log_posterior_packed(theta, PackedDiffs.of(S), y, fixed_noise)
+
+
+@dataclass(frozen=True)
+class PackedDiffs:
+    """The strict lower triangle of :func:`sq_diffs` (X, X): (d, n(n-1)/2), with where each entry sits in n x n.
+
+    The kernel matrix is symmetric with a known diagonal (signal + noise) and LAPACK's
+    Cholesky and inverse read and write one triangle only, so the fit's per-step work
+    (distances, Matern terms, gradient sums) runs over half the pairs.
+    """
+
+    values: np.ndarray  # (d, n(n-1)/2)
+    flat: np.ndarray  # index of each entry in the raveled n x n matrix (row-major, row > column)
+    rows: np.ndarray
+    cols: np.ndarray
+    n: int
+
+    @classmethod
+    def of(cls, S: np.ndarray) -> "PackedDiffs":
+        d, n = S.shape[0], S.shape[1]
+        rows, cols = np.tril_indices(n, -1)
+        flat = rows * n + cols
+        return cls(np.ascontiguousarray(S.reshape(d, n * n)[:, flat]), flat, rows, cols, n)
+
+    @classmethod
+    def of_inputs(cls, X: np.ndarray, is_cat: np.ndarray) -> "PackedDiffs":
+        """The same as ``of(sq_diffs(X, X, is_cat))``, without the (d, n, n) array."""
+        X = np.asarray(X, dtype=float)
+        n = len(X)
+        rows, cols = np.tril_indices(n, -1)
+        D = X.T[:, rows] - X.T[:, cols]
+        D = D * D
+        is_cat = np.asarray(is_cat, dtype=bool)
+        if is_cat.any():
+            D[is_cat] = (D[is_cat] > 0.25).astype(float)
+        return cls(np.ascontiguousarray(D), rows * n + cols, rows, cols, n)
+
+
+def _neg_log_posterior_packed(theta: np.ndarray, P: PackedDiffs, y: np.ndarray,
+                              fixed_noise: float | None) -> tuple[float, np.ndarray]:
+    d, n = P.values.shape[0], P.n
     params = KernelParams.from_theta(theta, fixed_noise)
     inv_ls2 = 1.0 / params.lengthscales**2
-    S2 = S.reshape(d, n * n)  # the weighted sums over dimensions below are matrix-vector products (BLAS)
-    r2 = (inv_ls2 @ S2).reshape(n, n)
+    r2 = inv_ls2 @ P.values  # a matrix-vector product over the pairs (BLAS)
     M, G = _matern_parts(r2)
-    K = params.signal * M
-    K[np.diag_indices(n)] += params.noise + _JITTER
+    k_low = params.signal * M
+    K = np.zeros(n * n)
+    K[P.flat] = k_low
+    K = K.reshape(n, n)
+    diag = params.signal + (params.noise + _JITTER)  # M(0) = 1
+    K[np.diag_indices(n)] = diag
     try:
         L, _ = cholesky(K)
     except linalg.LinAlgError:
@@ -230,13 +310,16 @@ def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
     Kinv, info = linalg.lapack.dpotri(L, lower=1)
     if info != 0:  # the factor is singular (info > 0) or the call was wrong (info < 0): no usable inverse
         return 1e10, np.zeros_like(theta)
-    Kinv = np.tril(Kinv) + np.tril(Kinv, -1).T
-    W = np.outer(alpha, alpha) - Kinv
+    # W = alpha alpha^T - K^-1 is symmetric: its strict lower triangle and its diagonal
+    w_low = alpha[P.rows] * alpha[P.cols] - Kinv.ravel()[P.flat]
+    w_diag = alpha * alpha - np.diag(Kinv)
     grad = np.empty_like(theta)
-    grad[:d] = 0.5 * (S2 @ (W * (params.signal * G)).ravel()) * inv_ls2
-    grad[d] = 0.5 * np.sum(W * K) - 0.5 * (params.noise + _JITTER) * np.trace(W)  # dK/dlog s2 = s2*M
+    # tr(W dK/dlog l_k) / 2 over all pairs = the sum over the lower triangle (the diagonal of S is 0)
+    grad[:d] = (P.values @ (w_low * (params.signal * G))) * inv_ls2
+    # dK/dlog s2 = s2 * M, whose diagonal is s2
+    grad[d] = float(w_low @ k_low) + 0.5 * params.signal * float(w_diag.sum())
     if fixed_noise is None:
-        grad[d + 1] = 0.5 * params.noise * np.trace(W)
+        grad[d + 1] = 0.5 * params.noise * float(w_diag.sum())
     lp, lp_grad = log_prior(theta, fixed_noise is None)
     grad += lp_grad
     return float(-(lml + lp)), -grad
@@ -245,7 +328,7 @@ def neg_log_posterior(theta: np.ndarray, S: np.ndarray, y: np.ndarray,
 def fit_params(X: np.ndarray, y: np.ndarray, is_cat: np.ndarray, starts: Sequence[KernelParams],
                fixed_noise: float | None = None, maxiter: int = 200) -> KernelParams:
     """Maximise the log posterior of the hyperparameters from each start; keep the best."""
-    S = sq_diffs(X, X, np.asarray(is_cat, dtype=bool))
+    P = PackedDiffs.of_inputs(X, is_cat)
     d = X.shape[1]
     bounds = [LOG_LENGTHSCALE_BOUNDS] * d + [LOG_SIGNAL_BOUNDS] + ([] if fixed_noise is not None else [LOG_NOISE_BOUNDS])
     best_theta, best_value = None, math.inf
@@ -254,7 +337,7 @@ def fit_params(X: np.ndarray, y: np.ndarray, is_cat: np.ndarray, starts: Sequenc
         if fixed_noise is not None:
             theta0 = theta0[:-1]
         theta0 = np.clip(theta0, [b[0] for b in bounds], [b[1] for b in bounds])
-        res = minimize(neg_log_posterior, theta0, args=(S, y, fixed_noise), jac=True, method="L-BFGS-B",
+        res = minimize(_neg_log_posterior_packed, theta0, args=(P, y, fixed_noise), jac=True, method="L-BFGS-B",
                        bounds=bounds, options={"maxiter": maxiter})
         value = float(res.fun)
         if math.isfinite(value) and value < best_value:

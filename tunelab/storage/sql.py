@@ -69,6 +69,10 @@ class SQLStorage(BaseStorage):
 
     def __init__(self, url: str, engine_kwargs: dict[str, Any] | None = None,
                  heartbeat_interval: float | None = 20.0, stale_after: float | None = 120.0):
+        self._open(url, engine_kwargs, heartbeat_interval, stale_after, check_schema=True)
+
+    def _open(self, url: str, engine_kwargs: dict[str, Any] | None, heartbeat_interval: float | None,
+              stale_after: float | None, check_schema: bool) -> None:
         validate(_CONSTRAINTS, {"url": url, "engine_kwargs": engine_kwargs, "heartbeat_interval": heartbeat_interval,
                                 "stale_after": stale_after}, "SQLStorage")
         if heartbeat_interval is not None and stale_after is not None and stale_after <= heartbeat_interval:
@@ -93,7 +97,8 @@ class SQLStorage(BaseStorage):
                             if self._dialect == "postgresql" else None)
         self._returning = self._engine.dialect.update_returning
         self._init_caches()
-        sql_engine.ensure_schema(self._engine, full)
+        if check_schema:
+            sql_engine.ensure_schema(self._engine, full)
         _LIVE.add(self)
 
     def _init_caches(self) -> None:
@@ -108,8 +113,13 @@ class SQLStorage(BaseStorage):
         return (SQLStorage, self._config)  # a copy in another process opens its own connections
 
     def reopen(self) -> "SQLStorage":
-        """A new storage on the same database with the same settings and its own connections (for workers)."""
-        return SQLStorage(*self._config)
+        """A new storage on the same database with the same settings and its own connections (for workers).
+
+        The schema is not checked again: this storage checked it when it opened (reflecting the
+        tables took a worker process longer than starting up otherwise)."""
+        storage = SQLStorage.__new__(SQLStorage)
+        storage._open(*self._config, check_schema=False)
+        return storage
 
     @property
     def shareable(self) -> bool:

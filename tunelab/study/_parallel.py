@@ -237,6 +237,8 @@ def run_processes(study: "Study", recipe: WorkerRecipe, n_jobs: int, n_trials: i
     if method != "fork":
         _check_picklable(recipe, method, why)
     ctx = mp.get_context(method)
+    if method == "fork":
+        import numpy  # noqa: F401  (samplers use it: imported once here, not in every forked worker)
     errors = ctx.Queue()
     recipe = dataclasses.replace(recipe, budget=_SharedBudget(ctx, n_trials))
     callbacks = recipe.callbacks
