@@ -625,6 +625,9 @@ def main(argv: list[str] | None = None) -> None:
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.report:
         records = load_records(args.report)
+        if args.problems:
+            patterns = [p.strip() for p in args.problems.split(",")]
+            records = [r for r in records if any(fnmatch.fnmatch(r["task"], p) for p in patterns)]
         if args.min_r2 is not None:
             records = [r for r in records if (surrogate_r2(r["task"]) is None or surrogate_r2(r["task"]) >= args.min_r2)]
         print(format_report(score_table(records, budgets), per_problem=args.per_problem))
