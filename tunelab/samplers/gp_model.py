@@ -89,10 +89,14 @@ def log_prior(theta: np.ndarray, fit_noise: bool) -> tuple[float, np.ndarray]:
 
 def sq_diffs(A: np.ndarray, B: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
     """Per-dimension squared differences, shape (d, len(A), len(B)); 0/1 for categoricals."""
-    D = A.T[:, :, None] - B.T[:, None, :]
-    D = D * D
+    return _squared(A.T[:, :, None] - B.T[:, None, :], is_cat)
+
+
+def _squared(D: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
+    """Differences (dimension first) squared in place; 0/1 for categoricals (indices differ by >= 1)."""
+    D *= D
     if is_cat.any():
-        D[is_cat] = (D[is_cat] > 0.25).astype(float)  # indices differ by >= 1 when the choice differs
+        D[is_cat] = (D[is_cat] > 0.25).astype(float)
     return D
 
 
@@ -167,7 +171,6 @@ class GPModel:
         # for a few query points (the acquisition's polish): the data by dimension, and per set of
         # differentiated dimensions their columns and scales
         self._Xt = np.ascontiguousarray(self.X.T)[:, None, :]
-        self._any_cat = bool(self.is_cat.any())
         self._by_dims: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
     def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> "GPModel":
@@ -183,11 +186,7 @@ class GPModel:
         norms) does not show.
         """
         if len(Xq) < _MANY:  # as sq_diffs(Xq, self.X), against the data laid out by dimension
-            D = Xq.T[:, :, None] - self._Xt
-            D *= D
-            if self._any_cat:
-                D[self.is_cat] = (D[self.is_cat] > 0.25).astype(float)
-            return np.einsum("dij,d->ij", D, self._inv_ls2)
+            return np.einsum("dij,d->ij", _squared(Xq.T[:, :, None] - self._Xt, self.is_cat), self._inv_ls2)
         q = Xq[:, self._num] * np.sqrt(self._inv_ls2[self._num])
         r2 = np.sum(q * q, axis=1)[:, None] + self._Xs_norm[None, :]
         cross = q @ self._Xs.T
@@ -278,11 +277,7 @@ class PackedDiffs:
         X = np.asarray(X, dtype=float)
         n = len(X)
         rows, cols = np.tril_indices(n, -1)
-        D = X.T[:, rows] - X.T[:, cols]
-        D = D * D
-        is_cat = np.asarray(is_cat, dtype=bool)
-        if is_cat.any():
-            D[is_cat] = (D[is_cat] > 0.25).astype(float)
+        D = _squared(X.T[:, rows] - X.T[:, cols], np.asarray(is_cat, dtype=bool))
         return cls(np.ascontiguousarray(D), rows * n + cols, rows, cols, n)
 
 

@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from datetime import datetime
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, NoReturn, Sequence, TypeVar
 
 import sqlalchemy as sa
 
@@ -160,13 +160,14 @@ class SQLStorage(BaseStorage):
                 return fn(conn)
         return sql_engine.retrying(run, "a write" if write else "a read", self._display)
 
-    def _lock_trial(self, conn: sa.engine.Connection, trial_id: int) -> None:
-        """Check that the trial exists and is unfinished, and keep it so until commit."""
-        row = conn.execute(Q.trial_state_locked, {"p_trial_id": trial_id}).first()
+    def _refuse(self, conn: sa.engine.Connection, trial_id: int, what: str) -> NoReturn:
+        """Why a conditional write to a trial changed nothing: StudyNotFoundError or TrialFinishedError."""
+        row = conn.execute(Q.trial_state, {"p_trial_id": trial_id}).first()
         if row is None:
             raise _no_trial(trial_id)
         if row.state not in Q.UNFINISHED:
             raise TrialFinishedError(f"trial {row.number} is {TrialState(row.state).name} already and cannot change")
+        raise AssertionError(f"trial {trial_id}: {what} not written although the trial is unfinished")
 
     def _check_study(self, conn: sa.engine.Connection, study_id: int, lock: bool = False) -> None:
         """Raise StudyNotFoundError unless the study exists; ``lock``: keep it so until commit (writers)."""
@@ -382,8 +383,7 @@ class SQLStorage(BaseStorage):
         def txn(conn: sa.engine.Connection) -> None:
             result = conn.execute(self._upserts[f"{kind}_of_unfinished"], row)
             if (result.first() is None) if result.returns_rows else result.rowcount == 0:
-                self._lock_trial(conn, trial_id)  # raises StudyNotFoundError or TrialFinishedError
-                raise AssertionError(f"trial {trial_id}: {kind} not written")  # pragma: no cover
+                self._refuse(conn, trial_id, kind)
         self._single(txn)
 
     def finish_trial(self, trial_id: int, state: TrialState, values: Sequence[float] | None = None) -> None:
@@ -396,22 +396,19 @@ class SQLStorage(BaseStorage):
 
         def txn(conn: sa.engine.Connection) -> FrozenTrial:
             tries.append(1)
-            if self._returning:  # the final trial row comes back with the update
+            # its final record, which callers read back at once (the row comes with the update where it can)
+            if self._returning:
                 rows = conn.execute(Q.finish_returning, args).all()
-                if len(rows) == 1:
-                    return build_trials(rows, conn.execute(Q.children_by_id, {"p_trial_id": trial_id}).all())[trial_id]
-                finished = False
-            else:
-                finished = conn.execute(Q.finish, args).rowcount == 1
-            if not finished:
-                if len(tries) > 1:  # a lost connection may have cut off the answer to our own commit
-                    mine = self._load_trial(conn, trial_id)
-                    stored = None if mine.values is None else dumps([float(v) for v in mine.values], "values")
-                    if mine.state == state and stored == args["p_values"]:
-                        return mine
-                self._lock_trial(conn, trial_id)  # raises StudyNotFoundError or TrialFinishedError
-                raise AssertionError(f"trial {trial_id} could not be finished")  # pragma: no cover
-            return self._load_trial(conn, trial_id)  # its final record: callers read it back at once
+                if rows:
+                    return self._load_trial(conn, trial_id, rows)
+            elif conn.execute(Q.finish, args).rowcount == 1:
+                return self._load_trial(conn, trial_id)
+            if len(tries) > 1:  # a lost connection may have cut off the answer to our own commit
+                mine = self._load_trial(conn, trial_id)
+                stored = None if mine.values is None else dumps([float(v) for v in mine.values], "values")
+                if mine.state == state and stored == args["p_values"]:
+                    return mine
+            self._refuse(conn, trial_id, "the finish")
         # the update is atomic alone, and a finished trial's children no longer change
         frozen = self._single(txn)
         with self._cache_lock:
@@ -427,9 +424,10 @@ class SQLStorage(BaseStorage):
                 self._finished_by_id[trial_id] = frozen
         return frozen
 
-    def _load_trial(self, conn: sa.engine.Connection, trial_id: int) -> FrozenTrial:
+    def _load_trial(self, conn: sa.engine.Connection, trial_id: int, rows: list | None = None) -> FrozenTrial:
+        """The trial's record; ``rows``: its trial row if the caller has it (columns of ``Q.trial_by_id``)."""
         args = {"p_trial_id": trial_id}
-        rows = conn.execute(Q.trial_by_id, args).all()
+        rows = conn.execute(Q.trial_by_id, args).all() if rows is None else rows
         if not rows:
             raise _no_trial(trial_id)
         return build_trials(rows, conn.execute(Q.children_by_id, args).all())[trial_id]

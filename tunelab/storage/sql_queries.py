@@ -42,7 +42,7 @@ READ_COLUMNS = (T.trial_id, T.number, sa.type_coerce(T.state, sa.Integer).label(
                 sa.type_coerce(T.datetime_complete, sa.String).label("datetime_complete"))
 trial_by_id = sa.select(*TRIAL_COLUMNS).where(T.trial_id == _tid)
 study_trials_exclusive = sa.select(T.trial_id).where(T.study_id == _sid).with_for_update()
-trial_state_locked = sa.select(T.state, T.number).where(T.trial_id == _tid).with_for_update(read=True)
+trial_state = sa.select(T.state, T.number).where(T.trial_id == _tid)
 trial_id_by_number = sa.select(T.trial_id).where(T.study_id == _sid, T.number == sa.bindparam("p_number"))
 insert_trial = S.trials.insert()
 # PostgreSQL: take the study's next number and insert the trial in one statement (atomic without a transaction)
@@ -159,8 +159,6 @@ def make_upserts(dialect: str) -> dict[str, Any]:
         return stmt if dialect in ("mysql", "mariadb") else stmt.returning(table.c.trial_id)
 
     return {
-        "param": upsert(S.trial_params, ["trial_id", "param_name"], ["distribution_json", "value_json"]),
-        "intermediate": upsert(S.trial_intermediate, ["trial_id", "step"], ["value_json"]),
         "trial_attr": upsert(S.trial_attrs, ["trial_id", "is_system", "attr_key"], ["value_json"]),
         "study_attr": upsert(S.study_attrs, ["study_id", "is_system", "attr_key"], ["value_json"]),
         "param_of_unfinished": of_unfinished_trial(S.trial_params, ["trial_id", "param_name"],
