@@ -584,15 +584,26 @@ def surrogate_r2(name: str) -> float | None:
 
 
 def load_records(paths: list[str]) -> list[dict[str, Any]]:
+    """The rows of the JSONL files, in the order given (a shell pattern expands in sorted order).
+
+    A later row for the same (task, method, seed) replaces the earlier one, so that a rerun of one method
+    (appended as a later file) stands for it instead of being averaged with the old run; how many rows were
+    replaced is said on stderr.
+    """
     import glob
 
     records: dict[tuple, dict[str, Any]] = {}
+    replaced = 0
     for pattern in paths:
         for path in sorted(glob.glob(pattern)) or [pattern]:
             for line in Path(path).read_text().splitlines():
                 item = json.loads(line)
                 if "meta" not in item:
-                    records[(item["task"], item["method"], item["seed"])] = item
+                    key = (item["task"], item["method"], item["seed"])
+                    replaced += key in records
+                    records[key] = item
+    if replaced:
+        print(f"{replaced} rows replaced by a later file's row for the same (task, method, seed)", file=sys.stderr)
     return list(records.values())
 
 
@@ -616,7 +627,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--build-only", action="store_true", help="ML family: only cross-validate the surrogates' points")
-    parser.add_argument("--report", nargs="+", metavar="JSONL")
+    parser.add_argument("--report", nargs="+", metavar="JSONL",
+                        help="score these result files instead of running; where several rows share a (task, "
+                        "method, seed), the one in the later file (argument order; a pattern in sorted order) "
+                        "replaces the earlier")
     parser.add_argument("--per-problem", action="store_true", help="with --report: a row per problem as well")
     parser.add_argument("--min-r2", type=float, help="with --report: leave out ML problems whose surrogate's CV R^2 "
                         "is below this (a surrogate below 0 predicts worse than a constant)")

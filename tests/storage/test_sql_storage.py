@@ -317,3 +317,24 @@ def test_a_trials_life_costs_few_statements(sql_backend):
     else:  # no UPDATE ... RETURNING: the counter and the final record are read back
         assert trial == {"SELECT": 4, "UPDATE": 2, "INSERT": 2} and commits_per_trial == 3
     assert all(t.state.name == "COMPLETE" and "x" in t.params for t in study.trials)
+
+
+def test_opening_an_intact_database_checks_the_schema_in_two_statements(sql_backend):
+    """The version row and one probe naming every table and column: no per-table reflection."""
+    sql_backend.open().close()  # tables exist
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(" ".join(statement.split()))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    try:
+        SQLStorage(sql_backend.url).close()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    assert "tunelab_meta" in statements[0]
+    probe = statements[1]
+    from tunelab.storage import sql_schema as S
+
+    assert all(f"{t.name}.{c.name}" in probe for t in S.metadata.sorted_tables for c in t.columns)

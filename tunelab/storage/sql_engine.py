@@ -360,8 +360,26 @@ def check_version(version: str, url: str, mysql: bool) -> None:
         f"(expected {schema.SCHEMA_VERSION}); refusing to read or write it")
 
 
+def _columns_probe() -> sa.CompoundSelect:
+    """One statement that names every tunelab table and column and reads no row: it fails where one is missing."""
+    def probe(table: sa.Table) -> sa.Select:
+        return sa.select(sa.literal_column("1")).select_from(table).where(
+            sa.and_(sa.text("1 = 0"), sa.or_(*[c.is_(None) for c in table.columns])))
+    return sa.union_all(*[probe(t) for t in schema.metadata.sorted_tables])
+
+
 def check_columns(engine: sa.engine.Engine, url: str) -> None:
-    """Every tunelab table and column is there (a table or column dropped by hand is named, once, here)."""
+    """Every tunelab table and column is there (a table or column dropped by hand is named, once, here).
+
+    An intact database costs one round trip (:func:`_columns_probe`); only when that fails are the
+    tables reflected one by one to name what is missing.
+    """
+    try:
+        with engine.connect() as conn:
+            conn.execute(_columns_probe()).all()
+        return
+    except sa.exc.DBAPIError:
+        pass  # the reflection below names what is missing (or finds all there after a passing error)
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         names = set(inspector.get_table_names())
@@ -378,13 +396,28 @@ def check_columns(engine: sa.engine.Engine, url: str) -> None:
 
 
 def _read_state(engine: sa.engine.Engine) -> tuple[bool, str | None]:
-    """(whether any tunelab table exists, the stored schema version or None)."""
+    """(whether any tunelab table exists, the stored schema version or None).
+
+    A database of the current version answers in one round trip; the tables are listed only when
+    the version row cannot be read or holds another version.
+    """
+    version_row = sa.select(schema.meta.c.value).where(schema.meta.c.name == "schema_version")
     with engine.connect() as conn:
+        try:
+            row = conn.execute(version_row).first()
+            if row is not None and row[0] == str(schema.SCHEMA_VERSION):
+                return True, row[0]
+        except sa.exc.ProgrammingError:  # no meta table (SQLite says so with an OperationalError, below)
+            conn.rollback()
+        except sa.exc.OperationalError as exc:
+            if _is_connect_error(exc) and "no such table" not in str(exc.orig):
+                raise
+            conn.rollback()
         names = set(sa.inspect(conn).get_table_names())
         present = any(t.name in names for t in schema.metadata.sorted_tables)
         if schema.meta.name not in names:
             return present, None
-        row = conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.name == "schema_version")).first()
+        row = conn.execute(version_row).first()
         return present, None if row is None else row[0]
 
 

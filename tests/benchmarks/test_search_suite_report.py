@@ -1,0 +1,58 @@
+"""The search suite's report reads several result files: a later file's row replaces an earlier one
+with the same (task, method, seed), so that a rerun is not averaged with the run it replaces."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def search_suite() -> ModuleType:
+    """benchmarks/search_suite.py, imported without leaving its thread settings or sys.path entry behind."""
+    env, path = dict(os.environ), list(sys.path)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        return importlib.import_module("search_suite")
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+        sys.path[:] = path
+
+
+def _write(path: Path, rows: list[dict]) -> str:
+    meta = {"meta": {"argv": []}}
+    path.write_text("\n".join(json.dumps(r) for r in [meta, *rows]) + "\n")
+    return str(path)
+
+
+def _row(task: str, method: str, seed: int, losses: list[float]) -> dict:
+    return {"task": task, "method": method, "seed": seed, "n": len(losses), "losses": losses, "overhead_s": 0.0}
+
+
+def test_later_file_replaces_same_task_method_seed(search_suite: ModuleType, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    old = _write(tmp_path / "old.jsonl", [_row("bbob-f01", "auto", 0, [3.0, 2.0]), _row("bbob-f01", "auto", 1, [5.0]),
+                                          _row("bbob-f01", "tpe", 0, [4.0])])
+    new = _write(tmp_path / "new.jsonl", [_row("bbob-f01", "auto", 0, [1.0, 0.5]), _row("bbob-f02", "auto", 0, [7.0])])
+
+    rows = {(r["task"], r["method"], r["seed"]): r["losses"] for r in search_suite.load_records([old, new])}
+
+    assert rows == {("bbob-f01", "auto", 0): [1.0, 0.5], ("bbob-f01", "auto", 1): [5.0],
+                    ("bbob-f01", "tpe", 0): [4.0], ("bbob-f02", "auto", 0): [7.0]}
+    assert "1 rows replaced" in capsys.readouterr().err
+    # the order of the arguments decides: the other way round, the old row wins
+    rows = {(r["task"], r["method"], r["seed"]): r["losses"] for r in search_suite.load_records([new, old])}
+    assert rows[("bbob-f01", "auto", 0)] == [3.0, 2.0]
+
+
+def test_no_duplicates_no_note(search_suite: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path / "a.jsonl", [_row("bbob-f01", "auto", 0, [1.0]), _row("bbob-f01", "auto", 1, [2.0])])
+    assert len(search_suite.load_records([path])) == 2
+    assert capsys.readouterr().err == ""
