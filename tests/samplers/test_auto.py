@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tunelab
-from tunelab.samplers.auto import AutoSampler, Choice, SpaceProfile, choose, profile
+from tunelab.samplers.auto import AutoSampler, Choice, SpaceProfile, choose, profile, trust_region_trials
 from tunelab.samplers.base import BaseSampler, SamplingContext
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
@@ -71,6 +71,8 @@ def test_profile_finds_conditional_categorical_and_constrained_parameters():
     assert profile(cond).conditional
     fixed = [_trial(0, {"x": 0.5, "k": 3}, {"x": x, "k": IntDistribution(3, 3)})]
     assert profile(fixed).n_params == 1  # a single-valued parameter is not a dimension
+    discrete = {"x": x, "k": IntDistribution(1, 9), "s": FloatDistribution(0, 1, step=0.25)}
+    assert profile([_trial(0, {"x": 0.5, "k": 3, "s": 0.5}, discrete)]).n_discrete == 2
     assert profile([_trial(0, {"x": 0.1}, {"x": x}, constraints=[0.5])]).constrained
     running = FrozenTrial(number=9, trial_id=9, state=TrialState.RUNNING, params={"y": 1.0},
                           distributions={"y": x})
@@ -93,6 +95,28 @@ def test_study_starts_with_qmc_then_uses_gp_for_a_small_continuous_study():
         picked.append(sampler.choice_for(trial.number).sampler)
         study.tell(trial, _quadratic(trial))
     assert picked == ["qmc"] * 4 + ["gp"] * 3
+
+
+def test_trust_region_lasts_to_40_trials_over_floats_only_and_to_30_otherwise():
+    assert trust_region_trials(CONTINUOUS) == 40
+    assert trust_region_trials(MIXED) == 30
+    with_int = SpaceProfile(n_params=4, n_categorical=0, conditional=False, constrained=False, n_discrete=1)
+    assert trust_region_trials(with_int) == 30
+
+
+@pytest.mark.parametrize("with_int, expected", [(False, 40), (True, 30)])
+def test_the_gp_gets_the_trust_region_of_its_space(with_int, expected):
+    sampler = AutoSampler(seed=0, n_startup=4)
+
+    def objective(trial: tunelab.Trial) -> float:
+        return _quadratic(trial, 3) + (trial.suggest_int("k", 1, 9) if with_int else 0)
+
+    study = tunelab.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=6)
+    assert sampler._inners["gp"].trust_region_until == expected
+    fixed = AutoSampler(seed=0, n_startup=4, gp_trust_region_until=30)
+    tunelab.create_study(sampler=fixed).optimize(objective, n_trials=6)
+    assert fixed._inners["gp"].trust_region_until == 30  # the option, where given, wins
 
 
 def test_conditional_space_goes_to_tpe():

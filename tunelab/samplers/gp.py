@@ -67,7 +67,7 @@ class GPSampler(BaseSampler):
     pending: how running trials are treated -- "believer" (fantasise the posterior
     mean there), "liar" (fantasise the worst value seen) or "ignore".
     trust_region_until: while fewer trials than this are complete, search only a
-    trust region around the best trial (0 = never; ``auto`` uses 30).
+    trust region around the best trial (0 = never; ``auto`` uses 40 over floats only, else 30).
     """
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, deterministic_objective: bool = False,
