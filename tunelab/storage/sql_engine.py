@@ -9,6 +9,7 @@ serialization errors that still happen are retried with backoff by
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import sqlite3
@@ -360,6 +361,7 @@ def check_version(version: str, url: str, mysql: bool) -> None:
         f"(expected {schema.SCHEMA_VERSION}); refusing to read or write it")
 
 
+@functools.cache
 def _columns_probe() -> sa.CompoundSelect:
     """One statement that names every tunelab table and column and reads no row: it fails where one is missing."""
     def probe(table: sa.Table) -> sa.Select:
@@ -379,7 +381,7 @@ def check_columns(engine: sa.engine.Engine, url: str) -> None:
             conn.execute(_columns_probe()).all()
         return
     except sa.exc.DBAPIError:
-        pass  # the reflection below names what is missing (or finds all there after a passing error)
+        pass  # something is missing, or the probe met a passing error: reflection below tells which
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         names = set(inspector.get_table_names())
@@ -407,11 +409,7 @@ def _read_state(engine: sa.engine.Engine) -> tuple[bool, str | None]:
             row = conn.execute(version_row).first()
             if row is not None and row[0] == str(schema.SCHEMA_VERSION):
                 return True, row[0]
-        except sa.exc.ProgrammingError:  # no meta table (SQLite says so with an OperationalError, below)
-            conn.rollback()
-        except sa.exc.OperationalError as exc:
-            if _is_connect_error(exc) and "no such table" not in str(exc.orig):
-                raise
+        except sa.exc.DBAPIError:  # no meta table; a lost connection fails again just below
             conn.rollback()
         names = set(sa.inspect(conn).get_table_names())
         present = any(t.name in names for t in schema.metadata.sorted_tables)
