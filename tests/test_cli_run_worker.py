@@ -134,6 +134,24 @@ def test_run_stops_early_with_worker_processes_too(workdir):
     assert FAIL_FAST <= len(trials) <= FAIL_FAST + 2  # each worker stops after its own trial in flight
 
 
+def test_a_slow_first_trial_does_not_keep_the_other_workers_going(workdir):
+    """The verdict counts trials in the order they finished: trial 0 still running does not hold it off."""
+    (workdir / "runmod.py").write_text(MODULE + textwrap.dedent("""
+        import time
+        def slow_first(trial):
+            trial.suggest_float("x", 0, 1)
+            if trial.number == 0:
+                time.sleep(3)
+            raise ValueError("boom")
+    """))
+    result = _run("run", str(_spec(workdir, "slow_first", 40)), "--no-progress", "--n-jobs", "2")
+    assert result.exit_code == 1, result.output
+    trials = tunelab.load_study("s", "sqlite:///tunelab.db").trials
+    assert FAIL_FAST + 1 <= len(trials) <= FAIL_FAST + 2, [t.number for t in trials]
+    assert trials[0].state == TrialState.FAIL  # the slow trial ran to its end
+    assert "--trial 1`" in result.output  # the first trial to finish is named, not the slow one
+
+
 GRID_MODULE = """
 def value(params):
     return params["x"]

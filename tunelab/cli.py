@@ -111,30 +111,32 @@ def run(spec: str, storage: str | None, n_trials: int | None, timeout: str | Non
 
 
 FAIL_FAST = 5
-"""`tunelab run` and `tunelab worker` stop when the first this many trials all fail with the same error."""
+"""`tunelab run` and `tunelab worker` stop when the first this many trials to finish all failed with one error."""
 
 
 class _FailFast:
-    """A callback: stop the study when its first ``n`` trials from ``start`` all failed with one error.
+    """A callback: stop the study when the first ``n`` trials from ``start`` to finish all failed with one error.
 
-    It reads the shared storage, so every worker process (each runs its own copy) sees the same verdict;
-    it looks until those first trials have all finished (another worker may finish a later one first).
+    It reads the shared storage, so every worker process (each runs its own copy) sees the same verdict.
+    Trials count in the order they finished, not by number: a slow worker still running a low-numbered
+    trial must not keep the others going through the whole budget.
     """
 
     def __init__(self, start: int, n: int = FAIL_FAST):
         self.start, self.n = start, n
         self._settled = False  # the first n trials finished and did not all fail alike
+        self.first: list[Any] = []  # the trials the last verdict judged
 
     def verdict(self, study: Any) -> str | None:
         from tunelab.trial import TrialState
 
-        first = [t for t in study.get_trials() if t.number >= self.start][: self.n]
-        if len(first) < self.n or any(t.state != TrialState.FAIL for t in first):
-            self._settled = len(first) == self.n and all(t.state.is_finished() for t in first)
+        finished = [t for t in study.get_trials() if t.number >= self.start and t.state.is_finished()]
+        self.first = sorted(finished, key=lambda t: (t.datetime_complete, t.number))[: self.n]
+        if len(self.first) < self.n:
             return None
-        reasons = {t.system_attrs.get("fail_reason") for t in first}
-        self._settled = len(reasons) != 1
-        return reasons.pop() if len(reasons) == 1 else None
+        reasons = {t.system_attrs.get("fail_reason") if t.state == TrialState.FAIL else None for t in self.first}
+        self._settled = len(reasons) != 1 or None in reasons
+        return None if self._settled else reasons.pop()
 
     def __call__(self, study: Any, trial: Any) -> None:
         if not self._settled and self.verdict(study) is not None:
@@ -159,7 +161,7 @@ def _optimize_and_exit(study: Any, objective: Any, storage: str, before: int, **
     reason = fail_fast.verdict(study)
     if reason is not None:
         _fail(f"stopped early: the first {FAIL_FAST} trials all failed with the same error: {reason} "
-              f"(see `tunelab show {_clean(repr(study.study_name))} --trial {before}`)", code=1)
+              f"(see `tunelab show {_clean(repr(study.study_name))} --trial {fail_fast.first[0].number}`)", code=1)
     if new and not any(t.state == TrialState.COMPLETE for t in new):
         failed = [t for t in new if t.state == TrialState.FAIL]
         first = failed[0].system_attrs.get("fail_reason", "") if failed else ""
