@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import tunelab
-from tunelab.samplers.auto import AutoSampler, Choice, SpaceProfile, choose, profile, trust_region_trials
+from tunelab.samplers.auto import (AutoSampler, Choice, SpaceProfile, choose, first_region_trials, profile,
+                                   trust_region_trials)
 from tunelab.samplers.base import BaseSampler, SamplingContext
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
@@ -104,19 +105,33 @@ def test_trust_region_lasts_to_40_trials_over_floats_only_and_to_30_otherwise():
     assert trust_region_trials(with_int) == 30
 
 
-@pytest.mark.parametrize("with_int, expected", [(False, 40), (True, 30)])
-def test_the_gp_gets_the_trust_region_of_its_space(with_int, expected):
-    sampler = AutoSampler(seed=0, n_startup=4)
+def test_half_size_first_region_over_few_floats_only():
+    floats = SpaceProfile(n_params=5, n_categorical=0, conditional=False, constrained=False)
+    assert first_region_trials(floats) == 10
+    assert first_region_trials(floats, n_startup=9) == 0  # fewer than 2 start points per dimension
+    assert first_region_trials(SpaceProfile(6, 0, False, False)) == 0
+    assert first_region_trials(SpaceProfile(6, 0, False, False), n_startup=12) == 10
+    assert first_region_trials(MIXED) == 0
+    with_int = SpaceProfile(n_params=4, n_categorical=0, conditional=False, constrained=False, n_discrete=1)
+    assert first_region_trials(with_int) == 0
+
+
+@pytest.mark.parametrize("with_int, n_startup, expected, first", [(False, 6, 40, 10), (False, 4, 40, 0),
+                                                                  (True, 8, 30, 0)])
+def test_the_gp_gets_the_trust_region_of_its_space(with_int, n_startup, expected, first):
+    sampler = AutoSampler(seed=0, n_startup=n_startup)
 
     def objective(trial: tunelab.Trial) -> float:
         return _quadratic(trial, 3) + (trial.suggest_int("k", 1, 9) if with_int else 0)
 
     study = tunelab.create_study(sampler=sampler)
-    study.optimize(objective, n_trials=6)
+    study.optimize(objective, n_trials=n_startup + 2)
     assert sampler._inners["gp"].trust_region_until == expected
-    fixed = AutoSampler(seed=0, n_startup=4, gp_trust_region_until=30)
+    assert sampler._inners["gp"].first_region_trials == first
+    fixed = AutoSampler(seed=0, n_startup=4, gp_trust_region_until=30, gp_first_region=3)
     tunelab.create_study(sampler=fixed).optimize(objective, n_trials=6)
-    assert fixed._inners["gp"].trust_region_until == 30  # the option, where given, wins
+    assert fixed._inners["gp"].trust_region_until == 30  # the options, where given, win
+    assert fixed._inners["gp"].first_region_trials == 3
 
 
 def test_conditional_space_goes_to_tpe():
@@ -316,6 +331,7 @@ def test_beats_random_search_on_a_quadratic_over_fixed_seeds():
     ({"n_startup": 0}, "n_startup"),
     ({"gp_until": -5}, "gp_until"),
     ({"gp_trust_region_until": -1}, "gp_trust_region_until"),
+    ({"gp_first_region": -1}, "gp_first_region"),
     ({"categorical_share": 1.5}, "categorical_share"),
     ({"categorical_gp_from": -1}, "categorical_gp_from"),
 ])

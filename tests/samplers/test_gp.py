@@ -318,7 +318,8 @@ def test_same_seed_same_proposals():
 @pytest.mark.parametrize("kwargs, field", [({"n_startup_trials": 0}, "n_startup_trials"),
                                            ({"pending": "kriging"}, "pending"),
                                            ({"deterministic_objective": "yes"}, "deterministic_objective"),
-                                           ({"trust_region_until": -1}, "trust_region_until")])
+                                           ({"trust_region_until": -1}, "trust_region_until"),
+                                           ({"first_region_trials": -1}, "first_region_trials")])
 def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises((ValueError, TypeError), match=f"GPSampler: argument '{field}'"):
         GPSampler(**kwargs)
@@ -429,6 +430,26 @@ def _inside_trust_region(trust_region_until: int) -> list[bool]:
 def test_trust_region_confines_proposals_while_few_trials_are_complete():
     assert all(_inside_trust_region(trust_region_until=12))
     assert not all(_inside_trust_region(trust_region_until=0))  # global EI does leave it
+
+
+def test_first_region_trials_search_a_half_size_region_then_the_replayed_one(monkeypatch):
+    import tunelab.samplers.gp as gp_module
+    from tunelab.samplers.trust_region import FIRST_LENGTH
+
+    lengths: list[float] = []
+    real = gp_module.region
+    monkeypatch.setattr(gp_module, "region", lambda box, center, ls, length: lengths.append(length) or real(
+        box, center, ls, length))
+    sampler = GPSampler(seed=0, n_startup_trials=4, trust_region_until=20, first_region_trials=3)
+    study = tunelab.create_study(sampler=sampler)
+    study.optimize(lambda t: sum((t.suggest_float(f"x{i}", 0, 1) - 0.3) ** 2 for i in range(3)), n_trials=10)
+    from tunelab.samplers.gp import warp_losses
+    from tunelab.samplers.trust_region import side_length
+
+    values = np.array([t.value for t in study.trials])
+    assert len(lengths) == 6 and lengths[:3] == [FIRST_LENGTH] * 3
+    assert lengths[3:] == [pytest.approx(side_length(warp_losses(values[:n]), 4, 3)) for n in (7, 8, 9)]
+    assert GPSampler().first_region_trials == 0
 
 
 def test_trust_region_off_by_default_and_on_in_auto():

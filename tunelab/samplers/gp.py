@@ -18,7 +18,9 @@ After ``n_startup_trials`` random trials, each ask:
 5. maximises log expected improvement over the best observed loss
    (:mod:`~tunelab.samplers.acquisition`), within a trust region around the
    best trial while fewer than ``trust_region_until`` trials are complete
-   (:mod:`~tunelab.samplers.trust_region`; off by default, on in ``auto``).
+   (:mod:`~tunelab.samplers.trust_region`; off by default, on in ``auto``);
+   the first ``first_region_trials`` proposals after the start search a region
+   of half the usual side.
 
 Failed trials are ignored; pruned trials are too (their last intermediate value
 is not comparable with final values).  For several objectives each ask
@@ -37,7 +39,7 @@ from tunelab.samplers._blas import single_thread_blas
 from tunelab.samplers.acquisition import DEFAULT_FTOL, MixedBox, optimize_log_ei
 from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
 from tunelab.samplers.gp_model import GPModel, KernelParams, default_params, fit_params
-from tunelab.samplers.trust_region import region, side_length
+from tunelab.samplers.trust_region import FIRST_LENGTH, region, side_length
 from tunelab.space import CategoricalDistribution, Distribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
@@ -58,6 +60,7 @@ _CONSTRAINTS = {
     "pending": [Options(["believer", "liar", "ignore"])],
     "n_candidates": [Interval(int, 16, None)],
     "trust_region_until": [Interval(int, 0, None)],
+    "first_region_trials": [Interval(int, 0, None)],
 }
 
 
@@ -68,13 +71,18 @@ class GPSampler(BaseSampler):
     mean there), "liar" (fantasise the worst value seen) or "ignore".
     trust_region_until: while fewer trials than this are complete, search only a
     trust region around the best trial (0 = never; ``auto`` uses 40 over floats only, else 30).
+    first_region_trials: of those, the first this many proposals after the start use a
+    region of side ``FIRST_LENGTH`` (0.25) instead of the replayed side (``auto``: 10
+    over floats only, else 0).
     """
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, deterministic_objective: bool = False,
-                 pending: str = "believer", n_candidates: int = 1024, trust_region_until: int = 0):
+                 pending: str = "believer", n_candidates: int = 1024, trust_region_until: int = 0,
+                 first_region_trials: int = 0):
         validate(_CONSTRAINTS, {"seed": seed, "n_startup_trials": n_startup_trials,
                                 "deterministic_objective": deterministic_objective, "pending": pending,
-                                "n_candidates": n_candidates, "trust_region_until": trust_region_until},
+                                "n_candidates": n_candidates, "trust_region_until": trust_region_until,
+                                "first_region_trials": first_region_trials},
                  "GPSampler")
         super().__init__(seed)
         self.n_startup_trials = n_startup_trials
@@ -82,6 +90,7 @@ class GPSampler(BaseSampler):
         self.pending = pending
         self.n_candidates = n_candidates
         self.trust_region_until = trust_region_until
+        self.first_region_trials = first_region_trials
         self._fit_key: tuple | None = None
         self._fit_params: KernelParams | None = None
         self._fit_n = 0
@@ -122,7 +131,10 @@ class GPSampler(BaseSampler):
         maxiter = 100 if len(y) <= 200 else 50
         ftol = _LOOSE_POLISH_FTOL if len(y) >= _LOOSE_POLISH_FROM else DEFAULT_FTOL
         if len(y) < self.trust_region_until and len(context.directions) == 1:
-            length = side_length(y, self.n_startup_trials, len(names))
+            if len(y) < self.n_startup_trials + self.first_region_trials:
+                length = FIRST_LENGTH  # refine the best start point first
+            else:
+                length = side_length(y, self.n_startup_trials, len(names))
             local = region(box, X[order[0]], params.lengthscales, length)
             x, _ = optimize_log_ei(model, local, best, X[order], self._rng, n_candidates=n_cand, maxiter=maxiter,
                                    ftol=ftol)

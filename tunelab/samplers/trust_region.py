@@ -14,7 +14,10 @@ is pure and any worker agrees on it.
 ``GPSampler(trust_region_until=k)`` uses it while fewer than ``k`` trials are
 complete and searches the whole box after: measured in benchmarks/search.py,
 the region wins on few trials and, kept for good, gets stuck in a local basin
-on some seeds (docs/auto.md).
+on some seeds (docs/auto.md).  ``GPSampler(first_region_trials=m)`` makes its
+first ``m`` proposals after the start in a region of side ``FIRST_LENGTH``
+(half the usual start): they refine the best start point before the replayed
+region takes over; ``auto`` does this on spaces of floats only.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 from tunelab.samplers.acquisition import MixedBox
 
 TAU_SUCCESS = 3
+FIRST_LENGTH = 0.25  # the side of the first proposals' region, with GPSampler(first_region_trials > 0)
 LENGTH_BOUNDS = (0.05, 1.6)  # side lengths allowed, on the unit scale before the lengthscale stretch
 _IMPROVEMENT = 1e-3  # in standard deviations of the targets: smaller gains do not count as a success
 
