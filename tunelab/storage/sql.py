@@ -356,6 +356,15 @@ class SQLStorage(BaseStorage):
                 return int(row.trial_id), int(row.number)
             # another worker took it first: look for the next one
 
+    def start_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int, bool]:
+        if self._autocommit is None:
+            return super().start_trial(study_id, heartbeat=heartbeat)
+        args = {"p_study_id": study_id, "p_start": datetime.now(), "p_beat": time.time() if heartbeat else None}
+        row = self._single(lambda c: c.execute(Q.start_trial, args).first())  # one statement: queue or new trial
+        if row is None:
+            raise _no_study(study_id)
+        return int(row.trial_id), int(row.number), bool(row.popped)
+
     def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None:
         row = {"trial_id": trial_id, "param_name": _key(name, "parameter name"),
                "distribution_json": distribution_to_json(distribution), "value_json": dumps(value, f"parameter {name!r}")}

@@ -62,6 +62,24 @@ oldest_waiting = (sa.select(S.studies.c.study_id, T.trial_id, T.number)
                   .where(S.studies.c.study_id == _sid).order_by(T.number).limit(1))
 take_waiting = (S.trials.update().where(T.trial_id == _tid, T.state == WAITING)
                 .values(state=RUNNING, datetime_start=_now, heartbeat=sa.bindparam("p_beat", type_=sa.Double)))
+# PostgreSQL: start a trial in one statement: take the oldest WAITING trial (skipping one that another
+# worker is taking), else number and insert a new RUNNING one.  Columns: trial_id, number, popped.
+_start = sa.bindparam("p_start", type_=S.DateTime)
+_beat = sa.bindparam("p_beat", type_=sa.Double)
+_oldest = (sa.select(T.trial_id).where(T.study_id == _sid, T.state == WAITING).order_by(T.number).limit(1)
+           .with_for_update(skip_locked=True, key_share=True).cte("oldest"))
+_taken = (S.trials.update().where(T.trial_id.in_(sa.select(_oldest.c.trial_id)), T.state == WAITING)
+          .values(state=RUNNING, datetime_start=_start, heartbeat=_beat)
+          .returning(T.trial_id, T.number).cte("taken"))
+_next = (S.studies.update().where(S.studies.c.study_id == _sid, ~sa.exists(sa.select(_taken.c.trial_id)))
+         .values(next_number=S.studies.c.next_number + 1)
+         .returning((S.studies.c.next_number - 1).label("number")).cte("next"))
+_created = (S.trials.insert()
+            .from_select(["study_id", "number", "state", "datetime_start", "heartbeat"],
+                         sa.select(_sid, _next.c.number, sa.literal(RUNNING, sa.SmallInteger), _start, _beat))
+            .returning(T.trial_id, T.number).cte("created"))
+start_trial = sa.union_all(sa.select(_taken.c.trial_id, _taken.c.number, sa.true().label("popped")),
+                           sa.select(_created.c.trial_id, _created.c.number, sa.false()))
 _unfinished = sa.or_(T.state == WAITING, T.state == RUNNING)  # not IN (...): no expanding parameter to process
 finish = (S.trials.update().where(T.trial_id == _tid, _unfinished)
           .values(state=sa.bindparam("p_state"), values_json=sa.bindparam("p_values"), datetime_complete=_now,
