@@ -109,6 +109,8 @@ def test_param_importances_bars():
     assert len(bar.error_x.array) == 4
     plain = vis.plot_param_importances(linear_study(n=300), evaluator="fanova", with_ci=False)
     assert list(plain.data[0].y)[-1] == "x0"
+    # a near-zero bar's value label ("0.00") starts at the axis: the names end in spaces, so none reads "x30.00"
+    assert min(bar.x) < 0.01 and fig.layout.yaxis.ticksuffix == "  "
 
 
 def test_interactions_heatmap_finds_the_pair():

@@ -48,6 +48,7 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
                             textposition="outside", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_layout(title="Hyperparameter Importances", xaxis_title="Hyperparameter Importance",
                       yaxis_title="Hyperparameter", barmode="group", showlegend=len(data.bars) > 1)
+    fig.update_yaxes(ticksuffix="  ")  # a zero bar's value label starts at the axis: keep it off the name
     return fig
 
 
