@@ -417,8 +417,10 @@ class _TrialLink:
     def set_param(self, name: str, distribution: Distribution, value: Any) -> None:
         with self.study._distributions_lock:
             known = self.study._distributions.setdefault(name, distribution)
+            if known != distribution:  # a range that moved (see space.incompatibility): the newest is the study's
+                known = self.study._distributions[name] = distribution
         # the study's own object when equal: records that share it are cheaper to compare (TPE's history)
-        self._storage.set_trial_param(self.trial_id, name, known if known == distribution else distribution, value)
+        self._storage.set_trial_param(self.trial_id, name, known, value)
 
     def set_intermediate_value(self, step: int, value: float) -> None:
         self._storage.set_trial_intermediate_value(self.trial_id, step, value)
