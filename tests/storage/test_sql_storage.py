@@ -320,6 +320,25 @@ def test_a_trials_life_costs_few_statements(sql_backend):
     assert all(t.state.name == "COMPLETE" and "x" in t.params for t in study.trials)
 
 
+def test_a_new_storage_objects_trials_compile_no_statement_on_postgres(postgres_url, monkeypatch):
+    """Every storage object has its own engine, and SQLAlchemy compiles per engine: the statements of
+    optimize and of a trial's life are compiled once per process instead, so the first trial of each
+    ``load_study`` (each Dask task, each worker) costs what the later ones do."""
+    study = tunelab.create_study(storage=postgres_url, sampler="random")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # compiled here, once
+    again = tunelab.load_study(study.study_name, SQLStorage(postgres_url), sampler="random")
+    compiled: list[str] = []
+    real = sa.sql.compiler.SQLCompiler.__init__
+
+    def counting(self, dialect, statement, *args, **kwargs):
+        compiled.append(type(statement).__name__)
+        real(self, dialect, statement, *args, **kwargs)
+
+    monkeypatch.setattr(sa.sql.compiler.SQLCompiler, "__init__", counting)
+    again.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert compiled == [] and [t.state.name for t in again.trials] == ["COMPLETE"] * 4
+
+
 def test_opening_an_intact_database_checks_the_schema_in_two_statements(sql_backend):
     """The version row and one probe naming every table and column: no per-table reflection."""
     sql_backend.open().close()  # tables exist

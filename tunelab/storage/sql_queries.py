@@ -7,6 +7,7 @@ here at import and only executed by :mod:`tunelab.storage.sql`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ READ_COLUMNS = (T.trial_id, T.number, sa.type_coerce(T.state, sa.Integer).label(
 trial_by_id = sa.select(*TRIAL_COLUMNS).where(T.trial_id == _tid)
 study_trials_exclusive = sa.select(T.trial_id).where(T.study_id == _sid).with_for_update()
 trial_state = sa.select(T.state, T.number).where(T.trial_id == _tid)
+trial_count = sa.select(sa.func.count()).select_from(S.trials).where(T.study_id == _sid)
 trial_id_by_number = sa.select(T.trial_id).where(T.study_id == _sid, T.number == sa.bindparam("p_number"))
 insert_trial = S.trials.insert()
 # PostgreSQL: take the study's next number and insert the trial in one statement (atomic without a transaction)
@@ -151,8 +153,9 @@ children_by_id = children(lambda table: table.c.trial_id == _tid, from_trials=Fa
 finish_returning = finish.returning(*TRIAL_COLUMNS)
 
 
+@functools.cache
 def make_upserts(dialect: str) -> dict[str, Any]:
-    """INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE statements for one dialect."""
+    """INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE statements for one dialect (built once per process)."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif dialect == "postgresql":
