@@ -13,7 +13,10 @@ stretches for every row alike.  tunelab's share of wall time is ``1 - (objective
 where the objective time is summed from inside the objective: everything else (process start,
 storage, sampler) counts as overhead.
 
-    python benchmarks/parallel.py [--seconds 1.0] [--trials-per-worker 15] [--postgres URL]
+    python benchmarks/parallel.py [--seconds 1.0] [--trials-per-worker 15] [--postgres URL] [--repeats 3]
+
+With ``--repeats N`` every row runs N times (all rows of a worker count, then again), and a last
+table gives each row's median: one busy moment on a shared machine then moves one repeat, not the figure.
 """
 
 from __future__ import annotations
@@ -157,6 +160,23 @@ def run_optuna(url: str, k: int, n: int) -> dict:
     return {"wall": time.perf_counter() - start, "spent": spent}
 
 
+def median_table(rows: list[dict]) -> str:
+    """A markdown table of each (workers, run)'s median over its repeats, in the order the rows ran."""
+    import statistics
+
+    groups: dict[tuple[int, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["workers"], row["run"]), []).append(row)
+    lines = ["| workers | runner | repeats | median vs multiprocessing | median share outside the objective "
+             "| shares, each repeat |", "|---|---|---|---|---|---|"]
+    for (k, label), group in groups.items():
+        shares = [g["overhead_share"] for g in group]
+        ratio = statistics.median(g["vs_multiprocessing"] for g in group)
+        lines.append(f"| {k} | {label} | {len(group)} | {ratio:.3f} | {100 * statistics.median(shares):.2f} % "
+                     f"| {', '.join(f'{100 * s:.2f}' for s in shares)} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     global SECONDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -165,6 +185,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--repeats", type=int, default=1, help="run every row this many times; report medians")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     SECONDS = args.seconds
@@ -191,20 +212,23 @@ def main() -> None:
                 client = Client(cluster)
                 client.run(_warm_up, args.postgres)  # imports are not part of a trial's cost
             runs.append(("tunelab Dask (PostgreSQL)", lambda: run_dask(client, args.postgres, k, n)))
-        limit = None
-        for label, run in runs:
-            r = run()
-            rate = n / r["wall"]
-            if label == "multiprocessing":
-                limit = rate
-            share = max(0.0, 1 - r["spent"] / (k * r["wall"]))
-            row = {"workers": k, "trials": n, "run": label, "wall_s": round(r["wall"], 3),
-                   "trials_per_s": round(rate, 4), "vs_multiprocessing": round(rate / limit, 3),
-                   "overhead_share": round(share, 4)}
-            rows.append(row)
-            print(f"{k}  {n:3d}  {label:28s} wall {r['wall']:7.2f} s  {rate:6.3f} trials/s  "
-                  f"x{rate / limit:5.3f} of multiprocessing  overhead {100 * share:5.2f} %", flush=True)
+        for repeat in range(args.repeats):
+            limit = None
+            for label, run in runs:
+                r = run()
+                rate = n / r["wall"]
+                if label == "multiprocessing":
+                    limit = rate
+                share = max(0.0, 1 - r["spent"] / (k * r["wall"]))
+                row = {"workers": k, "trials": n, "run": label, "repeat": repeat, "wall_s": round(r["wall"], 3),
+                       "trials_per_s": round(rate, 4), "vs_multiprocessing": round(rate / limit, 3),
+                       "overhead_share": round(share, 4)}
+                rows.append(row)
+                print(f"{k}  {n:3d}  {label:28s} wall {r['wall']:7.2f} s  {rate:6.3f} trials/s  "
+                      f"x{rate / limit:5.3f} of multiprocessing  overhead {100 * share:5.2f} %", flush=True)
     print(f"# load at the end {os.getloadavg()}")
+    if args.repeats > 1:
+        print(median_table(rows))
     if client is not None:
         client.close()
     if args.json:

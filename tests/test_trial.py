@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tunelab
-from tunelab.space import Distribution, FloatDistribution
+from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution
 from tunelab.trial import FixedTrial, FrozenTrial, StudyDirection, Trial, TrialState, check_values
 
 
@@ -112,10 +112,20 @@ def test_a_relative_value_is_used_only_for_the_same_distribution():
     assert ("sample", "b", {}) in backend.calls
 
 
-def test_one_range_per_name_within_a_study_and_within_a_trial():
-    trial = Trial(RecordingBackend(known={"x": FloatDistribution(0, 1)}), 0)
-    with pytest.raises(ValueError, match="earlier trials of this study used"):
-        trial.suggest_float("x", 0, 2)
+def test_a_range_may_move_between_trials_but_keeps_its_kind_log_and_choices():
+    known = {"x": FloatDistribution(0, 1), "n": IntDistribution(1, 5), "c": CategoricalDistribution(["a", "b"])}
+    trial = Trial(RecordingBackend(known=known), 0)
+    assert 0 <= trial.suggest_float("x", 0, 2) <= 2  # other bounds, as Optuna allows (a range set by another param)
+    for call, why in [(lambda t: t.suggest_int("x", 0, 2), "int now, float before"),
+                      (lambda t: t.suggest_float("n", 1, 5), "float now, int before"),
+                      (lambda t: t.suggest_int("n", 1, 5, log=True), "another log setting"),
+                      (lambda t: t.suggest_categorical("c", ["a", "b", "z"]), "other choices")]:
+        with pytest.raises(ValueError, match=f"earlier trials of this study used .*: {why}"):
+            call(Trial(RecordingBackend(known=known), 1))
+
+
+def test_one_range_per_name_within_a_trial():
+    trial = Trial(RecordingBackend(), 0)
     trial.suggest_int("n", 1, 3)
     with pytest.raises(ValueError, match="already suggested in this trial"):
         trial.suggest_int("n", 1, 4)

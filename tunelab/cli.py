@@ -131,7 +131,7 @@ class _FailFast:
         from tunelab.trial import TrialState
 
         finished = [t for t in study.get_trials() if t.number >= self.start and t.state.is_finished()]
-        self.first = sorted(finished, key=lambda t: (t.datetime_complete, t.number))[: self.n]
+        self.first = sorted(finished, key=_finish_order)[: self.n]
         if len(self.first) < self.n:
             return None
         reasons = {t.system_attrs.get("fail_reason") if t.state == TrialState.FAIL else None for t in self.first}
@@ -141,6 +141,11 @@ class _FailFast:
     def __call__(self, study: Any, trial: Any) -> None:
         if not self._settled and self.verdict(study) is not None:
             study.stop()
+
+
+def _finish_order(trial: Any) -> tuple[float, int]:
+    done = trial.datetime_complete
+    return (done.timestamp() if done is not None else float("inf"), trial.number)
 
 
 def _optimize_and_exit(study: Any, objective: Any, storage: str, before: int, **kwargs: Any) -> None:

@@ -297,6 +297,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def incompatibility(earlier: Distribution, new: Distribution) -> str | None:
+    """Why one parameter name cannot take ``new`` after ``earlier`` in a study, or None if it can.
+
+    The rule is Optuna's: the kind (float, int, categorical) and a range's log scale stay, and so do a
+    categorical's choices; a numeric range's bounds and step may change from trial to trial (a range that
+    depends on another parameter).
+    """
+    if type(earlier) is not type(new):
+        return f"{new.kind} now, {earlier.kind} before"
+    if isinstance(new, CategoricalDistribution):
+        return None if new == earlier else "other choices (a categorical keeps its choices)"
+    if new.log != earlier.log:  # type: ignore[union-attr]
+        return "another log setting (a range keeps its log scale)"
+    return None
+
+
 def distribution_to_json(dist: Distribution) -> str:
     if isinstance(dist, CategoricalDistribution):
         body = {"choices": list(dist.choices)}

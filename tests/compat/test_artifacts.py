@@ -30,8 +30,12 @@ def test_optuna_names_and_keywords() -> None:
     theirs = inspect.signature(optuna.artifacts.upload_artifact).parameters
     assert {n for n, p in ours.items() if p.kind == p.KEYWORD_ONLY} == set(theirs)
     assert [f for f in ArtifactMeta.__dataclass_fields__] == list(optuna.artifacts.ArtifactMeta.__dataclass_fields__)
-    with pytest.raises(ImportError, match="no Boto3ArtifactStore.*FileSystemArtifactStore"):
-        from tunelab.artifacts import Boto3ArtifactStore  # noqa: F401
+    from tunelab.artifacts import Boto3ArtifactStore, GCSArtifactStore  # imports work, as in Optuna
+
+    assert hasattr(tunelab.artifacts, "Boto3ArtifactStore") and not hasattr(tunelab.artifacts, "S3Store")
+    for store in (Boto3ArtifactStore, GCSArtifactStore):
+        with pytest.raises(ImportError, match=f"no {store.__name__}.*FileSystemArtifactStore"):
+            store("bucket")
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])

@@ -87,12 +87,13 @@ def _tunelab_module(name: str) -> types.ModuleType:
 
 
 def _provides(module: types.ModuleType, name: str) -> bool:
-    """Whether ``module`` has ``name`` (a module that explains a missing name with an ImportError has not)."""
+    """Whether ``module`` has ``name`` (a module that explains a missing name with an ImportError has not,
+    nor has a stand-in class marked ``tunelab_not_provided`` whose construction raises one)."""
     try:
-        getattr(module, name)
+        value = getattr(module, name)
     except (AttributeError, ImportError):
         return False
-    return True
+    return not getattr(value, "tunelab_not_provided", False)
 
 
 def _kind(value: Any) -> str:

@@ -111,3 +111,25 @@ def test_ped_anova_global_form_compares_with_the_whole_space():
     assert global_["x"] > local["x"] > 0  # against the whole space the top trials' x stands out more
     with pytest.raises(TypeError, match="'evaluate_on_local' must be True or False"):
         tunelab.importance.PedAnovaImportanceEvaluator(evaluate_on_local="yes")
+
+
+@pytest.mark.parametrize("first, then", [
+    (lambda t: t.suggest_float("x", 0, 1), lambda t: t.suggest_float("x", 0, 5)),  # bounds move: accepted
+    (lambda t: t.suggest_int("x", 1, 4), lambda t: t.suggest_int("x", 2, 9, step=1)),
+    (lambda t: t.suggest_float("x", 0.1, 1), lambda t: t.suggest_float("x", 0.1, 1, log=True)),  # log: refused
+    (lambda t: t.suggest_float("x", 0, 1), lambda t: t.suggest_int("x", 0, 1)),  # kind: refused
+    (lambda t: t.suggest_categorical("x", ["a", "b"]), lambda t: t.suggest_categorical("x", ["a", "c"])),
+])
+def test_a_parameter_may_change_its_range_where_optuna_lets_it(first, then):
+    """Same verdict as Optuna's, trial by trial: accepted, or refused with a ValueError."""
+    verdicts = []
+    for lib in (optuna, tunelab):
+        study = lib.create_study(sampler=lib.samplers.RandomSampler(seed=0))
+        study.optimize(lambda t: float(hash(str(first(t))) % 7), n_trials=2)
+        trial = study.ask()
+        try:
+            then(trial)
+            verdicts.append("accepted")
+        except ValueError:
+            verdicts.append("refused")
+    assert verdicts[0] == verdicts[1], verdicts

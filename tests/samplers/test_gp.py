@@ -122,6 +122,8 @@ def test_encoded_rows_are_kept_per_trial_and_redone_when_the_params_differ():
     changed = trials[2].__class__(**{**trials[2].__dict__, "params": {"a": 1.0, "c": "y"}})
     again = sampler._encoded(trials[:2] + [changed], ["a", "c"], space)
     assert again[:2] == first[:2] and again[2] == [0.1, 1.0]  # same trial id, other params: encoded anew
+    assert len(sampler._rows) == 3  # trials 3 and 4, not in this ask, are dropped from the cache
+    assert sampler._rows[(trials[0].trial_id, 0)][1] is again[0]  # the kept rows are reused, not redone
 
 
 def test_posterior_interpolates_and_its_gradients_match_finite_differences():

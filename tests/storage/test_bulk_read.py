@@ -123,8 +123,8 @@ def test_load_study_reads_no_trial_and_still_knows_each_names_range(tmp_path, mo
     loaded = tunelab.load_study("s", url, sampler="random")
     assert reads == []
     trial = loaded.ask()
-    with pytest.raises(ValueError, match="earlier trials of this study used"):
-        trial.suggest_float("x", 0, 2)
+    with pytest.raises(ValueError, match="earlier trials of this study used .*: int now, float before"):
+        trial.suggest_int("x", 0, 2)
     assert 1 <= trial.suggest_int("k", 1, 5) <= 5
     assert len(loaded.trials) == 6
 

@@ -109,6 +109,11 @@ def test_param_importances_bars():
     assert len(bar.error_x.array) == 4
     plain = vis.plot_param_importances(linear_study(n=300), evaluator="fanova", with_ci=False)
     assert list(plain.data[0].y)[-1] == "x0"
+    # each value sits right of its whisker, never on it nor against the name ("x30.00")
+    labels = {a.y: a for a in fig.layout.annotations}
+    assert set(labels) == set(bar.y) and min(bar.x) < 0.01 and fig.layout.yaxis.ticksuffix == "  "
+    for name, value, above in zip(bar.y, bar.x, bar.error_x.array):
+        assert labels[name].x == pytest.approx(value + above) and labels[name].text == f"{value:.2f}"
 
 
 def test_interactions_heatmap_finds_the_pair():

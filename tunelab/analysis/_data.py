@@ -211,11 +211,26 @@ class Table:
 
 
 def _distribution_of(trials: Sequence[FrozenTrial], name: str) -> Distribution | None:
-    for t in reversed(trials):
+    """The parameter's distribution; where its range moved between trials, one range spanning them all
+    (so that every trial's value has a place on the axis)."""
+    by_id: dict[int, Distribution] = {}
+    for t in trials:  # trials share their distribution objects: one dictionary step per trial
         d = t.distributions.get(name)
-        if d is not None:
-            return d
-    return None
+        if d is not None and id(d) not in by_id:
+            by_id[id(d)] = d
+    distinct: list[Distribution] = []
+    for d in by_id.values():
+        if d not in distinct:
+            distinct.append(d)
+    if len(distinct) <= 1 or not all(type(d) is type(distinct[-1]) and not isinstance(d, CategoricalDistribution)
+                                     and d.log == distinct[-1].log for d in distinct):
+        return distinct[-1] if distinct else None
+    low, high, log = min(d.low for d in distinct), max(d.high for d in distinct), distinct[-1].log
+    steps = {d.step for d in distinct}
+    step = steps.pop() if len(steps) == 1 and len({d.low for d in distinct}) == 1 else None  # one grid for all
+    if isinstance(distinct[-1], IntDistribution):
+        return IntDistribution(int(low), int(high), log=log, step=1 if step is None or log else step)
+    return FloatDistribution(low, high, log=log, step=None if log else step)
 
 
 def param_names(trials: Sequence[FrozenTrial]) -> list[str]:

@@ -32,10 +32,10 @@ _EXTENSION = "tunelab_storages"  # the scheduler extension that holds the storag
 # the storage methods a handle may call on the scheduler
 _METHODS = frozenset({
     "create_study", "get_study_id", "get_study_name", "get_study_directions", "delete_study", "list_studies",
-    "set_study_attr", "get_study_attrs", "create_trial", "add_trial", "pop_waiting_trial", "set_trial_param",
-    "set_trial_intermediate_value", "set_trial_user_attr", "set_trial_system_attr", "finish_trial", "get_trial",
-    "get_all_trials", "get_trial_id_from_number", "get_n_trials", "claim", "record_heartbeat", "get_heartbeats",
-    "fail_stale_trials"})
+    "set_study_attr", "get_study_attrs", "create_trial", "add_trial", "pop_waiting_trial", "start_trial",
+    "set_trial_param", "set_trial_intermediate_value", "set_trial_user_attr", "set_trial_system_attr",
+    "finish_trial", "get_trial", "get_all_trials", "get_trial_id_from_number", "get_n_trials", "claim",
+    "record_heartbeat", "get_heartbeats", "fail_stale_trials"})
 
 
 _HOSTED: list["_SchedulerStorages"] = []  # the extensions of schedulers running in this process
@@ -214,6 +214,9 @@ class DaskStorage(BaseStorage):
 
     def pop_waiting_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int] | None:
         return self._call("pop_waiting_trial", study_id, heartbeat=heartbeat)
+
+    def start_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int, bool]:
+        return self._call("start_trial", study_id, heartbeat=heartbeat)
 
     def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None:
         self._call("set_trial_param", trial_id, name, distribution, value)

@@ -147,16 +147,19 @@ class GPSampler(BaseSampler):
 
     # ------------------------------------------------------------------ pieces
     def _encoded(self, trials: list[FrozenTrial], names: list[str], space: dict[str, Distribution]) -> list[list[float]]:
-        """:func:`encode` of each trial's params, kept per trial between asks (complete trials do not change)."""
+        """:func:`encode` of each trial's params, kept per trial between asks (complete trials do not change);
+        only the rows of this ask's trials are kept for the next."""
         key = tuple((n, space[n]) for n in names)
         if key != self._rows_key:
             self._rows_key, self._rows = key, {}
-        rows, out = self._rows, []
+        rows, kept, out = self._rows, {}, []
         for t in trials:
             cached = rows.get((t.trial_id, t.number))
             if cached is None or cached[0] != t.params:
-                cached = rows[(t.trial_id, t.number)] = (dict(t.params), encode(t.params, names, space))
+                cached = (dict(t.params), encode(t.params, names, space))
+            kept[(t.trial_id, t.number)] = cached
             out.append(cached[1])
+        self._rows = kept
         return out
 
     def _losses(self, trials: list[FrozenTrial], directions: list[StudyDirection]) -> np.ndarray:

@@ -153,6 +153,18 @@ class BaseStorage(abc.ABC):
 
         ``heartbeat`` as for :meth:`create_trial`."""
 
+    def start_trial(self, study_id: int, **heartbeat: bool) -> tuple[int, int, bool]:
+        """The oldest WAITING trial moved to RUNNING, else a new RUNNING trial: (trial_id, number, was_waiting).
+
+        What ``ask`` does when its sampler can still propose.  A storage that can do both in one
+        round trip overrides it (PostgreSQL); this default makes the two calls.
+        """
+        popped = self.pop_waiting_trial(study_id, **heartbeat)
+        if popped is not None:
+            return popped[0], popped[1], True
+        trial_id, number = self.create_trial(study_id, **heartbeat)
+        return trial_id, number, False
+
     @abc.abstractmethod
     def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None: ...
 

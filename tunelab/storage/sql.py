@@ -160,6 +160,17 @@ class SQLStorage(BaseStorage):
                 return fn(conn)
         return sql_engine.retrying(run, "a write" if write else "a read", self._display)
 
+    def _run(self, conn: sa.engine.Connection, statement: Any, args: dict[str, Any]) -> Any:
+        """Execute one of a trial's own statements (built once in :mod:`sql_queries`).
+
+        On PostgreSQL it runs as SQL text compiled once per process: SQLAlchemy compiles per engine,
+        so every new storage object (each ``load_study``, each worker) paid the compiling again on its
+        first trial, which cost more than the trial's statements themselves."""
+        if self._autocommit is None:
+            return conn.execute(statement, args)
+        text, defaults = sql_engine.compiled_text(statement, self._engine.dialect)
+        return conn.exec_driver_sql(text, {**defaults, **args})
+
     def _refuse(self, conn: sa.engine.Connection, trial_id: int, what: str) -> NoReturn:
         """Why a conditional write to a trial changed nothing: StudyNotFoundError or TrialFinishedError."""
         row = conn.execute(Q.trial_state, {"p_trial_id": trial_id}).first()
@@ -172,7 +183,7 @@ class SQLStorage(BaseStorage):
     def _check_study(self, conn: sa.engine.Connection, study_id: int, lock: bool = False) -> None:
         """Raise StudyNotFoundError unless the study exists; ``lock``: keep it so until commit (writers)."""
         query = Q.study_shared if lock else Q.study_exists
-        if conn.execute(query, {"p_study_id": study_id}).first() is None:
+        if self._run(conn, query, {"p_study_id": study_id}).first() is None:
             raise _no_study(study_id)
 
     # ------------------------------------------------------------------ studies
@@ -356,6 +367,15 @@ class SQLStorage(BaseStorage):
                 return int(row.trial_id), int(row.number)
             # another worker took it first: look for the next one
 
+    def start_trial(self, study_id: int, *, heartbeat: bool = False) -> tuple[int, int, bool]:
+        if self._autocommit is None:
+            return super().start_trial(study_id, heartbeat=heartbeat)
+        args = {"p_study_id": study_id, "p_start": datetime.now(), "p_beat": time.time() if heartbeat else None}
+        row = self._single(lambda c: self._run(c, Q.start_trial, args).first())  # one statement: queue or new trial
+        if row is None:
+            raise _no_study(study_id)
+        return int(row.trial_id), int(row.number), bool(row.popped)
+
     def set_trial_param(self, trial_id: int, name: str, distribution: Distribution, value: Any) -> None:
         row = {"trial_id": trial_id, "param_name": _key(name, "parameter name"),
                "distribution_json": distribution_to_json(distribution), "value_json": dumps(value, f"parameter {name!r}")}
@@ -381,7 +401,7 @@ class SQLStorage(BaseStorage):
         One statement: the row is inserted from the trial's own row, selected only while the
         trial is unfinished and locked until commit; nothing written means no such trial."""
         def txn(conn: sa.engine.Connection) -> None:
-            result = conn.execute(self._upserts[f"{kind}_of_unfinished"], row)
+            result = self._run(conn, self._upserts[f"{kind}_of_unfinished"], row)
             if (result.first() is None) if result.returns_rows else result.rowcount == 0:
                 self._refuse(conn, trial_id, kind)
         self._single(txn)
@@ -398,7 +418,7 @@ class SQLStorage(BaseStorage):
             tries.append(1)
             # its final record, which callers read back at once (the row comes with the update where it can)
             if self._returning:
-                rows = conn.execute(Q.finish_returning, args).all()
+                rows = self._run(conn, Q.finish_returning, args).all()
                 if rows:
                     return self._load_trial(conn, trial_id, rows)
             elif conn.execute(Q.finish, args).rowcount == 1:
@@ -427,10 +447,10 @@ class SQLStorage(BaseStorage):
     def _load_trial(self, conn: sa.engine.Connection, trial_id: int, rows: list | None = None) -> FrozenTrial:
         """The trial's record; ``rows``: its trial row if the caller has it (columns of ``Q.trial_by_id``)."""
         args = {"p_trial_id": trial_id}
-        rows = conn.execute(Q.trial_by_id, args).all() if rows is None else rows
+        rows = self._run(conn, Q.trial_by_id, args).all() if rows is None else rows
         if not rows:
             raise _no_trial(trial_id)
-        return build_trials(rows, conn.execute(Q.children_by_id, args).all())[trial_id]
+        return build_trials(rows, self._run(conn, Q.children_by_id, args).all())[trial_id]
 
     def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
         with self._cache_lock:
@@ -486,13 +506,14 @@ class SQLStorage(BaseStorage):
         return int(row[0])
 
     def get_n_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
-        query = sa.select(sa.func.count()).select_from(S.trials).where(Q.T.study_id == study_id)
+        args = {"p_study_id": study_id}
+        query = Q.trial_count
         if states is not None:
             query = query.where(Q.T.state.in_([int(s) for s in states]))
 
         def txn(conn: sa.engine.Connection) -> int:
             self._check_study(conn, study_id)
-            return int(conn.execute(query).scalar_one())
+            return int((self._run(conn, query, args) if states is None else conn.execute(query, args)).scalar_one())
         return self._read(txn)
 
     # ------------------------------------------------------------------ coordination
@@ -526,7 +547,7 @@ class SQLStorage(BaseStorage):
 
         def find(conn: sa.engine.Connection) -> list:
             self._check_study(conn, study_id)
-            return conn.execute(Q.stale_trials, {"p_study_id": study_id, "p_cutoff": cutoff}).all()
+            return self._run(conn, Q.stale_trials, {"p_study_id": study_id, "p_cutoff": cutoff}).all()
         failed = []
         for trial_id, beat in self._read(find):
             args = {"p_trial_id": trial_id, "p_cutoff": cutoff, "p_now": datetime.now()}

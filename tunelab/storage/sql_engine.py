@@ -197,6 +197,20 @@ def is_disconnect(exc: BaseException) -> bool:
     return any(s in text for s in _DISCONNECT_TEXT)
 
 
+_COMPILED: dict[tuple[int, str, str], tuple[str, dict[str, Any]]] = {}
+
+
+def compiled_text(statement: Any, dialect: Any) -> tuple[str, dict[str, Any]]:
+    """(SQL text, default parameters) of a statement built once at import, for this dialect's driver,
+    compiled once per process; the statement must have no expanding (``IN``-list) parameter."""
+    key = (id(statement), dialect.name, dialect.driver)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        compiled = statement.compile(dialect=dialect)
+        hit = _COMPILED[key] = (str(compiled), dict(compiled.params))
+    return hit
+
+
 def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
     """Run ``fn`` (one whole transaction), again after transient errors, with jittered backoff.
 

@@ -7,6 +7,7 @@ here at import and only executed by :mod:`tunelab.storage.sql`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ READ_COLUMNS = (T.trial_id, T.number, sa.type_coerce(T.state, sa.Integer).label(
 trial_by_id = sa.select(*TRIAL_COLUMNS).where(T.trial_id == _tid)
 study_trials_exclusive = sa.select(T.trial_id).where(T.study_id == _sid).with_for_update()
 trial_state = sa.select(T.state, T.number).where(T.trial_id == _tid)
+trial_count = sa.select(sa.func.count()).select_from(S.trials).where(T.study_id == _sid)
 trial_id_by_number = sa.select(T.trial_id).where(T.study_id == _sid, T.number == sa.bindparam("p_number"))
 insert_trial = S.trials.insert()
 # PostgreSQL: take the study's next number and insert the trial in one statement (atomic without a transaction)
@@ -62,6 +64,24 @@ oldest_waiting = (sa.select(S.studies.c.study_id, T.trial_id, T.number)
                   .where(S.studies.c.study_id == _sid).order_by(T.number).limit(1))
 take_waiting = (S.trials.update().where(T.trial_id == _tid, T.state == WAITING)
                 .values(state=RUNNING, datetime_start=_now, heartbeat=sa.bindparam("p_beat", type_=sa.Double)))
+# PostgreSQL: start a trial in one statement: take the oldest WAITING trial (skipping one that another
+# worker is taking), else number and insert a new RUNNING one.  Columns: trial_id, number, popped.
+_start = sa.bindparam("p_start", type_=S.DateTime)
+_beat = sa.bindparam("p_beat", type_=sa.Double)
+_oldest = (sa.select(T.trial_id).where(T.study_id == _sid, T.state == WAITING).order_by(T.number).limit(1)
+           .with_for_update(skip_locked=True, key_share=True).cte("oldest"))
+_taken = (S.trials.update().where(T.trial_id.in_(sa.select(_oldest.c.trial_id)), T.state == WAITING)
+          .values(state=RUNNING, datetime_start=_start, heartbeat=_beat)
+          .returning(T.trial_id, T.number).cte("taken"))
+_next = (S.studies.update().where(S.studies.c.study_id == _sid, ~sa.exists(sa.select(_taken.c.trial_id)))
+         .values(next_number=S.studies.c.next_number + 1)
+         .returning((S.studies.c.next_number - 1).label("number")).cte("next"))
+_created = (S.trials.insert()
+            .from_select(["study_id", "number", "state", "datetime_start", "heartbeat"],
+                         sa.select(_sid, _next.c.number, sa.literal(RUNNING, sa.SmallInteger), _start, _beat))
+            .returning(T.trial_id, T.number).cte("created"))
+start_trial = sa.union_all(sa.select(_taken.c.trial_id, _taken.c.number, sa.true().label("popped")),
+                           sa.select(_created.c.trial_id, _created.c.number, sa.false()))
 _unfinished = sa.or_(T.state == WAITING, T.state == RUNNING)  # not IN (...): no expanding parameter to process
 finish = (S.trials.update().where(T.trial_id == _tid, _unfinished)
           .values(state=sa.bindparam("p_state"), values_json=sa.bindparam("p_values"), datetime_complete=_now,
@@ -133,8 +153,9 @@ children_by_id = children(lambda table: table.c.trial_id == _tid, from_trials=Fa
 finish_returning = finish.returning(*TRIAL_COLUMNS)
 
 
+@functools.cache
 def make_upserts(dialect: str) -> dict[str, Any]:
-    """INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE statements for one dialect."""
+    """INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE statements for one dialect (built once per process)."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif dialect == "postgresql":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Container, Iterable, Sequence
 
-from tunelab.space import Distribution
+from tunelab.space import Distribution, incompatibility
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState, best_of, check_values
 
 if TYPE_CHECKING:
@@ -42,8 +42,9 @@ class OptunaStudyMethods:
             if dist is None or not dist.contains(value):
                 raise ValueError(f"add_trial: parameter {name!r} = {value!r} is not inside its distribution {dist}")
             known = self._known_distribution(name)
-            if known is not None and known != dist:
-                raise ValueError(f"add_trial: parameter {name!r} has {dist}, but this study uses {known}")
+            why = None if known is None or known == dist else incompatibility(known, dist)
+            if why is not None:
+                raise ValueError(f"add_trial: parameter {name!r} has {dist}, but this study uses {known}: {why}")
         self._storage.add_trial(self._study_id, trial)
         with self._distributions_lock:
             for name, dist in trial.distributions.items():

@@ -206,15 +206,14 @@ class Study(OptunaStudyMethods):
         context = self._sampling_context()
         self.sampler.before_trial(context)
         beat = {"heartbeat": True} if heartbeat else {}  # plug-in storages without heartbeats need not take it
-        popped = self._storage.pop_waiting_trial(self._study_id, **beat)
-        if popped is not None:
-            trial_id, number = popped
-            fixed = self._storage.get_trial(trial_id).system_attrs.get("fixed_params") or {}
-        else:
-            if self.sampler.is_exhausted(context):
+        if self.sampler.is_exhausted(context):  # only an enqueued trial may still run
+            popped = self._storage.pop_waiting_trial(self._study_id, **beat)
+            if popped is None:
                 raise SearchExhausted(f"the sampler of study {self.study_name!r} has nothing left to propose")
-            trial_id, number = self._storage.create_trial(self._study_id, **beat)
-            fixed = {}
+            (trial_id, number), was_waiting = popped, True
+        else:
+            trial_id, number, was_waiting = _start_trial(self._storage, self._study_id, beat)
+        fixed = self._storage.get_trial(trial_id).system_attrs.get("fixed_params") or {} if was_waiting else {}
         context.trial_number = number
         context.load_trials = lambda: self._load_other_trials(trial_id)
         context._trials = None
@@ -418,8 +417,10 @@ class _TrialLink:
     def set_param(self, name: str, distribution: Distribution, value: Any) -> None:
         with self.study._distributions_lock:
             known = self.study._distributions.setdefault(name, distribution)
+            if known != distribution:  # a range that moved (see space.incompatibility): the newest is the study's
+                known = self.study._distributions[name] = distribution
         # the study's own object when equal: records that share it are cheaper to compare (TPE's history)
-        self._storage.set_trial_param(self.trial_id, name, known if known == distribution else distribution, value)
+        self._storage.set_trial_param(self.trial_id, name, known, value)
 
     def set_intermediate_value(self, step: int, value: float) -> None:
         self._storage.set_trial_intermediate_value(self.trial_id, step, value)
@@ -465,6 +466,14 @@ _CREATE_CONSTRAINTS = {
     "seed": [Interval(int, 0, None), None],
     "load_if_exists": [bool],
 }
+
+
+def _start_trial(storage: Any, study_id: int, beat: dict[str, bool]) -> tuple[int, int, bool]:
+    """``storage.start_trial``; for a plug-in storage written before that method, its default."""
+    start = getattr(storage, "start_trial", None)
+    if start is None:
+        return BaseStorage.start_trial(storage, study_id, **beat)
+    return start(study_id, **beat)
 
 
 def _tell_state(state: Any) -> TrialState:

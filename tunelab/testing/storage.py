@@ -330,6 +330,47 @@ class StorageSuite:
         assert sorted(popped) == sorted(waiting)  # each exactly once
         assert storage.get_n_trials(sid, [TrialState.RUNNING]) == 24
 
+    def test_start_trial_takes_the_queue_first_then_creates(self, storage):
+        sid = storage.create_study("s", [MIN])
+        storage.create_trial(sid)  # running: never taken
+        first = storage.create_trial(sid, TrialState.WAITING, fixed_params={"x": 1})
+        second = storage.create_trial(sid, TrialState.WAITING, fixed_params={"x": 2})
+        assert storage.start_trial(sid) == (*first, True)
+        assert storage.start_trial(sid, heartbeat=True) == (*second, True)
+        trial_id, number, was_waiting = storage.start_trial(sid)
+        assert (number, was_waiting) == (3, False)
+        t = storage.get_trial(trial_id)
+        assert t.state == TrialState.RUNNING and t.datetime_start is not None and not t.params
+        assert [t.state for t in storage.get_all_trials(sid)] == [TrialState.RUNNING] * 4
+        with pytest.raises(StudyNotFoundError):
+            storage.start_trial(sid + 1000)
+
+    def test_start_trial_is_atomic(self, backend):
+        """Workers starting trials while some wait: each waiting trial runs once, numbers stay dense."""
+        storage = backend.open()
+        sid = storage.create_study("s", [MIN])
+        waiting = {storage.create_trial(sid, TrialState.WAITING)[0] for _ in range(12)}
+        started: list[tuple[int, int, bool]] = []
+        lock = threading.Lock()
+
+        def worker() -> None:
+            store = backend.open()  # its own connections, as another process would have
+            for _ in range(9):
+                got = store.start_trial(sid)
+                with lock:
+                    started.append(got)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len({trial_id for trial_id, _, _ in started}) == 36  # no trial started twice
+        assert {trial_id for trial_id, _, was_waiting in started if was_waiting} == waiting
+        trials = storage.get_all_trials(sid)
+        assert [t.number for t in trials] == list(range(36))
+        assert all(t.state == TrialState.RUNNING for t in trials)
+
     def test_claim_is_taken_once_per_study(self, backend):
         storage = backend.open()
         a = storage.create_study("a", [MIN])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Protocol, Sequence
 
-from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution
+from tunelab.space import CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, incompatibility
 from tunelab.trial._compat import OptunaTrialMethods
 from tunelab.trial._records import FrozenTrial, TrialState
 
@@ -92,10 +92,11 @@ class Trial(OptunaTrialMethods):
                 )
             return self.params[name]
         known = self._backend.known_distribution(name)
-        if known is not None and known != dist:
+        why = None if known is None or known == dist else incompatibility(known, dist)
+        if why is not None:
             raise ValueError(
-                f"parameter {name!r} is suggested with {dist}, but earlier trials of this study used {known}; "
-                "a name must keep one range within a study"
+                f"parameter {name!r} is suggested with {dist}, but earlier trials of this study used {known}: "
+                f"{why}; a range's bounds may change, its kind, log scale and choices may not"
             )
         if name in self._fixed:
             value = _fixed_value(name, dist, self._fixed.pop(name))

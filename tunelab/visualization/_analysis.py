@@ -39,15 +39,22 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
         return empty_figure("Hyperparameter Importances", data.message)
     g = go()
     fig = g.Figure()
+    single = len(data.bars) == 1
     for bars in data.bars:
         err = {"type": "data", "symmetric": False,
                "array": [max(0.0, h - v) for v, h in zip(bars.values, bars.high)],
                "arrayminus": [max(0.0, v - lo) for v, lo in zip(bars.values, bars.low)]} if with_ci else None
-        fig.add_trace(g.Bar(x=bars.values, y=[escape(n) for n in bars.names], orientation="h",
-                            name=escape(bars.label), error_x=err, text=[f"{v:.2f}" for v in bars.values],
-                            textposition="outside", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+        names = [escape(n) for n in bars.names]
+        fig.add_trace(g.Bar(x=bars.values, y=names, orientation="h", name=escape(bars.label), error_x=err,
+                            text=None if single else [f"{v:.2f}" for v in bars.values], textposition="outside",
+                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+        if single:  # each value right of its interval's whisker, where the bar's own label would sit under it
+            ends = [max(v, h) if with_ci else v for v, h in zip(bars.values, bars.high)]
+            for name, value, end in zip(names, bars.values, ends):
+                fig.add_annotation(x=end, y=name, text=f"{value:.2f}", showarrow=False, xanchor="left", xshift=6)
     fig.update_layout(title="Hyperparameter Importances", xaxis_title="Hyperparameter Importance",
-                      yaxis_title="Hyperparameter", barmode="group", showlegend=len(data.bars) > 1)
+                      yaxis_title="Hyperparameter", barmode="group", showlegend=not single)
+    fig.update_yaxes(ticksuffix="  ")  # a zero bar's value label starts at the axis: keep it off the name
     return fig
 
 
