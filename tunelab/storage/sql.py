@@ -160,17 +160,6 @@ class SQLStorage(BaseStorage):
                 return fn(conn)
         return sql_engine.retrying(run, "a write" if write else "a read", self._display)
 
-    def _run(self, conn: sa.engine.Connection, statement: Any, args: dict[str, Any]) -> Any:
-        """Execute one of a trial's own statements (built once in :mod:`sql_queries`).
-
-        On PostgreSQL it runs as SQL text compiled once per process: SQLAlchemy compiles per engine,
-        so every new storage object (each ``load_study``, each worker) paid the compiling again on its
-        first trial, which cost more than the trial's statements themselves."""
-        if self._autocommit is None:
-            return conn.execute(statement, args)
-        text, defaults = sql_engine.compiled_text(statement, self._engine.dialect)
-        return conn.exec_driver_sql(text, {**defaults, **args})
-
     def _refuse(self, conn: sa.engine.Connection, trial_id: int, what: str) -> NoReturn:
         """Why a conditional write to a trial changed nothing: StudyNotFoundError or TrialFinishedError."""
         row = conn.execute(Q.trial_state, {"p_trial_id": trial_id}).first()
@@ -183,7 +172,7 @@ class SQLStorage(BaseStorage):
     def _check_study(self, conn: sa.engine.Connection, study_id: int, lock: bool = False) -> None:
         """Raise StudyNotFoundError unless the study exists; ``lock``: keep it so until commit (writers)."""
         query = Q.study_shared if lock else Q.study_exists
-        if self._run(conn, query, {"p_study_id": study_id}).first() is None:
+        if sql_engine.run_compiled(conn, query, {"p_study_id": study_id}).first() is None:
             raise _no_study(study_id)
 
     # ------------------------------------------------------------------ studies
@@ -203,13 +192,13 @@ class SQLStorage(BaseStorage):
             raise DuplicatedStudyError(f"a study named {name!r} exists already") from None
 
     def get_study_id(self, name: str) -> int:
-        row = self._read(lambda c: c.execute(Q.study_by_name, {"p_name": name}).first())
+        row = self._read(lambda c: sql_engine.run_compiled(c, Q.study_by_name, {"p_name": name}).first())
         if row is None:
             raise StudyNotFoundError(f"no study named {name!r}")
         return int(row[0])
 
     def _study_row(self, study_id: int) -> Any:
-        row = self._read(lambda c: c.execute(Q.study_row, {"p_study_id": study_id}).first())
+        row = self._read(lambda c: sql_engine.run_compiled(c, Q.study_row, {"p_study_id": study_id}).first())
         if row is None:
             raise _no_study(study_id)
         return row
@@ -371,7 +360,8 @@ class SQLStorage(BaseStorage):
         if self._autocommit is None:
             return super().start_trial(study_id, heartbeat=heartbeat)
         args = {"p_study_id": study_id, "p_start": datetime.now(), "p_beat": time.time() if heartbeat else None}
-        row = self._single(lambda c: self._run(c, Q.start_trial, args).first())  # one statement: queue or new trial
+        # one statement: the queue or a new trial
+        row = self._single(lambda c: sql_engine.run_compiled(c, Q.start_trial, args).first())
         if row is None:
             raise _no_study(study_id)
         return int(row.trial_id), int(row.number), bool(row.popped)
@@ -401,7 +391,7 @@ class SQLStorage(BaseStorage):
         One statement: the row is inserted from the trial's own row, selected only while the
         trial is unfinished and locked until commit; nothing written means no such trial."""
         def txn(conn: sa.engine.Connection) -> None:
-            result = self._run(conn, self._upserts[f"{kind}_of_unfinished"], row)
+            result = sql_engine.run_compiled(conn, self._upserts[f"{kind}_of_unfinished"], row)
             if (result.first() is None) if result.returns_rows else result.rowcount == 0:
                 self._refuse(conn, trial_id, kind)
         self._single(txn)
@@ -418,7 +408,7 @@ class SQLStorage(BaseStorage):
             tries.append(1)
             # its final record, which callers read back at once (the row comes with the update where it can)
             if self._returning:
-                rows = self._run(conn, Q.finish_returning, args).all()
+                rows = sql_engine.run_compiled(conn, Q.finish_returning, args).all()
                 if rows:
                     return self._load_trial(conn, trial_id, rows)
             elif conn.execute(Q.finish, args).rowcount == 1:
@@ -447,10 +437,10 @@ class SQLStorage(BaseStorage):
     def _load_trial(self, conn: sa.engine.Connection, trial_id: int, rows: list | None = None) -> FrozenTrial:
         """The trial's record; ``rows``: its trial row if the caller has it (columns of ``Q.trial_by_id``)."""
         args = {"p_trial_id": trial_id}
-        rows = self._run(conn, Q.trial_by_id, args).all() if rows is None else rows
+        rows = sql_engine.run_compiled(conn, Q.trial_by_id, args).all() if rows is None else rows
         if not rows:
             raise _no_trial(trial_id)
-        return build_trials(rows, self._run(conn, Q.children_by_id, args).all())[trial_id]
+        return build_trials(rows, sql_engine.run_compiled(conn, Q.children_by_id, args).all())[trial_id]
 
     def get_all_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
         with self._cache_lock:
@@ -494,7 +484,7 @@ class SQLStorage(BaseStorage):
         """One row per parameter name (the newest), not a read of every trial: opening a big study stays cheap."""
         def txn(conn: sa.engine.Connection) -> list:
             self._check_study(conn, study_id)
-            ids = [row[0] for row in conn.execute(Q.last_param_rows, {"p_study_id": study_id})]
+            ids = [row[0] for row in sql_engine.run_compiled(conn, Q.last_param_rows, {"p_study_id": study_id})]
             return conn.execute(Q.param_distributions, {"p_param_ids": ids}).all() if ids else []
         return {name: distribution(text) for name, text in self._read(txn)}
 
@@ -513,7 +503,8 @@ class SQLStorage(BaseStorage):
 
         def txn(conn: sa.engine.Connection) -> int:
             self._check_study(conn, study_id)
-            return int((self._run(conn, query, args) if states is None else conn.execute(query, args)).scalar_one())
+            result = sql_engine.run_compiled(conn, query, args) if states is None else conn.execute(query, args)
+            return int(result.scalar_one())
         return self._read(txn)
 
     # ------------------------------------------------------------------ coordination
@@ -547,7 +538,7 @@ class SQLStorage(BaseStorage):
 
         def find(conn: sa.engine.Connection) -> list:
             self._check_study(conn, study_id)
-            return self._run(conn, Q.stale_trials, {"p_study_id": study_id, "p_cutoff": cutoff}).all()
+            return sql_engine.run_compiled(conn, Q.stale_trials, {"p_study_id": study_id, "p_cutoff": cutoff}).all()
         failed = []
         for trial_id, beat in self._read(find):
             args = {"p_trial_id": trial_id, "p_cutoff": cutoff, "p_now": datetime.now()}

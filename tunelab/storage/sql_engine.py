@@ -197,18 +197,26 @@ def is_disconnect(exc: BaseException) -> bool:
     return any(s in text for s in _DISCONNECT_TEXT)
 
 
-_COMPILED: dict[tuple[int, str, str], tuple[str, dict[str, Any]]] = {}
+_COMPILED: dict[tuple[int, str, str], tuple[Any, str, dict[str, Any]]] = {}
 
 
-def compiled_text(statement: Any, dialect: Any) -> tuple[str, dict[str, Any]]:
-    """(SQL text, default parameters) of a statement built once at import, for this dialect's driver,
-    compiled once per process; the statement must have no expanding (``IN``-list) parameter."""
+def run_compiled(conn: sa.engine.Connection, statement: Any, args: dict[str, Any] | None = None) -> Any:
+    """Execute a statement built once (a module constant); on PostgreSQL as SQL text compiled once per process.
+
+    SQLAlchemy compiles per engine, and every storage object has its own engine: each new one
+    (each ``load_study``, each worker, each Dask task) compiled its statements again, which cost
+    more than running them.  Elsewhere the statement runs as usual.  It must have no expanding
+    (``IN``-list) parameter.
+    """
+    dialect = conn.dialect
+    if dialect.name != "postgresql":
+        return conn.execute(statement, args or {})
     key = (id(statement), dialect.name, dialect.driver)
     hit = _COMPILED.get(key)
-    if hit is None:
+    if hit is None or hit[0] is not statement:  # the statement is held, so its id stays its own
         compiled = statement.compile(dialect=dialect)
-        hit = _COMPILED[key] = (str(compiled), dict(compiled.params))
-    return hit
+        hit = _COMPILED[key] = (statement, str(compiled), dict(compiled.params))
+    return conn.exec_driver_sql(hit[1], {**hit[2], **(args or {})})
 
 
 def retrying(fn: Callable[[], T], what: str, url: str, attempts: int = 40) -> T:
@@ -392,7 +400,7 @@ def check_columns(engine: sa.engine.Engine, url: str) -> None:
     """
     try:
         with engine.connect() as conn:
-            conn.execute(_columns_probe()).all()
+            run_compiled(conn, _columns_probe()).all()
         return
     except sa.exc.DBAPIError:
         pass  # something is missing, or the probe met a passing error: reflection below tells which
@@ -411,16 +419,19 @@ def check_columns(engine: sa.engine.Engine, url: str) -> None:
                                    f"changed by hand?); restore it from a backup")
 
 
+_VERSION_ROW = sa.select(schema.meta.c.value).where(schema.meta.c.name == "schema_version")
+
+
 def _read_state(engine: sa.engine.Engine) -> tuple[bool, str | None]:
     """(whether any tunelab table exists, the stored schema version or None).
 
     A database of the current version answers in one round trip; the tables are listed only when
     the version row cannot be read or holds another version.
     """
-    version_row = sa.select(schema.meta.c.value).where(schema.meta.c.name == "schema_version")
+    version_row = _VERSION_ROW
     with engine.connect() as conn:
         try:
-            row = conn.execute(version_row).first()
+            row = run_compiled(conn, version_row).first()
             if row is not None and row[0] == str(schema.SCHEMA_VERSION):
                 return True, row[0]
         except sa.exc.DBAPIError:  # no meta table; a lost connection fails again just below
