@@ -209,7 +209,7 @@ def run_compiled(conn: sa.engine.Connection, statement: Any, args: dict[str, Any
     (``IN``-list) parameter.
     """
     dialect = conn.dialect
-    if dialect.name != "postgresql":
+    if dialect.name != "postgresql" or dialect.paramstyle != "pyformat":  # psycopg, psycopg2: %(name)s
         return conn.execute(statement, args or {})
     key = (id(statement), dialect.name, dialect.driver)
     hit = _COMPILED.get(key)
