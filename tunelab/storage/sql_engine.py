@@ -197,7 +197,7 @@ def is_disconnect(exc: BaseException) -> bool:
     return any(s in text for s in _DISCONNECT_TEXT)
 
 
-_COMPILED: dict[tuple[int, str, str], tuple[Any, str, dict[str, Any]]] = {}
+_COMPILED: dict[tuple[int, str], tuple[Any, str, dict[str, Any]]] = {}
 
 
 def run_compiled(conn: sa.engine.Connection, statement: Any, args: dict[str, Any] | None = None) -> Any:
@@ -211,7 +211,7 @@ def run_compiled(conn: sa.engine.Connection, statement: Any, args: dict[str, Any
     dialect = conn.dialect
     if dialect.name != "postgresql" or dialect.paramstyle != "pyformat":  # psycopg, psycopg2: %(name)s
         return conn.execute(statement, args or {})
-    key = (id(statement), dialect.name, dialect.driver)
+    key = (id(statement), dialect.driver)
     hit = _COMPILED.get(key)
     if hit is None or hit[0] is not statement:  # the statement is held, so its id stays its own
         compiled = statement.compile(dialect=dialect)
@@ -428,10 +428,9 @@ def _read_state(engine: sa.engine.Engine) -> tuple[bool, str | None]:
     A database of the current version answers in one round trip; the tables are listed only when
     the version row cannot be read or holds another version.
     """
-    version_row = _VERSION_ROW
     with engine.connect() as conn:
         try:
-            row = run_compiled(conn, version_row).first()
+            row = run_compiled(conn, _VERSION_ROW).first()
             if row is not None and row[0] == str(schema.SCHEMA_VERSION):
                 return True, row[0]
         except sa.exc.DBAPIError:  # no meta table; a lost connection fails again just below
@@ -440,7 +439,7 @@ def _read_state(engine: sa.engine.Engine) -> tuple[bool, str | None]:
         present = any(t.name in names for t in schema.metadata.sorted_tables)
         if schema.meta.name not in names:
             return present, None
-        row = conn.execute(version_row).first()
+        row = conn.execute(_VERSION_ROW).first()
         return present, None if row is None else row[0]
 
 

@@ -212,7 +212,7 @@ class Study(OptunaStudyMethods):
                 raise SearchExhausted(f"the sampler of study {self.study_name!r} has nothing left to propose")
             (trial_id, number), was_waiting = popped, True
         else:
-            trial_id, number, was_waiting = _start_trial(self._storage, self._study_id, beat)
+            trial_id, number, was_waiting = self._storage.start_trial(self._study_id, **beat)
         fixed = self._storage.get_trial(trial_id).system_attrs.get("fixed_params") or {} if was_waiting else {}
         context.trial_number = number
         context.load_trials = lambda: self._load_other_trials(trial_id)
@@ -466,14 +466,6 @@ _CREATE_CONSTRAINTS = {
     "seed": [Interval(int, 0, None), None],
     "load_if_exists": [bool],
 }
-
-
-def _start_trial(storage: Any, study_id: int, beat: dict[str, bool]) -> tuple[int, int, bool]:
-    """``storage.start_trial``; for a plug-in storage written before that method, its default."""
-    start = getattr(storage, "start_trial", None)
-    if start is None:
-        return BaseStorage.start_trial(storage, study_id, **beat)
-    return start(study_id, **beat)
 
 
 def _tell_state(state: Any) -> TrialState:
