@@ -4,7 +4,9 @@ Everything runs in one invocation, so the rows share the machine's state:
 
 - ``multiprocessing``: a plain ``multiprocessing.Pool`` running the same function (the limit);
 - tunelab in memory (1 worker in this process), on SQLite and on PostgreSQL (``optimize(n_jobs=k)``,
-  k processes), and on a Dask ``LocalCluster`` (k single-threaded worker processes, PostgreSQL storage);
+  k processes), and on a Dask ``LocalCluster`` (k single-threaded worker processes, PostgreSQL storage)
+  two ways: ``optimize(executor=client, n_jobs=k)`` (the documented way; tunelab sends the tasks) and
+  k tasks that each ``load_study`` and ``optimize`` their share (what a user's own task code does);
 - Optuna with k processes, each ``load_study`` + ``optimize`` on one SQLite file (Optuna's own
   ``n_jobs`` runs threads, which a CPU-bound objective cannot use).
 
@@ -124,6 +126,27 @@ def run_dask(client: Any, url: str, k: int, n: int) -> dict:
     return {"wall": wall, "spent": spent}
 
 
+def timed_objective(trial: Any) -> float:
+    """The objective for executor workers in other processes: its value is its own wall time.
+
+    Run as a script, Dask sends it by value with the ``SECONDS`` of the moment."""
+    trial.suggest_float("x", 0.0, 1.0)
+    return spin(SECONDS)
+
+
+def run_dask_executor(client: Any, url: str, k: int, n: int) -> dict:
+    """``optimize(executor=client, n_jobs=k)``, the documented way: tunelab sends the k tasks itself."""
+    import tunelab
+
+    study = tunelab.create_study(study_name=f"daskx-{uuid.uuid4().hex[:8]}", storage=url, sampler="random")
+    start = time.perf_counter()
+    study.optimize(timed_objective, n_trials=n, n_jobs=k, executor=client)
+    wall = time.perf_counter() - start
+    complete = study.get_trials(["complete"])
+    assert len(complete) == n
+    return {"wall": wall, "spent": sum(t.value for t in complete)}
+
+
 def _optuna_proc(url: str, name: str, n: int, out: Any) -> None:
     import optuna
 
@@ -211,7 +234,8 @@ def main() -> None:
                                        dashboard_address=None)
                 client = Client(cluster)
                 client.run(_warm_up, args.postgres)  # imports are not part of a trial's cost
-            runs.append(("tunelab Dask (PostgreSQL)", lambda: run_dask(client, args.postgres, k, n)))
+            runs.append(("tunelab Dask executor (PostgreSQL)", lambda: run_dask_executor(client, args.postgres, k, n)))
+            runs.append(("tunelab Dask tasks (PostgreSQL)", lambda: run_dask(client, args.postgres, k, n)))
         for repeat in range(args.repeats):
             limit = None
             for label, run in runs:
@@ -224,7 +248,7 @@ def main() -> None:
                        "trials_per_s": round(rate, 4), "vs_multiprocessing": round(rate / limit, 3),
                        "overhead_share": round(share, 4)}
                 rows.append(row)
-                print(f"{k}  {n:3d}  {label:28s} wall {r['wall']:7.2f} s  {rate:6.3f} trials/s  "
+                print(f"{k}  {n:3d}  {label:34s} wall {r['wall']:7.2f} s  {rate:6.3f} trials/s  "
                       f"x{rate / limit:5.3f} of multiprocessing  overhead {100 * share:5.2f} %", flush=True)
     print(f"# load at the end {os.getloadavg()}")
     if args.repeats > 1:

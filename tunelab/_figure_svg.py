@@ -154,6 +154,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
               and t.get("xaxis", "x") == "x" and t.get("yaxis", "y") == "y" and t.get("visible", True) is True]
     xaxis, yaxis = layout.get("xaxis") or {}, layout.get("yaxis") or {}
     title = _text(layout.get("title"))
+    subtitle = _text((layout.get("title") or {}).get("subtitle")) if isinstance(layout.get("title"), dict) else ""
     names = [(k, _plain(str(t.get("name")))) for k, t in enumerate(traces)
              if t.get("name") and t.get("showlegend", True) is not False]
     legend_w = 150 if names else 0
@@ -170,7 +171,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
     horizontal = any(t.get("type") == "bar" and t.get("orientation") == "h" for t in traces)
     longest = max((len(_short(_plain(str(v)))) for v in ys if isinstance(v, str)), default=0)
     left = max(70, 22 + 6 * longest)
-    right, top, bottom = width - 20 - legend_w, 40 if title else 16, height - 52
+    right, top, bottom = width - 20 - legend_w, (54 if subtitle else 40) if title else 16, height - 52
     xcats = list((xaxis.get("categoryarray") or [])) or None
     ycats = list((yaxis.get("categoryarray") or [])) or None
     xa = _Axis(xs, xaxis.get("type") == "log", left, right, xcats if xaxis.get("type") == "category" else None)
@@ -199,6 +200,8 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
            f'<rect width="{width}" height="{height}" fill="white"/>']
     if title:
         out.append(f'<text x="{width / 2:.1f}" y="22" text-anchor="middle" font-size="14">{escape(title)}</text>')
+        if subtitle:
+            out.append(f'<text x="{width / 2:.1f}" y="39" text-anchor="middle" fill="#555">{escape(subtitle)}</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="#f5f6fa"/>')
     for px, label in xa.ticks():
         out.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{bottom}" stroke="#ddd"/>'

@@ -269,6 +269,19 @@ def test_pickled_storage_reconnects(sqlite_url):
     assert twin.get_trial(1).number == 0
 
 
+def test_a_copy_in_a_worker_does_not_check_the_schema_again(sqlite_url, monkeypatch):
+    """An executor's task unpickles the storage the caller opened: its schema was checked there."""
+    storage = SQLStorage(sqlite_url)
+    sid = storage.create_study("s", [MIN])
+    checks = []
+    monkeypatch.setattr(sql_module.sql_engine, "ensure_schema", lambda *args: checks.append(args))
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.get_study_name(sid) == "s" and storage.reopen().get_study_name(sid) == "s"
+    assert checks == []
+    SQLStorage(sqlite_url)  # a storage opened by hand still checks
+    assert len(checks) == 1
+
+
 def test_close_keeps_the_storage_usable(sqlite_url):
     storage = SQLStorage(sqlite_url)
     sid = storage.create_study("s", [MIN])

@@ -116,6 +116,21 @@ def test_param_importances_bars():
         assert labels[name].x == pytest.approx(value + above) and labels[name].text == f"{value:.2f}"
 
 
+def test_param_importances_say_when_the_top_two_are_not_settled():
+    """Overlapping intervals of the two strongest parameters get a caveat under the title, also in the SVG."""
+    from tunelab._figure_svg import figure_to_svg
+
+    close = vis.plot_param_importances(linear_study(n=20, weights=(1.0, 0.9, 0.1)), n_bootstrap=50)
+    note = close.layout.title.subtitle.text
+    assert note.startswith("not settled with 20 complete trials: the intervals of ") and note.endswith(" overlap")
+    assert {w for w in ("x0", "x1") if f" {w} " in note} == {"x0", "x1"}
+    assert "not settled" in figure_to_svg(close)
+    clear = vis.plot_param_importances(linear_study(n=300), n_bootstrap=50)  # x0 far ahead of x1
+    assert clear.layout.title.subtitle.text is None and "not settled" not in figure_to_svg(clear)
+    plain = vis.plot_param_importances(linear_study(n=20, weights=(1.0, 0.9, 0.1)), with_ci=False)
+    assert plain.layout.title.subtitle.text is None  # no intervals, no claim about them
+
+
 def test_interactions_heatmap_finds_the_pair():
     fig = vis.plot_interactions(interaction_study(n=800))
     z = np.array(fig.data[0].z, dtype=float)

@@ -228,6 +228,12 @@ def test_param_importances_bars():
     assert widths[-1] == max(widths)
 
 
+def test_param_importances_caveat_when_the_top_two_overlap():
+    ax = mvis.plot_param_importances(linear_study(n=20, weights=(1.0, 0.9, 0.1)), n_bootstrap=50)
+    assert "not settled" in ax.get_title()
+    assert "not settled" not in mvis.plot_param_importances(linear_study(n=300), n_bootstrap=50).get_title()
+
+
 def test_param_importances_one_set_of_bars_per_objective():
     rng = np.random.default_rng(0)
     X = rng.random((200, 2))

@@ -32,8 +32,8 @@ _EXTENSION = "tunelab_storages"  # the scheduler extension that holds the storag
 # the storage methods a handle may call on the scheduler
 _METHODS = frozenset({
     "create_study", "get_study_id", "get_study_name", "get_study_directions", "delete_study", "list_studies",
-    "set_study_attr", "get_study_attrs", "create_trial", "add_trial", "pop_waiting_trial", "start_trial",
-    "set_trial_param", "set_trial_intermediate_value", "set_trial_user_attr", "set_trial_system_attr",
+    "set_study_attr", "get_study_attrs", "get_study_attr", "create_trial", "add_trial", "pop_waiting_trial",
+    "start_trial", "set_trial_param", "set_trial_intermediate_value", "set_trial_user_attr", "set_trial_system_attr",
     "finish_trial", "get_trial", "get_all_trials", "get_trial_id_from_number", "get_n_trials", "claim",
     "record_heartbeat", "get_heartbeats", "fail_stale_trials"})
 
@@ -202,6 +202,9 @@ class DaskStorage(BaseStorage):
 
     def get_study_attrs(self, study_id: int, system: bool = False) -> dict[str, Any]:
         return self._call("get_study_attrs", study_id, system)
+
+    def get_study_attr(self, study_id: int, key: str, system: bool = False) -> Any:
+        return self._call("get_study_attr", study_id, key, system)
 
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,

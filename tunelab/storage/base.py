@@ -135,6 +135,10 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def get_study_attrs(self, study_id: int, system: bool = False) -> dict[str, Any]: ...
 
+    def get_study_attr(self, study_id: int, key: str, system: bool = False) -> Any:
+        """One study attribute's value, None when it is not set (a storage may read just that one)."""
+        return self.get_study_attrs(study_id, system).get(key)
+
     # ------------------------------------------------------------------ trials
     @abc.abstractmethod
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,

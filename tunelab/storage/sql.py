@@ -110,16 +110,15 @@ class SQLStorage(BaseStorage):
         return f"SQLStorage({self._display!r})"
 
     def __reduce__(self) -> tuple:
-        return (SQLStorage, self._config)  # a copy in another process opens its own connections
+        # a copy in another process (a worker, an executor's task) opens its own connections
+        return (_reopened, self._config)
 
     def reopen(self) -> "SQLStorage":
         """A new storage on the same database with the same settings and its own connections (for workers).
 
         The schema is not checked again: this storage checked it when it opened (reflecting the
         tables took a worker process longer than starting up otherwise)."""
-        storage = SQLStorage.__new__(SQLStorage)
-        storage._open(*self._config, check_schema=False)
-        return storage
+        return _reopened(*self._config)
 
     @property
     def shareable(self) -> bool:
@@ -279,6 +278,11 @@ class SQLStorage(BaseStorage):
                                 .where(S.study_attrs.c.study_id == study_id,
                                        S.study_attrs.c.is_system == bool(system))).all()
         return {k: loads(v) for k, v in self._read(txn)}
+
+    def get_study_attr(self, study_id: int, key: str, system: bool = False) -> Any:
+        args = {"p_study_id": study_id, "p_system": bool(system), "p_key": key}
+        value = self._single(lambda c: sql_engine.run_compiled(c, Q.study_attr_value, args).scalar(), write=False)
+        return None if value is None else loads(value)
 
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,
@@ -575,6 +579,13 @@ def _raw_rows(conn: sa.engine.Connection, statement: Any) -> list:
 
 def _no_study(study_id: int) -> StudyNotFoundError:
     return StudyNotFoundError(f"no study with id {study_id}: it was never created, or it was deleted")
+
+
+def _reopened(*config: Any) -> SQLStorage:
+    """A storage opened from another's settings, without checking the schema that one checked."""
+    storage = SQLStorage.__new__(SQLStorage)
+    storage._open(*config, check_schema=False)
+    return storage
 
 
 def _no_trial(trial_id: int) -> StudyNotFoundError:

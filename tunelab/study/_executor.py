@@ -8,7 +8,7 @@ every task can reach (PostgreSQL for many machines).
 from __future__ import annotations
 
 import dataclasses
-import time
+import threading
 from typing import Any
 
 from tunelab.study._worker import TrialBudget, WorkerRecipe, run_worker
@@ -23,12 +23,16 @@ def run_on_executor(recipe: WorkerRecipe, executor: Any, n_jobs: int, n_trials: 
         shares = [n_trials // n_jobs + (1 if i < n_trials % n_jobs else 0) for i in range(n_jobs)]
     futures = [executor.submit(run_worker, dataclasses.replace(recipe, budget=TrialBudget(share)), i)
                for i, share in enumerate(shares) if share != 0]
+    finished = threading.Event()  # set as each task ends, so the caller returns as soon as the last does
+    for future in futures:
+        future.add_done_callback(lambda _: finished.set())
     try:
         while not all(f.done() for f in futures):
             if any(f.done() and f.exception() is not None for f in futures):
                 break  # one worker failed: stop the others now, not after their whole share
             progress.poll()
-            time.sleep(0.05)
+            finished.wait(0.5)
+            finished.clear()  # before the next look at the futures, so no end goes unseen
     except KeyboardInterrupt:
         recipe.stop.set()
         raise

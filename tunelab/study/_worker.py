@@ -91,7 +91,7 @@ class StopSignal:
 
     def is_set(self) -> bool:
         if not self._event.is_set() and self.shared:
-            if self.storage.get_study_attrs(self.study_id, system=True).get(_STOP_KEY) == self.token:
+            if self.storage.get_study_attr(self.study_id, _STOP_KEY, system=True) == self.token:
                 self._event.set()
         return self._event.is_set()
 

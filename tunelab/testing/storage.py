@@ -104,6 +104,19 @@ class StorageSuite:
         assert storage.get_study_attrs(sid) == {"note": "overwritten"}
         assert storage.get_study_attrs(sid, system=True) == {"seed": 7}
 
+    def test_get_study_attr_reads_one_value(self, storage):
+        sid = storage.create_study("s", [MIN])
+        other = storage.create_study("t", [MIN])
+        storage.set_study_attr(sid, "k", {"a": [1, 2.5]})
+        storage.set_study_attr(sid, "k", "system value", system=True)
+        storage.set_study_attr(other, "k", "other study")
+        assert storage.get_study_attr(sid, "k") == {"a": [1, 2.5]}
+        assert storage.get_study_attr(sid, "k", system=True) == "system value"
+        assert storage.get_study_attr(sid, "missing") is None
+        assert storage.get_study_attr(other, "k", system=True) is None
+        storage.set_study_attr(sid, "k", 3)
+        assert storage.get_study_attr(sid, "k") == 3
+
     def test_list_studies_summaries(self, storage):
         low = storage.create_study("low", [MIN])
         high = storage.create_study("high", [MAX])

@@ -52,7 +52,10 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
             ends = [max(v, h) if with_ci else v for v, h in zip(bars.values, bars.high)]
             for name, value, end in zip(names, bars.values, ends):
                 fig.add_annotation(x=end, y=name, text=f"{value:.2f}", showarrow=False, xanchor="left", xshift=6)
-    fig.update_layout(title="Hyperparameter Importances", xaxis_title="Hyperparameter Importance",
+    title = {"text": "Hyperparameter Importances"}
+    if data.note is not None:
+        title["subtitle"] = {"text": escape(data.note)}
+    fig.update_layout(title=title, xaxis_title="Hyperparameter Importance",
                       yaxis_title="Hyperparameter", barmode="group", showlegend=not single)
     fig.update_yaxes(ticksuffix="  ")  # a zero bar's value label starts at the axis: keep it off the name
     return fig

@@ -305,6 +305,18 @@ class ImportanceData:
     bars: list[ImportanceBars] = field(default_factory=list)
     with_ci: bool = False
     message: str | None = None
+    note: str | None = None  # a caveat shown under the title (the top two's order is not settled)
+
+
+def unsettled_order(bars: ImportanceBars, n_complete: int) -> str | None:
+    """A caveat when the two strongest parameters' intervals overlap: their order is then not settled."""
+    if len(bars.names) < 2:
+        return None
+    first, second = len(bars.names) - 1, len(bars.names) - 2  # least important first
+    if bars.low[first] > bars.high[second]:
+        return None
+    a, b = (name if len(name) <= 20 else name[:19] + "…" for name in (bars.names[first], bars.names[second]))
+    return f"not settled with {n_complete} complete trials: the intervals of {a} and {b} overlap"
 
 
 def too_few(view: Any, needed: int = 2) -> str | None:
@@ -348,4 +360,6 @@ def importance_data(study: Any, evaluator: Any = None, params: Sequence[str] | N
         names = [n for n in reversed(order) if n in by_name]
         out.bars.append(ImportanceBars(label, names, [by_name[n][0] for n in names], [by_name[n][1] for n in names],
                                        [by_name[n][2] for n in names]))
+    if with_ci and len(out.bars) == 1:
+        out.note = unsettled_order(out.bars[0], len(view.get_trials([TrialState.COMPLETE])))
     return out

@@ -282,4 +282,6 @@ def plot_param_importances(study: Any, evaluator: Any = None, params: Sequence[s
     ax.set_ylabel("Hyperparameter")
     if len(data.bars) > 1:
         ax.legend(loc="lower right")
+    if data.note is not None:
+        ax.set_title(f"Hyperparameter Importances\n{text(data.note)}", fontsize="medium")
     return ax
