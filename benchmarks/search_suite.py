@@ -616,6 +616,17 @@ def _hebo_available(python: str | None) -> str | None:
     return None if check.returncode == 0 else (check.stderr.strip().splitlines() or ["import failed"])[-1]
 
 
+def select_records(records: list[dict], problems: str | None, seeds: str | None) -> list[dict]:
+    """The rows of the problems matching ``problems`` (comma-separated patterns) and of the seeds in ``seeds``."""
+    if problems:
+        patterns = [p.strip() for p in problems.split(",")]
+        records = [r for r in records if any(fnmatch.fnmatch(r["task"], p) for p in patterns)]
+    if seeds:
+        keep = {int(s) for s in seeds.split(",")}
+        records = [r for r in records if r["seed"] in keep]
+    return records
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", choices=["bbob", "ml"], default="bbob")
@@ -634,14 +645,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-problem", action="store_true", help="with --report: a row per problem as well")
     parser.add_argument("--min-r2", type=float, help="with --report: leave out ML problems whose surrogate's CV R^2 "
                         "is below this (a surrogate below 0 predicts worse than a constant)")
+    parser.add_argument("--only-seeds", help="with --report: score only these seeds (comma-separated), so that "
+                        "methods run on different seeds are compared on the same ones")
     parser.add_argument("--hebo-python", help="the Python of a virtualenv with HEBO installed (method 'hebo')")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.report:
-        records = load_records(args.report)
-        if args.problems:
-            patterns = [p.strip() for p in args.problems.split(",")]
-            records = [r for r in records if any(fnmatch.fnmatch(r["task"], p) for p in patterns)]
+        records = select_records(load_records(args.report), args.problems, args.only_seeds)
         if args.min_r2 is not None:
             records = [r for r in records if (surrogate_r2(r["task"]) is None or surrogate_r2(r["task"]) >= args.min_r2)]
         print(format_report(score_table(records, budgets), per_problem=args.per_problem))

@@ -56,3 +56,11 @@ def test_no_duplicates_no_note(search_suite: ModuleType, tmp_path: Path, capsys:
     path = _write(tmp_path / "a.jsonl", [_row("bbob-f01", "auto", 0, [1.0]), _row("bbob-f01", "auto", 1, [2.0])])
     assert len(search_suite.load_records([path])) == 2
     assert capsys.readouterr().err == ""
+
+
+def test_select_records_by_problem_pattern_and_seed(search_suite: ModuleType) -> None:
+    rows = [_row("ml-dt-iris", "auto", 0, [1.0]), _row("ml-dt-iris", "hebo", 1, [1.0]),
+            _row("ml-knn-iris", "auto", 0, [1.0]), _row("ml-dt-wine", "auto", 2, [1.0])]
+    picked = search_suite.select_records(rows, "ml-dt-*", "0,2")
+    assert [(r["task"], r["seed"]) for r in picked] == [("ml-dt-iris", 0), ("ml-dt-wine", 2)]
+    assert search_suite.select_records(rows, None, None) == rows
