@@ -136,7 +136,9 @@ class BaseStorage(abc.ABC):
     def get_study_attrs(self, study_id: int, system: bool = False) -> dict[str, Any]: ...
 
     def get_study_attr(self, study_id: int, key: str, system: bool = False) -> Any:
-        """One study attribute's value, None when it is not set (a storage may read just that one)."""
+        """One study attribute's value, None when it is not set; StudyNotFoundError for no such study.
+
+        A storage may read just that one (the stop check before every trial of a worker does)."""
         return self.get_study_attrs(study_id, system).get(key)
 
     # ------------------------------------------------------------------ trials

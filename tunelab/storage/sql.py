@@ -281,8 +281,10 @@ class SQLStorage(BaseStorage):
 
     def get_study_attr(self, study_id: int, key: str, system: bool = False) -> Any:
         args = {"p_study_id": study_id, "p_system": bool(system), "p_key": key}
-        value = self._single(lambda c: sql_engine.run_compiled(c, Q.study_attr_value, args).scalar(), write=False)
-        return None if value is None else loads(value)
+        row = self._single(lambda c: sql_engine.run_compiled(c, Q.study_attr_value, args).first(), write=False)
+        if row is None:
+            raise _no_study(study_id)
+        return None if row.value_json is None else loads(row.value_json)
 
     # ------------------------------------------------------------------ trials
     def create_trial(self, study_id: int, state: TrialState = TrialState.RUNNING,

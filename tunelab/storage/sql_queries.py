@@ -29,9 +29,12 @@ study_exists = sa.select(S.studies.c.study_id).where(S.studies.c.study_id == _si
 study_shared = study_exists.with_for_update(read=True)
 study_exclusive = study_exists.with_for_update()
 study_row = sa.select(S.studies).where(S.studies.c.study_id == _sid)
-study_attr_value = sa.select(S.study_attrs.c.value_json).where(
-    S.study_attrs.c.study_id == _sid, S.study_attrs.c.is_system == sa.bindparam("p_system", type_=sa.Boolean),
-    S.study_attrs.c.attr_key == sa.bindparam("p_key"))
+# the study's row with one attribute's value (NULL when unset): no row means no such study
+study_attr_value = sa.select(S.studies.c.study_id, S.study_attrs.c.value_json).select_from(
+    S.studies.outerjoin(S.study_attrs, sa.and_(
+        S.study_attrs.c.study_id == S.studies.c.study_id,
+        S.study_attrs.c.is_system == sa.bindparam("p_system", type_=sa.Boolean),
+        S.study_attrs.c.attr_key == sa.bindparam("p_key")))).where(S.studies.c.study_id == _sid)
 study_by_name = sa.select(S.studies.c.study_id).where(S.studies.c.name == sa.bindparam("p_name"))
 bump_number = S.studies.update().where(S.studies.c.study_id == _sid).values(next_number=S.studies.c.next_number + 1)
 bump_number_returning = bump_number.returning(S.studies.c.next_number)

@@ -116,6 +116,8 @@ class StorageSuite:
         assert storage.get_study_attr(other, "k", system=True) is None
         storage.set_study_attr(sid, "k", 3)
         assert storage.get_study_attr(sid, "k") == 3
+        with pytest.raises(StudyNotFoundError):
+            storage.get_study_attr(sid + 1000, "k")
 
     def test_list_studies_summaries(self, storage):
         low = storage.create_study("low", [MIN])
