@@ -172,14 +172,17 @@ TUNELAB_SAMPLERS = {"auto", "tpe", "gp", "cmaes", "qmc", "random"}
 
 
 def method_runner(method: str) -> Callable[[Task, int, int], Run]:
-    """The runner for a method name; ``auto:n_startup=5,gp_until=100`` runs AutoSampler with those options."""
+    """The runner for a method name; ``auto:n_startup=5,gp_until=100`` runs AutoSampler with those options.
+
+    Options may also be joined by ``+`` (``auto:n_startup=5+gp_until=100``), for lists of methods split on commas.
+    """
     if ":" not in method:
         return METHODS[method]
     base, _, options = method.partition(":")
     if base != "auto":
         raise ValueError(f"only 'auto' takes options; got {method!r}")
     kwargs: dict[str, Any] = {}
-    for item in options.split(","):
+    for item in options.replace("+", ",").split(","):
         key, _, value = item.partition("=")
         kwargs[key] = float(value) if "." in value else int(value)
 

@@ -16,7 +16,8 @@ from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 CONTINUOUS = SpaceProfile(n_params=4, n_categorical=0, conditional=False, constrained=False)
 MIXED = SpaceProfile(n_params=4, n_categorical=1, conditional=False, constrained=False)
-CATEGORICAL = SpaceProfile(n_params=4, n_categorical=2, conditional=False, constrained=False)
+CATEGORICAL = SpaceProfile(n_params=4, n_categorical=3, conditional=False, constrained=False)
+HALF_CATEGORICAL = SpaceProfile(n_params=4, n_categorical=2, conditional=False, constrained=False)
 CONDITIONAL = SpaceProfile(n_params=4, n_categorical=1, conditional=True, constrained=False)
 CONSTRAINED = SpaceProfile(n_params=4, n_categorical=0, conditional=False, constrained=True)
 
@@ -38,6 +39,7 @@ CONSTRAINED = SpaceProfile(n_params=4, n_categorical=0, conditional=False, const
     (10, CONSTRAINED, 1, False, "tpe"),
     (10, CATEGORICAL, 1, False, "tpe"),
     (29, CATEGORICAL, 1, False, "tpe"),
+    (10, HALF_CATEGORICAL, 1, False, "gp"),  # "mostly" means more than half
     (30, CATEGORICAL, 1, False, "gp"),
     (100, CATEGORICAL, 1, False, "tpe"),
     (100, CONTINUOUS, 1, False, "cmaes"),
@@ -54,7 +56,8 @@ def test_choose_thresholds_are_options():
     assert choose(4, CONTINUOUS, n_startup=5).sampler == "qmc"
     assert choose(5, CONTINUOUS, n_startup=5).sampler == "gp"
     assert choose(50, CONTINUOUS, gp_until=50).sampler == "cmaes"
-    assert choose(10, MIXED, categorical_share=0.25).sampler == "tpe"
+    assert choose(10, MIXED, categorical_share=0.2).sampler == "tpe"
+    assert choose(10, MIXED, categorical_share=0.25).sampler == "gp"  # a share of exactly 0.25 is not more
     assert choose(30, CATEGORICAL, categorical_gp_from=40).sampler == "tpe"
 
 

@@ -13,7 +13,8 @@ several objectives, < 250 complete trials   TPE (MOTPE)
 several objectives, later                   NSGA-II
 the first ``n_startup`` trials              Sobol QMC (even cover, no model yet)
 conditional or constrained space            TPE (models each conditional group apart)
-mostly categorical space, < 30 complete     TPE (better than the GP on few trials)
+mostly categorical space, < 30 complete     TPE (more than half of the parameters
+                                            categorical; half or less go to the GP)
 otherwise, < ``gp_until`` (100) complete   GP (best per trial on small budgets); below
                                             40 complete on a space of floats only, 30
                                             otherwise, EI only in a trust region
@@ -131,8 +132,8 @@ def choose(n_complete: int, space: SpaceProfile, n_objectives: int = 1, pruned: 
         return Choice("tpe", "conditional parameters: TPE models each group of them apart")
     if space.constrained:
         return Choice("tpe", "constraints: TPE ranks infeasible trials below feasible ones")
-    if space.categorical_share >= categorical_share and n_complete < categorical_gp_from:
-        return Choice("tpe", "mostly categorical space, few trials: TPE's counts beat a GP kernel on choices")
+    if space.categorical_share > categorical_share and n_complete < categorical_gp_from:
+        return Choice("tpe", "mostly categorical space, few trials: TPE models the choices by counts")
     if n_complete < gp_until:
         return Choice("gp", "numeric or mixed space, small budget: a GP gets the most from each trial")
     if space.n_categorical == 0:
