@@ -112,6 +112,21 @@ def test_a_garbled_complete_line_is_skipped_with_a_warning(tmp_path, caplog):
     assert "not a JSON object" in caplog.text
 
 
+def test_lines_that_are_json_but_not_one_object_are_skipped_and_the_rest_replayed(tmp_path, caplog):
+    """Whole chunks are decoded in one call; a chunk with a bad line falls back to line by line."""
+    path = tmp_path / "journal.log"
+    store = _journal(path)
+    sid = store.create_study("s", [MIN])
+    store.create_trial(sid)
+    with open(path, "ab") as f:
+        f.write(b'42\n{"a": 1},{"b": 2}\n\n')
+    store.create_trial(sid)  # the writer replays past the bad lines too
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tunelab"):
+        assert [t.number for t in _journal(path).get_all_trials(sid)] == [0, 1]
+    assert caplog.text.count("not a JSON object") == 2  # the blank line is skipped quietly
+
+
 # ---------------------------------------------------------------------- several processes
 
 

@@ -247,6 +247,12 @@ class JournalFileBackend(BaseJournalBackend):
                 if end < 0:
                     continue
                 whole, pending = pending[:end + 1], pending[end + 1:]
+                ops = _parse_all(whole)
+                if ops is not None:  # the usual case: every line an object, decoded in one call
+                    for op in ops:
+                        yield op
+                    self._offset += len(whole)
+                    continue
                 for line in whole.splitlines(keepends=True):
                     self._offset += len(line)
                     op = _parse(line, self._path, self._offset)
@@ -265,6 +271,21 @@ class JournalFileBackend(BaseJournalBackend):
                     view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
+
+
+def _parse_all(lines: bytes) -> list[dict[str, Any]] | None:
+    """Whole lines of JSON objects decoded as one JSON array (per-line calls cost a quarter of a replay).
+
+    None when any line is blank or not an object, so that the caller parses line by line and warns
+    about the bad ones. Lines hold no raw newline: ``json.dumps`` escapes them.
+    """
+    try:
+        ops = json.loads(b"[" + lines[:-1].replace(b"\n", b",") + b"]")
+    except ValueError:
+        return None
+    if all(type(op) is dict for op in ops) and len(ops) == lines.count(b"\n"):
+        return ops
+    return None
 
 
 def _parse(line: bytes, path: str, offset: int) -> dict[str, Any] | None:
