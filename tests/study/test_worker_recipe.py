@@ -71,3 +71,17 @@ def test_executor_workers_get_distinct_seed_streams(sqlite_url, unique_name):
         study.optimize(quick, n_trials=8, n_jobs=2, executor=executor)
     xs = [t.params["x"] for t in study.trials]
     assert len(set(xs)) == 8  # two workers on one seed would propose each value twice
+
+
+def test_an_executor_worker_sweeps_stale_trials_once_when_it_opens_the_study(sqlite_url, unique_name, monkeypatch):
+    """Opening its study sweeps; the worker loop's own sweep waits for the next interval (half the grace)."""
+    from tunelab.storage.sql import SQLStorage
+
+    study = tunelab.create_study(name=unique_name, storage=sqlite_url, sampler="random", seed=0)
+    sweeps = []
+    real = SQLStorage.fail_stale_trials
+    monkeypatch.setattr(SQLStorage, "fail_stale_trials", lambda self, *a: sweeps.append(a) or real(self, *a))
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        study.optimize(quick, n_trials=6, n_jobs=2, executor=executor)
+    assert len(study.trials) == 6
+    assert len(sweeps) == 2  # one per worker, when it opened the study

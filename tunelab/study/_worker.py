@@ -144,15 +144,16 @@ def run_worker(recipe: WorkerRecipe, index: int, study: "Study | None" = None, r
     ``reopen``, its own storage connections (a worker process).  ``current``: a
     shared value that holds the running trial's id for a watching parent.
     """
+    last_sweep = 0.0
     if study is None:
         storage = recipe.study.storage.reopen() if reopen else None
         study = worker_study(recipe.study, index, storage)
+        last_sweep = time.time()  # opening the study swept its stale trials just now
         if storage is not None:
             recipe.stop.storage = storage  # this process's copy of the signal reads through its own connections
     study._stop = recipe.stop  # a callback's study.stop() reaches every worker
     retry_failed(study, study._take_swept_on_open(), recipe.callbacks)
     ran = 0
-    last_sweep = 0.0
     grace = study.storage.stale_after
     with Heartbeat(study.storage, study.storage.heartbeat_interval) as heartbeat:
         while not recipe.should_stop():
