@@ -131,6 +131,32 @@ def test_svg_draws_the_points_and_escapes_text():
     xml.dom.minidom.parseString(bars)
 
 
+def test_svg_draws_error_bars_value_labels_and_respects_a_hidden_legend():
+    import re
+    import xml.dom.minidom
+
+    fig = {"data": [{"type": "bar", "orientation": "h", "x": [0.5, 0.2], "y": ["lr", "layers"], "name": "Objective Value",
+                     "error_x": {"type": "data", "symmetric": False, "array": [0.5, 0.1], "arrayminus": [0.25, 0.2]}}],
+           "layout": {"showlegend": False, "xaxis": {"title": {"text": "importance"}},
+                      "annotations": [{"x": 1.0, "y": "lr", "text": "0.50", "showarrow": False, "xanchor": "left"},
+                                      {"x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "text": "paper note"}]}}
+    svg = figure_to_svg(fig)
+    xml.dom.minidom.parseString(svg)
+    assert "Objective Value" not in svg  # layout.showlegend=False: no legend entry
+    assert ">0.50<" in svg and "paper note" not in svg  # data-placed labels drawn, paper-placed ones skipped
+    whiskers = re.findall(r'<path d="M([\d.]+),([\d.]+)H([\d.]+)', svg)
+    assert len(whiskers) == 2
+    bars = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" '
+                                                       r'fill="#636efa"', svg)]
+    (lo1, _, hi1), (lo2, _, hi2) = [(float(a), b, float(c)) for a, b, c in whiskers]
+    (x1, w1), (x2, w2) = bars
+    scale = w1 / 0.5  # pixels per unit, from the first bar (0 -> 0.5)
+    assert abs((hi1 - lo1) - 0.75 * scale) < 1.0  # 0.25 below to 0.5 above the value 0.5
+    assert abs((x1 + w1) - (lo1 + 0.25 * scale)) < 1.0
+    assert abs(lo2 - x2) < 1.0 and abs((hi2 - lo2) - 0.3 * scale) < 1.0  # 0.2 - 0.2 = 0 to 0.3
+    assert figure_to_svg({**fig, "layout": {}}).count("Objective Value") == 1  # a legend when not hidden
+
+
 def test_cli_report_and_compare(tmp_path):
     storage = f"sqlite:///{tmp_path / 's.db'}"
     for name in ("a", "b"):

@@ -4,8 +4,8 @@ The report shows every figure twice: interactively (plotly.js) and as an SVG dra
 here from the same figure dict, so a mail client that strips scripts still shows
 the picture.  It covers what the report's chosen figures use: scatter traces
 (lines and/or markers) and bar charts (vertical or horizontal) on the first pair
-of axes, linear or log axes, numeric or categorical values, a title, axis titles
-and a legend.  Other trace types are skipped (the caller decides which figures get
+of axes, linear or log axes, numeric or categorical values, error bars given as
+data, text annotations placed in data coordinates, a title, axis titles and a legend.  Other trace types are skipped (the caller decides which figures get
 an SVG).  No browser, no kaleido, no plotting library.
 """
 
@@ -115,6 +115,23 @@ class _Axis:
         return [(self.position(v), f"{v:.4g}") for v in _nice_ticks(self.lo, self.hi)]
 
 
+def _errors(spec: Any, values: list) -> list[tuple[float, float] | None] | None:
+    """(low, high) of each value's error bar, from a plotly error spec of type 'data'; None without one."""
+    if not isinstance(spec, dict) or spec.get("visible", True) is False or spec.get("type", "data") != "data":
+        return None
+    plus = _decode(spec.get("array"))
+    if not plus:
+        return None
+    minus = plus if spec.get("symmetric", not spec.get("arrayminus")) else _decode(spec.get("arrayminus"))
+    out: list[tuple[float, float] | None] = []
+    for i, value in enumerate(values):
+        v = _number(value)
+        up = _number(plus[i]) if i < len(plus) else None
+        down = _number(minus[i]) if i < len(minus) else None
+        out.append(None if v is None or up is None or down is None else (v - down, v + up))
+    return out
+
+
 def _nice_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
     span = hi - lo
     raw = span / n
@@ -156,7 +173,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
     title = _text(layout.get("title"))
     subtitle = _text((layout.get("title") or {}).get("subtitle")) if isinstance(layout.get("title"), dict) else ""
     names = [(k, _plain(str(t.get("name")))) for k, t in enumerate(traces)
-             if t.get("name") and t.get("showlegend", True) is not False]
+             if t.get("name") and t.get("showlegend", True) is not False and layout.get("showlegend") is not False]
     legend_w = 150 if names else 0
     xs, ys = [], []
     for t in traces:
@@ -168,6 +185,17 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
         t["_x"], t["_y"] = x, y
         xs += x
         ys += y
+        horizontal_bar = t.get("orientation") == "h"
+        errors = None
+        if t.get("type") == "bar":
+            errors = _errors(t.get("error_x"), x) if horizontal_bar else _errors(t.get("error_y"), y)
+        if errors is not None:  # the value axis must reach the whiskers
+            t["_err"] = errors
+            ends = [v for pair in errors if pair for v in pair]
+            if horizontal_bar:
+                xs += ends
+            else:
+                ys += ends
     horizontal = any(t.get("type") == "bar" and t.get("orientation") == "h" for t in traces)
     longest = max((len(_short(_plain(str(v)))) for v in ys if isinstance(v, str)), default=0)
     left = max(70, 22 + 6 * longest)
@@ -216,6 +244,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
 
     bars = [t for t in traces if t.get("type") == "bar"]
     base: dict[str, float] = {}
+    whiskers: list[tuple[bool, float, float, Any, int]] = []  # (horizontal, centre px, bar width px, errors, index)
     for i, t in enumerate(traces):
         color = escape(_color(t, i))
         points = [(xa.position(x), ya.position(y)) for x, y in zip(t["_x"], t["_y"])]
@@ -223,7 +252,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
             k, nb = next(j for j, b in enumerate(bars) if b is t), len(bars)
             if stacked:
                 k, nb = 0, 1
-            for (px, py), x, y in zip(points, t["_x"], t["_y"]):
+            for index, ((px, py), x, y) in enumerate(zip(points, t["_x"], t["_y"])):
                 if px is None or py is None:
                     continue
                 if stacked:  # this bar starts where the previous traces' bars for the category ended
@@ -244,6 +273,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
                         x0 = xa.position(0.0) if not xa.categorical and not xa.log else left
                     out.append(f'<rect x="{min(x0, px):.1f}" y="{y0:.1f}" width="{abs(px - x0):.1f}" '
                                f'height="{h:.1f}" fill="{color}"/>')
+                    whiskers.append((True, y0 + h / 2, h, t.get("_err"), index))
                 else:
                     band = abs(xa.position(xa.categories[1]) - xa.position(xa.categories[0])) \
                         if xa.categorical and len(xa.categories) > 1 else (right - left) / max(len(t["_x"]), 1)
@@ -253,6 +283,7 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
                         y0 = ya.position(0.0) if not ya.categorical and not ya.log else bottom
                     out.append(f'<rect x="{x0:.1f}" y="{min(y0, py):.1f}" width="{w:.1f}" '
                                f'height="{abs(py - y0):.1f}" fill="{color}"/>')
+                    whiskers.append((False, x0 + w / 2, w, t.get("_err"), index))
             continue
         mode = t.get("mode") or ("lines+markers" if len(points) < 20 else "lines")
         if "lines" in mode:
@@ -289,6 +320,30 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
             out += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5"/>' for px, py in points
                     if px is not None and py is not None]
             out.append("</g>")
+    for horizontal_bar, centre, size, errors, index in whiskers:
+        if not errors or errors[index] is None:
+            continue
+        axis = xa if horizontal_bar else ya
+        lo, hi = (axis.position(v) for v in errors[index])
+        if lo is None or hi is None:
+            continue
+        cap = min(size * 0.25, 6.0)
+        if horizontal_bar:
+            out.append(f'<path d="M{lo:.1f},{centre:.1f}H{hi:.1f}M{lo:.1f},{centre - cap:.1f}V{centre + cap:.1f}'
+                       f'M{hi:.1f},{centre - cap:.1f}V{centre + cap:.1f}" stroke="#444" fill="none"/>')
+        else:
+            out.append(f'<path d="M{centre:.1f},{lo:.1f}V{hi:.1f}M{centre - cap:.1f},{lo:.1f}H{centre + cap:.1f}'
+                       f'M{centre - cap:.1f},{hi:.1f}H{centre + cap:.1f}" stroke="#444" fill="none"/>')
+    for note in layout.get("annotations") or []:  # text at data coordinates (value labels); paper notes skipped
+        if note.get("xref", "x") != "x" or note.get("yref", "y") != "y" or not note.get("text"):
+            continue
+        px, py = xa.position(note.get("x")), ya.position(note.get("y"))
+        if px is None or py is None:
+            continue
+        anchor = {"left": "start", "right": "end"}.get(note.get("xanchor"), "middle")
+        px += float(note.get("xshift") or 0)
+        py -= float(note.get("yshift") or 0)
+        out.append(f'<text x="{px:.1f}" y="{py + 4:.1f}" text-anchor="{anchor}">{escape(_plain(str(note["text"])))}</text>')
     for i, (k, name) in enumerate(names[:12]):
         y = top + 10 + 16 * i
         out.append(f'<rect x="{right + 12}" y="{y - 8}" width="10" height="10" '

@@ -225,6 +225,14 @@ def test_dashboard_follows_a_running_study(live_dashboard, page_factory, tmp_pat
         page.wait_for_timeout(250)
     assert _count(page) > first + 1, "the trial count did not grow while the study ran"
     assert EVIL in page.inner_text("#study-name")
+    # a verdict computed before the latest trials finished says how old it is (read in one go: one update sets both)
+    asof, finished, age = page.evaluate(
+        "[Number(document.getElementById('keep-going').getAttribute('data-as-of')),"
+        " Array.from(document.querySelectorAll('#counts .badge')).filter(b => !/running|waiting/.test(b.className))"
+        "  .reduce((n, b) => n + parseInt(b.textContent.replace(/,/g, '')), 0),"
+        " document.getElementById('keep-going-age').textContent]")
+    assert asof <= finished
+    assert age == ("" if asof == finished else f"(as of {asof:,} finished trials, {finished:,} now; updating)"), age
     headers = page.locator("#trials th").all_inner_texts()
     assert any(EVIL in h for h in headers), headers
     n_points = page.evaluate("document.getElementById('history').data[0].x.length")

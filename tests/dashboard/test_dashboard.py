@@ -254,7 +254,7 @@ def test_study_page_is_complete_before_any_script_runs(storage):
     assert 'id="n-trials">30<' in html and "no trial was pruned" in html
     from html import escape
 
-    assert f'<span id="keep-going">{escape(verdict)}</span>' in html
+    assert f'<span id="keep-going" data-as-of="30">{escape(verdict)}</span>' in html
     # the first table page, newest first, the hostile parameter name as text
     rows = re.findall(r'<a href="/study/\d+/trial/(\d+)">', html)
     assert [int(n) for n in rows] == list(range(29, -1, -1))
@@ -301,6 +301,26 @@ def test_plotly_js_is_gzipped_and_cached_for_a_year():
     assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data) / 2
     assert client.get(url, headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
     assert client.get("/vendor/plotly-0.0.1.min.js").status_code == 404
+
+
+def test_a_verdict_computed_before_the_latest_trials_says_how_old_it_is(storage, monkeypatch):
+    """While the server recomputes the verdict in its own time, the page and the API say it is older."""
+    from tunelab.dashboard import cache
+
+    monkeypatch.setattr(cache, "MIN_REFRESH", 3600.0)  # no recomputation during the test
+    app, client, sid = _warm_client(storage)
+    first = client.get(f"/api/study/{sid}/keep_going").get_json()
+    finished = sum(t.state.is_finished() for t in storage.get_all_trials(sid))
+    assert first["stale"] is False and first["as_of"] == first["finished"] == finished
+    html = client.get(f"/study/{sid}").get_data(as_text=True)
+    assert '<span id="keep-going-age" class="note"></span>' in html
+    study = tunelab.load_study(study_name=storage.get_study_name(sid), storage=storage, sampler="random")
+    study.optimize(_objective, n_trials=3, catch=(ValueError,))
+    later = client.get(f"/api/study/{sid}/keep_going").get_json()
+    assert later["verdict"] == first["verdict"]
+    assert later["stale"] is True and later["as_of"] == finished and later["finished"] == finished + 3
+    html = client.get(f"/study/{sid}").get_data(as_text=True)
+    assert f"(as of {finished} finished trials, {finished + 3} now; updating)" in html
 
 
 def test_scripts_have_versioned_urls_cached_for_a_year(storage):

@@ -79,15 +79,18 @@ class DashboardState:
                                   lambda: figure_to_svg(D.history_figure(h, log), width=1200, height=330))
 
     # slow values, per version (finished trials), refreshed in the background
-    def keep_going(self, study_id: int, version: tuple, wait: bool = True) -> str | None:
-        """The verdict; with ``wait=False`` None unless one was computed before (then possibly stale)."""
+    def keep_going(self, study_id: int, version: tuple, wait: bool = True) -> dict[str, Any] | None:
+        """The verdict as {"verdict", "stale", "as_of"}: ``stale`` when it was computed before the latest
+        finished trials (it is being recomputed), ``as_of`` its finished-trial count.  With ``wait=False``
+        None unless one was computed before."""
         from tunelab.report import keep_going_text
 
         key = (study_id, "keep_going")
         if not wait and self.slow.peek(key) is None:
             return None
-        text = self.slow.get(key, version, lambda: keep_going_text(self.full_study(study_id)))[1]
-        return text or "no estimate (tunelab.analysis is not installed)"
+        at, text = self.slow.get(key, version, lambda: keep_going_text(self.full_study(study_id)))
+        return {"verdict": text or "no estimate (tunelab.analysis is not installed)",
+                "stale": tuple(at) != tuple(version), "as_of": at[1], "finished": version[1]}
 
     def figure(self, study_id: int, name: str, version: tuple) -> tuple[tuple, Any]:
         """(version, :class:`tunelab.report.Figure`) with its SVG when the writer can draw it."""
@@ -273,7 +276,7 @@ def create_app(storage: Any, *, refresh_seconds: float = 2.0, slow_refresh_secon
     @app.get("/api/study/<int:study_id>/keep_going")
     def api_keep_going(study_id: int) -> Response:
         r = ref(study_id)
-        return jsonify({"verdict": state.keep_going(study_id, version_of(r.trials))})
+        return jsonify(state.keep_going(study_id, version_of(r.trials)))
 
     @app.get("/api/study/<int:study_id>/updates")
     def api_updates(study_id: int) -> Response:

@@ -20,6 +20,16 @@
   var logTouched = false, interactive = false, historyReady = false;
   var lastSlowRefresh = Date.now(), changedSinceSlow = false;
   var SLOW_MS = 5000;  // verdict and open figures are refetched at most this often while trials arrive
+  var verdictEl = document.getElementById("keep-going");
+  var verdictAsOf = verdictEl.hasAttribute("data-as-of") ? Number(verdictEl.getAttribute("data-as-of")) : null;
+  var finishedNow = null;
+
+  function showAge() {  // how many trials finished after the shown verdict was computed
+    var later = verdictAsOf !== null && finishedNow !== null && finishedNow > verdictAsOf;
+    document.getElementById("keep-going-age").textContent = later ?
+      "(as of " + verdictAsOf.toLocaleString("en") + " finished trials, " + finishedNow.toLocaleString("en") +
+      " now; updating)" : "";
+  }
 
   function setSummary(u) {
     document.getElementById("n-trials").textContent = u.n_trials.toLocaleString("en");
@@ -34,6 +44,7 @@
       document.getElementById("saved").textContent = u.saved;
     }
     var running = (u.counts.running || 0) + (u.counts.waiting || 0);
+    finishedNow = u.n_trials - running; showAge();
     var every = "refreshing every " + refreshMs / 1000 + " s";
     document.getElementById("live").textContent = running ?
       "running (" + running + (running === 1 ? " trial" : " trials") + " in progress), " + every : "idle, " + every;
@@ -55,11 +66,19 @@
     });
   }
 
+  function showVerdict(v) {  // the verdict, and how old it is while the server recomputes it
+    verdictEl.textContent = v.verdict;
+    verdictAsOf = v.as_of; verdictEl.setAttribute("data-as-of", v.as_of);
+    finishedNow = Math.max(finishedNow || 0, v.finished);
+    showAge();
+    if (v.stale) { changedSinceSlow = true; }  // ask again at the next slow refresh, even if no trial arrives
+  }
+
   function verdict() {
     var el = document.getElementById("keep-going");
     if (!el.getAttribute("data-pending")) { return Promise.resolve(); }
     return TL.getJSON(api + "/keep_going").then(function (v) {
-      el.textContent = v.verdict; el.removeAttribute("data-pending");
+      showVerdict(v); el.removeAttribute("data-pending");
     }).catch(function (e) { el.textContent = "no estimate: " + e.message; el.removeAttribute("data-pending"); });
   }
 
@@ -176,9 +195,7 @@
   function refreshSlow() {  // verdict and figures shown at once, at most every SLOW_MS while trials arrive
     if (!changedSinceSlow || Date.now() - lastSlowRefresh < SLOW_MS) { return; }
     lastSlowRefresh = Date.now(); changedSinceSlow = false;
-    TL.getJSON(api + "/keep_going").then(function (v) {
-      document.getElementById("keep-going").textContent = v.verdict;
-    }).catch(function () { /* the old verdict stays */ });
+    TL.getJSON(api + "/keep_going").then(showVerdict).catch(function () { /* the old verdict stays */ });
     if (interactive) {
       document.querySelectorAll("section.figure-region[id^='fig-']").forEach(function (r) { drawFigure(r, true); });
     }
