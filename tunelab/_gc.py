@@ -17,5 +17,12 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            # everything allocated meanwhile would sit in the youngest generation, and the first collection
+            # after the pause would walk it all (0.13 s after a 100,000-trial read); freeze + unfreeze moves
+            # it to the oldest generation in O(1), where only full collections look (not while a caller
+            # keeps objects frozen on purpose, as a pre-forking server does: unfreeze would release them)
+            gc.freeze()
+            gc.unfreeze()
         if was:
             gc.enable()
