@@ -18,6 +18,7 @@ docs/storage.md); Optuna's journal files are read by ``tunelab migrate``.
 from __future__ import annotations
 
 import abc
+import contextlib
 import itertools
 import json
 import pickle
@@ -27,6 +28,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
+from tunelab._gc import paused_gc
 from tunelab.space import Distribution, distribution_to_json
 from tunelab.storage.base import STALE_ATTR, BaseStorage, StorageError, StudySummary
 from tunelab.storage.memory import InMemoryStorage
@@ -222,7 +224,7 @@ class JournalStorage(BaseStorage):
     # ------------------------------------------------------------------ the log
     def _sync(self) -> None:
         """Apply the operations other handles appended since the last call."""
-        with self._lock:
+        with self._lock, paused_gc() if self._replayed == 0 else contextlib.nullcontext():  # opening: the whole log
             for op in self._backend.read_logs(self._replayed):
                 self._replayed += 1
                 if OP not in op:
