@@ -67,6 +67,29 @@ def test_a_long_trial_gets_a_beat_at_its_start_and_every_interval():
     assert storage.beats.index(ids[1]) > max(i for i, b in enumerate(storage.beats) if b == ids[0])  # in turn
 
 
+def test_quick_trials_do_not_wake_the_heartbeat_thread_one_by_one():
+    """Only a thread waiting with no trial is woken; one waiting for an earlier trial's due waits on."""
+    waits = []
+
+    class CountingCondition(threading.Condition):
+        def wait(self, timeout=None):
+            waits.append(timeout)
+            return super().wait(timeout)
+
+    class CountingHeartbeat(Heartbeat):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self._cond = CountingCondition()
+
+    storage = CountingStorage()
+    with CountingHeartbeat(storage, 10.0) as beat:
+        for trial_id in range(200):
+            with beat.running(trial_id):
+                time.sleep(0.0005 if trial_id % 20 == 0 else 0)
+    assert storage.beats == []
+    assert 1 <= len(waits) <= 5, waits  # the first trial wakes it; the rest find it waiting for a due
+
+
 def test_heartbeat_without_an_interval_starts_no_thread():
     storage = CountingStorage()
     with Heartbeat(storage, None) as beat:

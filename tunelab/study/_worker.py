@@ -195,6 +195,7 @@ class Heartbeat:
         self._trial_id: int | None = None
         self._due = 0.0
         self._closed = False
+        self._idle = False  # the thread waits with no deadline (no trial): only then must a new trial wake it
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "Heartbeat":
@@ -217,7 +218,8 @@ class Heartbeat:
         with self._cond:
             self._trial_id = trial_id
             self._due = time.monotonic() + self._interval
-            self._cond.notify()
+            if self._idle:  # a thread waiting for an earlier trial's due wakes by then and waits on for this one
+                self._cond.notify()
         try:
             yield
         finally:
@@ -228,7 +230,9 @@ class Heartbeat:
         while True:
             with self._cond:
                 while not self._closed and (self._trial_id is None or time.monotonic() < self._due):
-                    self._cond.wait(None if self._trial_id is None else max(0.0, self._due - time.monotonic()))
+                    self._idle = self._trial_id is None
+                    self._cond.wait(None if self._idle else max(0.0, self._due - time.monotonic()))
+                    self._idle = False
                 if self._closed:
                     return
                 trial_id = self._trial_id
