@@ -135,8 +135,9 @@ def test_svg_draws_error_bars_value_labels_and_respects_a_hidden_legend():
     import re
     import xml.dom.minidom
 
-    fig = {"data": [{"type": "bar", "orientation": "h", "x": [0.5, 0.2], "y": ["lr", "layers"], "name": "Objective Value",
-                     "error_x": {"type": "data", "symmetric": False, "array": [0.5, 0.1], "arrayminus": [0.25, 0.2]}}],
+    error = {"type": "data", "symmetric": False, "array": [0.5, 0.1], "arrayminus": [0.25, 0.2]}
+    fig = {"data": [{"type": "bar", "orientation": "h", "x": [0.5, 0.2], "y": ["lr", "layers"],
+                     "name": "Objective Value", "error_x": error}],
            "layout": {"showlegend": False, "xaxis": {"title": {"text": "importance"}},
                       "annotations": [{"x": 1.0, "y": "lr", "text": "0.50", "showarrow": False, "xanchor": "left"},
                                       {"x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "text": "paper note"}]}}
@@ -146,8 +147,8 @@ def test_svg_draws_error_bars_value_labels_and_respects_a_hidden_legend():
     assert ">0.50<" in svg and "paper note" not in svg  # data-placed labels drawn, paper-placed ones skipped
     whiskers = re.findall(r'<path d="M([\d.]+),([\d.]+)H([\d.]+)', svg)
     assert len(whiskers) == 2
-    bars = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" '
-                                                       r'fill="#636efa"', svg)]
+    rect = r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="#636efa"'
+    bars = [(float(x), float(w)) for x, w in re.findall(rect, svg)]
     (lo1, _, hi1), (lo2, _, hi2) = [(float(a), b, float(c)) for a, b, c in whiskers]
     (x1, w1), (x2, w2) = bars
     scale = w1 / 0.5  # pixels per unit, from the first bar (0 -> 0.5)

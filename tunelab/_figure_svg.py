@@ -5,8 +5,9 @@ here from the same figure dict, so a mail client that strips scripts still shows
 the picture.  It covers what the report's chosen figures use: scatter traces
 (lines and/or markers) and bar charts (vertical or horizontal) on the first pair
 of axes, linear or log axes, numeric or categorical values, error bars given as
-data, text annotations placed in data coordinates, a title, axis titles and a legend.  Other trace types are skipped (the caller decides which figures get
-an SVG).  No browser, no kaleido, no plotting library.
+data, text annotations placed in data coordinates, a title, axis titles and a
+legend.  Other trace types are skipped (the caller decides which figures get an
+SVG).  No browser, no kaleido, no plotting library.
 """
 
 from __future__ import annotations
@@ -343,7 +344,8 @@ def figure_to_svg(figure: Any, width: int = 640, height: int = 400) -> str:
         anchor = {"left": "start", "right": "end"}.get(note.get("xanchor"), "middle")
         px += float(note.get("xshift") or 0)
         py -= float(note.get("yshift") or 0)
-        out.append(f'<text x="{px:.1f}" y="{py + 4:.1f}" text-anchor="{anchor}">{escape(_plain(str(note["text"])))}</text>')
+        label = escape(_plain(str(note["text"])))
+        out.append(f'<text x="{px:.1f}" y="{py + 4:.1f}" text-anchor="{anchor}">{label}</text>')
     for i, (k, name) in enumerate(names[:12]):
         y = top + 10 + 16 * i
         out.append(f'<rect x="{right + 12}" y="{y - 8}" width="10" height="10" '

@@ -80,9 +80,9 @@ class DashboardState:
 
     # slow values, per version (finished trials), refreshed in the background
     def keep_going(self, study_id: int, version: tuple, wait: bool = True) -> dict[str, Any] | None:
-        """The verdict as {"verdict", "stale", "as_of"}: ``stale`` when it was computed before the latest
-        finished trials (it is being recomputed), ``as_of`` its finished-trial count.  With ``wait=False``
-        None unless one was computed before."""
+        """The verdict as {"verdict", "stale", "as_of", "finished"}: ``as_of`` the finished-trial count it was
+        computed at, ``finished`` the count now, ``stale`` when they differ (it is being recomputed).  With
+        ``wait=False`` None unless one was computed before."""
         from tunelab.report import keep_going_text
 
         key = (study_id, "keep_going")
