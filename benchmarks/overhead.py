@@ -29,6 +29,7 @@ Extra rows (``--only extra`` runs just these):
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import platform
@@ -67,6 +68,7 @@ def run_tunelab(n: int, url: str | None, window: int) -> tuple[Timing, Timing]:
     import tunelab
     from tunelab.samplers.random import RandomSampler
 
+    gc.collect()  # no collection of an earlier run's garbage lands in this one (each library's run starts so)
     study = tunelab.create_study(storage=url, sampler=RandomSampler(seed=0))
 
     def step() -> None:
@@ -91,6 +93,7 @@ def _optuna_step(study) -> Callable[[], None]:
 def run_optuna(n: int, url: str | None, sample: int, wal: bool = False) -> Timing:
     import optuna
 
+    gc.collect()
     sampler = optuna.samplers.RandomSampler(seed=0)
     if url is None:
         study = optuna.create_study(sampler=sampler)
