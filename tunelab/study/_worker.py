@@ -185,10 +185,10 @@ class Heartbeat:
     at each trial in turn (:meth:`running`).  A trial's first beat is written with the trial
     itself (:attr:`stamps`, passed to ``Study._ask``), and the thread records one every
     ``interval`` seconds after, off the worker's path, so a trial shorter than ``interval``
-    costs no write of its own for beats, nor a thread switch: the thread sleeps until the
-    earliest due and is woken by a new trial only when it waits with no trial.  A beat that
-    lands after the trial finished changes nothing (storages update RUNNING trials only).
-    With ``interval`` None no thread is started.
+    costs no write of its own for beats, nor a thread switch: the thread sleeps until the due
+    it last saw, then looks again, and a new trial wakes it only when it waits with no trial.
+    A beat that lands after the trial finished changes nothing (storages update RUNNING trials
+    only).  With ``interval`` None no thread is started.
     """
 
     def __init__(self, storage: Any, interval: float | None):
