@@ -75,11 +75,10 @@
   }
 
   function verdict() {
-    var el = document.getElementById("keep-going");
-    if (!el.getAttribute("data-pending")) { return Promise.resolve(); }
-    return TL.getJSON(api + "/keep_going").then(function (v) {
-      showVerdict(v); el.removeAttribute("data-pending");
-    }).catch(function (e) { el.textContent = "no estimate: " + e.message; el.removeAttribute("data-pending"); });
+    if (!verdictEl.getAttribute("data-pending")) { return Promise.resolve(); }
+    return TL.getJSON(api + "/keep_going").then(showVerdict).catch(function (e) {
+      verdictEl.textContent = "no estimate: " + e.message;
+    }).then(function () { verdictEl.removeAttribute("data-pending"); });
   }
 
   function afterPaint() {  // resolves once the browser has painted what is in the document now
