@@ -532,6 +532,53 @@ def test_an_enumerated_discrete_box_keeps_to_the_region():
     assert np.any(free > 0.25)  # the control: unconfined, it goes there
 
 
+def _peaked_at_a_trial(box: MixedBox) -> tuple[GPModel, np.ndarray]:
+    """A GP whose log EI is highest at its best observed point (a large noise term), and that point."""
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.5, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    params = KernelParams(np.array([0.5, 0.5]), 1.0, 0.2)
+    return GPModel(X, np.array([-1.0, 1.0, 0.0, 1.0, 1.0]), params, box.is_cat), X
+
+
+@pytest.mark.parametrize("n_candidates", [1024, 16])  # the enumerated box; the screen-and-polish search
+def test_the_acquisition_does_not_propose_a_tried_point_while_another_is_left(n_candidates):
+    from tunelab.samplers.acquisition import _value, optimize_log_ei
+
+    grid = [i / 9 for i in range(10)]
+    box = MixedBox(np.array([False, True]), [grid, [0, 1]])
+    model, X = _peaked_at_a_trial(box)
+    every = box.enumerate()
+    assert np.array_equal(every[_value(model, every, -1.0).argmax()], X[0])  # EI alone would repeat trial 0
+    x, _ = optimize_log_ei(model, box, -1.0, X[:1], np.random.default_rng(0), n_candidates=n_candidates, tried=X)
+    assert not np.any(np.all(np.abs(X - x) < 1e-9, axis=1))
+    again, _ = optimize_log_ei(model, box, -1.0, X[:1], np.random.default_rng(0), n_candidates=n_candidates)
+    assert np.array_equal(again, X[0])  # the control: without ``tried`` the incumbent comes back
+
+
+def test_a_fully_tried_box_may_repeat_a_point():
+    from tunelab.samplers.acquisition import optimize_log_ei
+
+    box = MixedBox(np.array([False, True]), [[0.0, 0.5, 1.0], [0, 1]])
+    model, _ = _peaked_at_a_trial(box)
+    every = box.enumerate()
+    x, _ = optimize_log_ei(model, box, -1.0, every[:1], np.random.default_rng(0), tried=every)
+    assert any(np.array_equal(x, row) for row in every)
+
+
+def test_gp_on_a_small_discrete_space_tries_every_point_before_repeating_one():
+    """10 points (an int of 5 values by 2 choices), a deterministic objective: 10 trials, 10 distinct points."""
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+
+    def objective(trial) -> float:
+        k = trial.suggest_int("k", 1, 5)
+        w = trial.suggest_categorical("w", ["uniform", "distance"])
+        return (k - 2) ** 2 + (0.0 if w == "distance" else 0.5)
+
+    study.optimize(objective, n_trials=12)
+    points = [(t.params["k"], t.params["w"]) for t in study.trials]
+    assert len(set(points[:10])) == 10
+    assert study.best_value == 0.0 and len(study.trials) == 12  # then repeats are allowed: nothing fails
+
+
 def test_warp_power_is_scipys_maximiser_clipped_to_the_bounds():
     import numpy as np
     from scipy import stats

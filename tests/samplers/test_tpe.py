@@ -253,3 +253,21 @@ def test_multi_objective_constraints_best_trials_are_feasible():
     assert front and all(t.system_attrs["constraints"][0] <= 0 for t in front)
     later = study.trials[10:]
     assert np.mean([t.values[0] >= 0.3 for t in later]) > 0.6
+
+
+def _discrete_objective(trial) -> float:
+    k = trial.suggest_int("k", 1, 12)
+    w = trial.suggest_categorical("w", ["a", "b", "c"])
+    batch = trial.suggest_int("batch", 16, 128, step=16)
+    return (k - 3) ** 2 + {"a": 0.0, "b": 1.0, "c": 2.0}[w] + abs(batch - 64) / 16
+
+
+@pytest.mark.parametrize("seed", [0, 2])  # seeds whose runs repeated 6 and 5 points before
+def test_on_a_discrete_space_tpe_does_not_repeat_a_tried_point(seed):
+    """288 points (int x categorical x stepped int): 30 trials, 30 distinct points, the optimum among them."""
+    study = tunelab.create_study(sampler=TPESampler(seed=seed, n_startup_trials=5))
+    study.optimize(_discrete_objective, n_trials=30)
+    points = [(t.params["k"], t.params["w"], t.params["batch"]) for t in study.trials]
+    assert len(set(points)) == 30
+    assert study.best_value <= 1.0
+

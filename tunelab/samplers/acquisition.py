@@ -9,7 +9,10 @@ optimiser is not stranded on flat zero regions.
 the best points, runs a batched multi-start L-BFGS-B over the numeric
 dimensions (categoricals held fixed), then a discrete sweep over each
 categorical, snaps ints/stepped floats to their grid and returns the best point.
-Small, fully discrete spaces are enumerated instead.
+Small, fully discrete spaces are enumerated instead.  Points given as ``tried``
+(the finished and running trials) are not proposed again while the box holds
+another: with a noise term in the fit, EI is often highest at the incumbent
+itself, and on a discrete space the snapped proposal lands on it exactly.
 """
 
 from __future__ import annotations
@@ -215,16 +218,43 @@ def _sweep_categoricals(model: GPModel, box: MixedBox, X: np.ndarray, best: floa
     return X
 
 
+def _is_tried(X: np.ndarray, tried: np.ndarray | None, box: MixedBox) -> np.ndarray:
+    """Per row of X: whether it equals a row of ``tried`` (numeric columns to 1e-9, choices exactly)."""
+    if tried is None or len(tried) == 0 or len(X) == 0:
+        return np.zeros(len(X), bool)
+    num, cat = box.numeric, np.flatnonzero(box.is_cat)
+    same = np.ones((len(X), len(tried)), bool)
+    for j in num:
+        same &= np.abs(X[:, j, None] - tried[None, :, j]) <= 1e-9
+    for j in cat:
+        same &= X[:, j, None] == tried[None, :, j]
+    return same.any(axis=1)
+
+
+def _best_untried(pool: np.ndarray, values: np.ndarray, tried: np.ndarray | None,
+                  box: MixedBox) -> int | None:
+    """Index of the highest value among the rows of ``pool`` not in ``tried``; None if every row is."""
+    fresh = ~_is_tried(pool, tried, box)
+    if not fresh.any():
+        return None
+    return int(np.flatnonzero(fresh)[values[fresh].argmax()])
+
+
 def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.ndarray, rng: np.random.Generator,
                     n_candidates: int = 1024, n_starts: int = 6, maxiter: int = 100,
-                    ftol: float = DEFAULT_FTOL) -> tuple[np.ndarray, float]:
-    """The point of the box with the highest log EI found, and that value (``ftol``: the polish's stop)."""
+                    ftol: float = DEFAULT_FTOL, tried: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The point of the box with the highest log EI found, and that value (``ftol``: the polish's stop).
+
+    A point equal to a row of ``tried`` is returned only when every point the search
+    looked at is one (a small discrete box fully explored).
+    """
     if box.n_points() <= n_candidates:
         X = box.enumerate()
         inside = box.contains(X)
         X = X[inside] if inside.any() else X
         values = _value(model, X, best)
-        i = int(values.argmax())
+        i = _best_untried(X, values, tried, box)
+        i = int(values.argmax()) if i is None else i
         return X[i], float(values[i])
     cand = [box.random(n_candidates, rng)]
     if len(incumbents):
@@ -242,5 +272,10 @@ def optimize_log_ei(model: GPModel, box: MixedBox, best: float, incumbents: np.n
         X = _polish(model, box, X, best, maxiter // 2, ftol)
     pool = box.snap(np.vstack([X, starts]))
     values = _value(model, pool, best)
-    i = int(values.argmax())
+    i = _best_untried(pool, values, tried, box)
+    if i is None:  # every polished point snapped onto a trial: the best untried screened candidate instead
+        pool = box.snap(C)
+        values = _value(model, pool, best)
+        i = _best_untried(pool, values, tried, box)
+        i = int(values.argmax()) if i is None else i
     return pool[i], float(values[i])

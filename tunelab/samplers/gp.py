@@ -20,7 +20,8 @@ After ``n_startup_trials`` random trials, each ask:
    best trial while fewer than ``trust_region_until`` trials are complete
    (:mod:`~tunelab.samplers.trust_region`; off by default, on in ``auto``);
    the first ``first_region_trials`` proposals after the start search a region
-   of half the usual side.
+   of half the usual side.  A finished or running trial's point is not
+   proposed again while the space holds an untried one.
 
 Failed trials are ignored; pruned trials are too (their last intermediate value
 is not comparable with final values).  For several objectives each ask
@@ -123,8 +124,11 @@ class GPSampler(BaseSampler):
         params = self._fit(X, y, is_cat, tuple((n, space[n]) for n in names))
         model = GPModel(X, y, params, is_cat)
         best = float(y.min())  # EI over the best observed loss: the posterior-mean minimum lost svc and tree
-        model = self._with_pending(model, context, names, space, y)
+        running = [t for t in context.running() if all(n in t.params for n in names)]
+        Xp = np.array([encode(t.params, names, space) for t in running]).reshape(len(running), len(names))
+        model = self._with_pending(model, Xp, y)
         self.last_model = model
+        tried = np.vstack([X, Xp])  # not proposed again while the box holds an untried point
         order = np.argsort(y)[: min(5, len(y))]
         box = _box(names, space)
         n_cand = self.n_candidates if len(y) <= 200 else max(256, self.n_candidates // 2)
@@ -137,12 +141,12 @@ class GPSampler(BaseSampler):
                 length = side_length(y, self.n_startup_trials, len(names))
             local = region(box, X[order[0]], params.lengthscales, length)
             x, _ = optimize_log_ei(model, local, best, X[order], self._rng, n_candidates=n_cand, maxiter=maxiter,
-                                   ftol=ftol)
+                                   ftol=ftol, tried=tried)
             if not repeats_a_trial(x, X, box):
                 return decode(x, names, space)
             # the region has nothing new to offer (it would re-run a finished trial): search everywhere
         x, _ = optimize_log_ei(model, box, best, X[order], self._rng, n_candidates=n_cand, maxiter=maxiter,
-                               ftol=ftol)
+                               ftol=ftol, tried=tried)
         return decode(x, names, space)
 
     # ------------------------------------------------------------------ pieces
@@ -195,14 +199,10 @@ class GPSampler(BaseSampler):
         self._fit_key, self._fit_params, self._fit_n = key, params, n
         return params
 
-    def _with_pending(self, model: GPModel, context: SamplingContext, names: list[str],
-                      space: dict[str, Distribution], y: np.ndarray) -> GPModel:
-        if self.pending == "ignore":
+    def _with_pending(self, model: GPModel, Xp: np.ndarray, y: np.ndarray) -> GPModel:
+        """The model conditioned on the running trials' rows ``Xp`` as ``pending`` says."""
+        if self.pending == "ignore" or len(Xp) == 0:
             return model
-        running = [t for t in context.running() if all(n in t.params for n in names)]
-        if not running:
-            return model
-        Xp = np.array([encode(t.params, names, space) for t in running])
         if self.pending == "believer":
             yp, _ = model.predict(Xp)
         else:

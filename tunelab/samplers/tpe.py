@@ -360,6 +360,24 @@ _CONSTRAINTS = {
 }
 
 
+_UNSET = object()  # a parameter a trial does not have
+
+
+def _decoded(names: Sequence[str], axes: Sequence[NumericAxis | CategoricalAxis], candidates: Observations,
+             i: int) -> dict[str, Any]:
+    """Candidate ``i`` as parameter values."""
+    out: dict[str, Any] = {}
+    i_num = i_cat = 0
+    for name, axis in zip(names, axes):
+        if isinstance(axis, NumericAxis):
+            out[name] = axis.decode(candidates.numeric[i, i_num])
+            i_num += 1
+        else:
+            out[name] = axis.decode(candidates.categorical[i, i_cat])
+            i_cat += 1
+    return out
+
+
 class TPESampler(BaseSampler):
     """Multivariate TPE with grouped conditional parameters, constant liar, MOTPE and constraints.
 
@@ -462,8 +480,9 @@ class TPESampler(BaseSampler):
         split = self._split(context)
         values: dict[str, Any] = {}
         with single_thread_blas():
-            for names in _groups(split, space):
-                values.update(self._sample_group(names, space, split))
+            groups = _groups(split, space)
+            for names in groups:
+                values.update(self._sample_group(names, space, split, whole=len(groups) == 1))
         return values
 
     def sample_independent(self, context: SamplingContext, name: str, distribution: Distribution) -> Any:
@@ -501,8 +520,14 @@ class TPESampler(BaseSampler):
         return Observations(np.array(numeric, dtype=float).reshape(len(numeric), len(which)).T,
                             np.array(categorical, dtype=float).reshape(len(categorical), len(which)).T.astype(int))
 
-    def _sample_group(self, names: list[str], space: dict[str, Distribution], split: _Split) -> dict[str, Any]:
-        """Joint TPE proposal for ``names`` from the trials in which all of them are active."""
+    def _sample_group(self, names: list[str], space: dict[str, Distribution], split: _Split,
+                      whole: bool = False) -> dict[str, Any]:
+        """Joint TPE proposal for ``names`` from the trials in which all of them are active.
+
+        ``whole``: the group is the trial's whole relative space, so a candidate equal to a
+        tried trial on ``names`` would repeat that trial; on a discrete space the best
+        untried candidate is taken instead (when the 24 candidates hold one).
+        """
         dists = [space[n] for n in names]
         active = np.ones(split.n_finished + len(split.liars), dtype=bool)
         for n, d in zip(names, dists):
@@ -521,14 +546,12 @@ class TPESampler(BaseSampler):
         candidates = below.sample(self._rng, self.n_ei_candidates)
         cells = below.snap(candidates)
         score = below.log_pdf(candidates, cells) - above.log_pdf(candidates, cells)
-        best = int(np.argmax(score))
-        out: dict[str, Any] = {}
-        i_num = i_cat = 0
-        for name, axis in zip(names, axes):
-            if isinstance(axis, NumericAxis):
-                out[name] = axis.decode(candidates.numeric[best, i_num])
-                i_num += 1
-            else:
-                out[name] = axis.decode(candidates.categorical[best, i_cat])
-                i_cat += 1
-        return out
+        order = np.argsort(-score, kind="stable")
+        if whole and all(getattr(axis, "discrete", True) for axis in axes):
+            # a discrete space: the best-scoring candidate that no finished or running trial has tried
+            tried = {tuple(t.params.get(n, _UNSET) for n in names) for t in split.trials}
+            for i in order.tolist():
+                out = _decoded(names, axes, candidates, i)
+                if tuple(out.values()) not in tried:
+                    return out
+        return _decoded(names, axes, candidates, int(order[0]))
