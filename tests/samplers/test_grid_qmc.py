@@ -70,6 +70,19 @@ def test_qmc_is_seeded_and_spreads_points():
     assert np.bincount((xs * 4).astype(int), minlength=4).tolist() == [8, 8, 8, 8]
 
 
+@pytest.mark.parametrize("seed", range(5))  # before, 1-3 of the 10 trials repeated a point on every seed
+def test_qmc_on_a_small_discrete_space_runs_no_point_twice(seed):
+    """12 points (an int of 4 values by 3 choices): 10 trials, 10 distinct points; 14 trials run all 12."""
+    def objective(trial):
+        return trial.suggest_int("a", 1, 4) + ["x", "y", "z"].index(trial.suggest_categorical("b", ["x", "y", "z"]))
+
+    study = tunelab.create_study(sampler=QMCSampler(seed=seed))
+    study.optimize(objective, n_trials=14)
+    points = [(t.params["a"], t.params["b"]) for t in study.trials]
+    assert len(set(points[:10])) == 10
+    assert len(set(points)) == 12  # and when every point has run, the sequence's point is taken again
+
+
 def test_qmc_with_a_declared_space_is_quasi_random_from_the_first_trial():
     space = {"lr": tunelab.Float(1e-5, 1e-1, log=True), "units": tunelab.Int(16, 256, log=True)}
     study = tunelab.create_study(sampler=QMCSampler(space, seed=0))

@@ -3,7 +3,9 @@
 Trial number n takes point n of the sequence, so workers sharing a storage draw
 distinct points without talking to each other.  The space is the one the first
 complete trial used (or a declarative space given up front); parameters outside
-it are drawn at random.
+it are drawn at random.  On a space with no real-valued parameter, a point that
+snaps onto a configuration some trial already has is replaced by a uniform draw
+that does not (a small grid of ints and choices would otherwise run some twice).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 import warnings
 from typing import Any, Mapping
 
+import numpy as np
+
 from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
-from tunelab.space import Distribution, SearchSpace
+from tunelab.space import CategoricalDistribution, Distribution, IntDistribution, SearchSpace
 from tunelab.trial import TrialState
 
 
@@ -66,4 +70,22 @@ class QMCSampler(BaseSampler):
         names = tuple(sorted(space))
         index = context.trial_number or 0
         point = self._point(len(names), index, names)
-        return {name: space[name].from_unit(u) for name, u in zip(names, point)}
+        out = {name: space[name].from_unit(u) for name, u in zip(names, point)}
+        if not all(_discrete(space[n]) for n in names):
+            return out
+        tried = {tuple(t.params.get(n, _UNSET) for n in names) for t in context.trials if t.params}
+        rng = np.random.default_rng([self._scramble_seed or 0, index])
+        for _ in range(_REDRAWS):
+            if tuple(out.values()) not in tried:
+                return out
+            out = {name: space[name].from_unit(u) for name, u in zip(names, rng.random(len(names)))}
+        return {name: space[name].from_unit(u) for name, u in zip(names, point)}  # all tried, it seems
+
+
+_UNSET = object()  # a parameter a trial does not have
+_REDRAWS = 64  # uniform draws tried before a repeat is accepted
+
+
+def _discrete(dist: Distribution) -> bool:
+    """Whether ``from_unit`` snaps the distribution to finitely many values."""
+    return isinstance(dist, (CategoricalDistribution, IntDistribution)) or getattr(dist, "step", None) is not None
