@@ -482,7 +482,7 @@ class TPESampler(BaseSampler):
         with single_thread_blas():
             groups = _groups(split, space)
             for names in groups:
-                values.update(self._sample_group(names, space, split, whole=len(groups) == 1))
+                values.update(self._sample_group(names, space, split, context.trials if len(groups) == 1 else ()))
         return values
 
     def sample_independent(self, context: SamplingContext, name: str, distribution: Distribution) -> Any:
@@ -521,12 +521,12 @@ class TPESampler(BaseSampler):
                             np.array(categorical, dtype=float).reshape(len(categorical), len(which)).T.astype(int))
 
     def _sample_group(self, names: list[str], space: dict[str, Distribution], split: _Split,
-                      whole: bool = False) -> dict[str, Any]:
+                      avoid: Sequence[FrozenTrial] = ()) -> dict[str, Any]:
         """Joint TPE proposal for ``names`` from the trials in which all of them are active.
 
-        ``whole``: the group is the trial's whole relative space, so a candidate equal to a
-        tried trial on ``names`` would repeat that trial; on a discrete space the best
-        untried candidate is taken instead (when the 24 candidates hold one).
+        ``avoid``: trials whose values of ``names`` are their whole configuration (the group
+        is the trial's whole relative space); on a discrete space the best-scoring candidate
+        none of them has is taken (when the candidates hold one), so no trial runs twice.
         """
         dists = [space[n] for n in names]
         active = np.ones(split.n_finished + len(split.liars), dtype=bool)
@@ -547,9 +547,8 @@ class TPESampler(BaseSampler):
         cells = below.snap(candidates)
         score = below.log_pdf(candidates, cells) - above.log_pdf(candidates, cells)
         order = np.argsort(-score, kind="stable")
-        if whole and all(getattr(axis, "discrete", True) for axis in axes):
-            # a discrete space: the best-scoring candidate that no finished or running trial has tried
-            tried = {tuple(t.params.get(n, _UNSET) for n in names) for t in split.trials}
+        if avoid and all(getattr(axis, "discrete", True) for axis in axes):
+            tried = {tuple(t.params.get(n, _UNSET) for n in names) for t in avoid if t.params}
             for i in order.tolist():
                 out = _decoded(names, axes, candidates, i)
                 if tuple(out.values()) not in tried:
