@@ -24,6 +24,13 @@ class Run:
     losses: list[float]
     overhead_s: float
     error: str | None = None
+    repeats: int | None = None  # trials whose configuration an earlier trial of the run had (None: not counted)
+
+
+def count_repeats(configs: list[dict[str, Any]]) -> int:
+    """How many configurations in the list equal an earlier one."""
+    keys = [tuple(sorted((k, repr(v)) for k, v in c.items())) for c in configs]
+    return len(keys) - len(set(keys))
 
 
 def suggest_all(trial: Any, task: Task) -> dict[str, Any]:
@@ -44,7 +51,7 @@ def suggest_all(trial: Any, task: Task) -> dict[str, Any]:
 
 def _ask_tell_loop(task: Task, n: int, ask: Callable[[], Any], tell: Callable[[Any, float], None],
                    params_of: Callable[[Any, Task], dict[str, Any]] = suggest_all) -> Run:
-    losses, overhead = [], 0.0
+    losses, overhead, configs = [], 0.0, []
     for _ in range(n):
         t0 = time.perf_counter()
         trial = ask()
@@ -55,7 +62,8 @@ def _ask_tell_loop(task: Task, n: int, ask: Callable[[], Any], tell: Callable[[A
         tell(trial, value)
         overhead += (t1 - t0) + (time.perf_counter() - t2)
         losses.append(value)
-    return Run(losses, overhead)
+        configs.append(params)
+    return Run(losses, overhead, repeats=count_repeats(configs))
 
 
 def tunelab_runner(sampler: str) -> Callable[[Task, int, int], Run]:

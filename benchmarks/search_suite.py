@@ -62,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 from search import TIE_TOLERANCE, beats_best_peer, expected_best_of  # noqa: E402
-from search_methods import METHODS, available, method_runner  # noqa: E402
+from search_methods import METHODS, available, count_repeats, method_runner  # noqa: E402
 from search_tasks import Task  # noqa: E402
 from tunelab.space import Categorical, Float, Int, SearchSpace  # noqa: E402
 
@@ -400,17 +400,18 @@ def hebo_run(task: Task, seed: int, n: int) -> Any:
 
     try:
         call({"space": spec, "seed": seed})
-        losses, overhead = [], 0.0
+        losses, overhead, configs = [], 0.0, []
         for _ in range(n):
             t0 = time.perf_counter()
             raw = call({"op": "ask"})["params"]
             overhead += time.perf_counter() - t0
-            value = task(decode(raw))
+            configs.append(decode(raw))
+            value = task(configs[-1])
             t0 = time.perf_counter()
             call({"op": "tell", "params": raw, "value": value})
             overhead += time.perf_counter() - t0
             losses.append(value)
-        return Run(losses, overhead)
+        return Run(losses, overhead, repeats=count_repeats(configs))
     finally:
         child.stdin.close()
         try:
@@ -437,6 +438,8 @@ def run_job(job: tuple[str, int, list[str], int, str | None]) -> list[dict[str, 
         try:
             run = runner(method)(task, seed, n)
             record.update(losses=[float(f"{v:.7g}") for v in run.losses], overhead_s=round(run.overhead_s, 4))
+            if run.repeats is not None:
+                record["repeats"] = run.repeats
         except Exception as exc:  # one broken method must not lose the others' results
             record.update(losses=[], overhead_s=0.0, error=f"{type(exc).__name__}: {exc}")
         record["wall_s"] = round(time.time() - start, 3)
@@ -492,9 +495,13 @@ def score_table(records: list[dict[str, Any]], budgets: list[int]) -> dict[str, 
                 v = np.array(vals)
                 se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
                 out["scores"][(b, name, method)] = (float(v.mean()), se, len(v))
+    out["repeats"] = {}
     for method in methods:
         rows = [r for r in ok if r["method"] == method]
         out["ask_ms"][method] = 1000 * sum(r["overhead_s"] for r in rows) / max(1, sum(len(r["losses"]) for r in rows))
+        counted = [r for r in rows if "repeats" in r]
+        if counted:  # rows written since the runner counts them
+            out["repeats"][method] = (sum(r["repeats"] for r in counted), sum(len(r["losses"]) for r in counted))
     return out
 
 
@@ -549,6 +556,13 @@ def format_report(table: dict[str, Any], per_problem: bool = False) -> str:
         lines.append("| " + " | ".join(methods) + " |")
         lines.append("|---" * len(methods) + "|")
         lines.append("| " + " | ".join(f"{table['ask_ms'][m]:.1f}" for m in methods) + " |")
+        if table.get("repeats"):
+            lines.append("\n#### Trials that repeated an earlier trial's configuration (of the trials in rows that count them)\n")
+            lines.append("| " + " | ".join(methods) + " |")
+            lines.append("|---" * len(methods) + "|")
+            cells = [f"{table['repeats'][m][0]} of {table['repeats'][m][1]}" if m in table["repeats"] else "-"
+                     for m in methods]
+            lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
     finally:
         search.PEERS = saved

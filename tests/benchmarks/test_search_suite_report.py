@@ -64,3 +64,17 @@ def test_select_records_by_problem_pattern_and_seed(search_suite: ModuleType) ->
     picked = search_suite.select_records(rows, "ml-dt-*", "0,2")
     assert [(r["task"], r["seed"]) for r in picked] == [("ml-dt-iris", 0), ("ml-dt-wine", 2)]
     assert search_suite.select_records(rows, None, None) == rows
+
+
+def test_a_run_counts_the_trials_that_repeat_an_earlier_configuration(search_suite: ModuleType) -> None:
+    import search_methods
+    from search_tasks import Task
+
+    from tunelab.space import Categorical, Int, SearchSpace
+
+    space = SearchSpace.from_mapping({"k": Int(1, 2), "w": Categorical(["a", "b"])})
+    task = Task("tiny", "synthetic", space, lambda p: float(p["k"]))
+    run = search_methods.tunelab_runner("random")(task, 0, 12)  # 4 points, 12 trials: at least 8 repeats
+    assert run.repeats is not None and run.repeats >= 8
+    assert search_methods.count_repeats([{"k": 1, "w": "a"}, {"w": "a", "k": 1}, {"k": 1, "w": "b"}]) == 1
+    assert search_methods.count_repeats([{"x": 1.0}, {"x": 1}]) == 0  # told apart by repr, as the runs log them
