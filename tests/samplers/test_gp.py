@@ -579,6 +579,22 @@ def test_gp_on_a_small_discrete_space_tries_every_point_before_repeating_one():
     assert study.best_value == 0.0 and len(study.trials) == 12  # then repeats are allowed: nothing fails
 
 
+def test_gp_does_not_rerun_a_configuration_that_failed():
+    """The model ignores failed trials; without the no-repeat rule it proposes the failed point again and again."""
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+
+    def objective(trial) -> float:
+        k = trial.suggest_int("k", 1, 8)
+        w = trial.suggest_categorical("w", ["uniform", "distance"])
+        if (k, w) == (3, "distance"):
+            raise ValueError("this configuration runs out of memory")
+        return (k - 3) ** 2 + (0.0 if w == "distance" else 0.5)
+
+    study.optimize(objective, n_trials=12, catch=(ValueError,))
+    failed = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(failed) <= 1
+
+
 def test_warp_power_is_scipys_maximiser_clipped_to_the_bounds():
     import numpy as np
     from scipy import stats

@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from tunelab.space import Distribution
+from tunelab.space import CategoricalDistribution, Distribution, IntDistribution
 from tunelab.trial import FrozenTrial, StudyDirection, TrialState
 
 
@@ -146,3 +146,20 @@ def intersection_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]
         else:
             space = {k: d for k, d in space.items() if t.distributions.get(k) == d}
     return {k: d for k, d in (space or {}).items() if not d.single()}
+
+
+_UNSET = object()  # stands for a parameter a trial does not have
+
+
+def is_discrete(dist: Distribution) -> bool:
+    """Whether the distribution has finitely many values (an int, a stepped float or a categorical)."""
+    return isinstance(dist, (CategoricalDistribution, IntDistribution)) or getattr(dist, "step", None) is not None
+
+
+def tried_configurations(trials: Sequence[FrozenTrial], names: Sequence[str]) -> set[tuple]:
+    """The values of ``names`` in every trial that has parameters, as tuples in that order.
+
+    On a space of discrete parameters a proposal found here would run a configuration a
+    second time; samplers that can choose another use this to avoid it.
+    """
+    return {tuple(t.params.get(n, _UNSET) for n in names) for t in trials if t.params}

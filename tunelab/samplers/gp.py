@@ -20,8 +20,8 @@ After ``n_startup_trials`` random trials, each ask:
    best trial while fewer than ``trust_region_until`` trials are complete
    (:mod:`~tunelab.samplers.trust_region`; off by default, on in ``auto``);
    the first ``first_region_trials`` proposals after the start search a region
-   of half the usual side.  A finished or running trial's point is not
-   proposed again while the space holds an untried one.
+   of half the usual side.  No trial's point (finished, failed or running)
+   is proposed again while the space holds an untried one.
 
 Failed trials are ignored; pruned trials are too (their last intermediate value
 is not comparable with final values).  For several objectives each ask
@@ -128,7 +128,11 @@ class GPSampler(BaseSampler):
         Xp = np.array([encode(t.params, names, space) for t in running]).reshape(len(running), len(names))
         model = self._with_pending(model, Xp, y)
         self.last_model = model
-        tried = np.vstack([X, Xp])  # not proposed again while the box holds an untried point
+        # not proposed again while the box holds an untried point: complete, running, pruned and failed trials
+        # (the model ignores the last two, so nothing else keeps it from re-running a failed configuration)
+        ignored = [t for t in context.finished([TrialState.PRUNED, TrialState.FAIL])
+                   if all(t.distributions.get(n) == space[n] for n in names)]
+        tried = np.vstack([X, Xp, np.array([encode(t.params, names, space) for t in ignored]).reshape(-1, len(names))])
         order = np.argsort(y)[: min(5, len(y))]
         box = _box(names, space)
         n_cand = self.n_candidates if len(y) <= 200 else max(256, self.n_candidates // 2)

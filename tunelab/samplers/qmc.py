@@ -15,8 +15,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
-from tunelab.space import CategoricalDistribution, Distribution, IntDistribution, SearchSpace
+from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space, is_discrete, tried_configurations
+from tunelab.space import Distribution, SearchSpace
 from tunelab.trial import TrialState
 
 
@@ -71,9 +71,9 @@ class QMCSampler(BaseSampler):
         index = context.trial_number or 0
         point = self._point(len(names), index, names)
         out = {name: space[name].from_unit(u) for name, u in zip(names, point)}
-        if not all(_discrete(space[n]) for n in names):
+        if not all(is_discrete(space[n]) for n in names):
             return out
-        tried = {tuple(t.params.get(n, _UNSET) for n in names) for t in context.trials if t.params}
+        tried = tried_configurations(context.trials, names)
         rng = np.random.default_rng([self._scramble_seed or 0, index])
         for _ in range(_REDRAWS):
             if tuple(out.values()) not in tried:
@@ -82,10 +82,4 @@ class QMCSampler(BaseSampler):
         return {name: space[name].from_unit(u) for name, u in zip(names, point)}  # all tried, it seems
 
 
-_UNSET = object()  # a parameter a trial does not have
 _REDRAWS = 64  # uniform draws tried before a repeat is accepted
-
-
-def _discrete(dist: Distribution) -> bool:
-    """Whether ``from_unit`` snaps the distribution to finitely many values."""
-    return isinstance(dist, (CategoricalDistribution, IntDistribution)) or getattr(dist, "step", None) is not None

@@ -35,7 +35,7 @@ import numpy as np
 from tunelab._gc import paused_gc
 from tunelab._validation import Check, Interval, validate
 from tunelab.samplers._blas import single_thread_blas
-from tunelab.samplers.base import BaseSampler, SamplingContext
+from tunelab.samplers.base import BaseSampler, SamplingContext, is_discrete, tried_configurations
 from tunelab.pareto import crowding_distance, losses, nondominated_ranks, violation
 from tunelab.samplers.parzen import CategoricalAxis, NumericAxis, Observations, ParzenEstimator, make_axis
 from tunelab.space import Distribution
@@ -360,9 +360,6 @@ _CONSTRAINTS = {
 }
 
 
-_UNSET = object()  # a parameter a trial does not have
-
-
 def _decoded(names: Sequence[str], axes: Sequence[NumericAxis | CategoricalAxis], candidates: Observations,
              i: int) -> dict[str, Any]:
     """Candidate ``i`` as parameter values."""
@@ -547,8 +544,8 @@ class TPESampler(BaseSampler):
         cells = below.snap(candidates)
         score = below.log_pdf(candidates, cells) - above.log_pdf(candidates, cells)
         order = np.argsort(-score, kind="stable")
-        if avoid and all(getattr(axis, "discrete", True) for axis in axes):
-            tried = {tuple(t.params.get(n, _UNSET) for n in names) for t in avoid if t.params}
+        if avoid and all(is_discrete(d) for d in dists):
+            tried = tried_configurations(avoid, names)
             for i in order.tolist():
                 out = _decoded(names, axes, candidates, i)
                 if tuple(out.values()) not in tried:
