@@ -21,7 +21,7 @@ Extra rows (``--only extra`` runs just these):
   first view of the study);
 * sampler ask time (ask + suggests + tell, 6 float parameters, in memory) at 100 and 500
   trials for ``auto`` (its GP phase at 100, CMA-ES at 500) and ``tpe``, TPE at 10,000 (the study filled by random
-  trials first), next to Optuna's TPE and GP (GP at 100 only: its asks take seconds at 500
+  trials first; once more on a discrete space, 5 ints of 21 values and a choice of 3), next to Optuna's TPE and GP (GP at 100 only: its asks take seconds at 500
   on a loaded machine).  CPU milliseconds first (other jobs on the machine stretch them less),
   wall milliseconds in brackets; each row says whether its target is met.
 """
@@ -242,7 +242,8 @@ def _ask_ms(ask_tell: Callable[[], None], n: int, at: list[int]) -> dict[int, tu
     return {c: (1e3 * sum(cpu_times[c - 5:c]) / 5, 1e3 * sum(wall_times[c - 5:c]) / 5) for c in at if c <= n}
 
 
-SAMPLER_TARGETS = {("tunelab auto", 100): 20.0, ("tunelab auto", 500): 50.0, ("tunelab tpe", 10000): 50.0}
+SAMPLER_TARGETS = {("tunelab auto", 100): 20.0, ("tunelab auto", 500): 50.0, ("tunelab tpe", 10000): 50.0,
+                   ("tunelab tpe, discrete space", 10000): 50.0}
 
 
 def sampler_ask_rows(d: int = 6, show: Callable[[str, dict[int, tuple[float, float]]], None] | None = None,
@@ -252,10 +253,15 @@ def sampler_ask_rows(d: int = 6, show: Callable[[str, dict[int, tuple[float, flo
     import tunelab
     from tunelab.samplers.random import RandomSampler
 
-    def step_of(study) -> Callable[[], None]:  # the same objective for both libraries
+    def step_of(study, discrete: bool = False) -> Callable[[], None]:  # the same objective for both libraries
         def step() -> None:
             trial = study.ask()
-            study.tell(trial, sum(trial.suggest_float(f"x{j}", -5, 5) ** 2 for j in range(d)))
+            if discrete:  # d - 1 ints of 21 values and a choice of 3: every parameter discrete
+                value = sum((trial.suggest_int(f"k{j}", 0, 20) - 6) ** 2 for j in range(d - 1))
+                value += ["a", "b", "c"].index(trial.suggest_categorical("c", ["a", "b", "c"]))
+            else:
+                value = sum(trial.suggest_float(f"x{j}", -5, 5) ** 2 for j in range(d))
+            study.tell(trial, value)
         return step
 
     rows = []
@@ -267,21 +273,23 @@ def sampler_ask_rows(d: int = 6, show: Callable[[str, dict[int, tuple[float, flo
         study = optuna.create_study(sampler=cls(seed=0))
         rows.append((f"Optuna {name}", _ask_ms(step_of(study), n, [100, 500])))
         show and show(*rows[-1])
-    # a big study: filled by random trials, then the sampler takes over for 10 asks
-    study = tunelab.create_study(sampler=RandomSampler(seed=0), seed=0)
-    fill = step_of(study)
-    for _ in range(big - 10):
-        fill()
-    study.sampler = tunelab.samplers.load_sampler_class("tpe")(seed=0)
-    rows.append(("tunelab tpe", {big: _ask_ms(step_of(study), 10, [10])[10]}))
-    show and show(*rows[-1])
-    op = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    fill = step_of(op)
-    for _ in range(big - 10):
-        fill()
-    op.sampler = optuna.samplers.TPESampler(seed=0)
-    rows.append(("Optuna TPE", {big: _ask_ms(step_of(op), 10, [10])[10]}))
-    show and show(*rows[-1])
+    # a big study: filled by random trials, then the sampler takes over for 10 asks; on floats, then on a
+    # discrete space (where TPE integrates each grid cell and skips configurations already tried)
+    for discrete, label in ((False, ""), (True, ", discrete space")):
+        study = tunelab.create_study(sampler=RandomSampler(seed=0), seed=0)
+        fill = step_of(study, discrete)
+        for _ in range(big - 10):
+            fill()
+        study.sampler = tunelab.samplers.load_sampler_class("tpe")(seed=0)
+        rows.append((f"tunelab tpe{label}", {big: _ask_ms(step_of(study, discrete), 10, [10])[10]}))
+        show and show(*rows[-1])
+        op = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+        fill = step_of(op, discrete)
+        for _ in range(big - 10):
+            fill()
+        op.sampler = optuna.samplers.TPESampler(seed=0)
+        rows.append((f"Optuna TPE{label}", {big: _ask_ms(step_of(op, discrete), 10, [10])[10]}))
+        show and show(*rows[-1])
     return rows
 
 

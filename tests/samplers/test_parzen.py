@@ -157,3 +157,24 @@ def test_log_pdf_matches_the_per_component_formula_on_mixed_axes():
         expected[:, k] += np.log(pe.cat_prob[k, 0, cand.categorical[:, 0]])
     expected = logsumexp(expected + pe.log_weights[None], axis=1)
     np.testing.assert_allclose(pe.log_pdf(cand), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_discrete_cell_masses_from_the_grid_table_equal_the_direct_ones():
+    """With more observations than grid values, cell masses come from a (cell, grid value) table: same log pdf."""
+    from tunelab.samplers.parzen import Observations, ParzenEstimator, make_axis
+    from tunelab.space import FloatDistribution, IntDistribution
+
+    rng = np.random.default_rng(0)
+    dists = [IntDistribution(1, 12), IntDistribution(1, 64, log=True), FloatDistribution(0, 1, step=0.1),
+             FloatDistribution(0, 1), IntDistribution(2, 200, step=2), IntDistribution(1, 1000)]
+    axes = [make_axis(d) for d in dists]
+    n = 500
+    numeric = np.column_stack([a.encode([d.from_unit(x) for x in rng.random(n)]) if a.discrete else rng.random(n)
+                               for a, d in zip(axes, dists)])
+    estimator = ParzenEstimator(axes, Observations(numeric, np.zeros((n, 0), int)))
+    assert sorted(estimator._grid_index) == [0, 1, 2, 4]  # the 1,000-value int keeps the direct path
+    candidates = estimator.sample(rng, 24)
+    cells = estimator.snap(candidates)
+    table = estimator.log_pdf(candidates, cells)
+    estimator._grid_index = {}
+    np.testing.assert_allclose(table, estimator.log_pdf(candidates, cells), rtol=0, atol=1e-12)

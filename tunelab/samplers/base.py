@@ -156,10 +156,38 @@ def is_discrete(dist: Distribution) -> bool:
     return isinstance(dist, (CategoricalDistribution, IntDistribution)) or getattr(dist, "step", None) is not None
 
 
-def tried_configurations(trials: Sequence[FrozenTrial], names: Sequence[str]) -> set[tuple]:
-    """The values of ``names`` in every trial that has parameters, as tuples in that order.
+class TriedConfigurations:
+    """The values of given parameters in every trial that has parameters, as tuples: what a proposal
+    on a discrete space must not repeat.
 
-    On a space of discrete parameters a proposal found here would run a configuration a
-    second time; samplers that can choose another use this to avoid it.
+    Kept between asks: a finished trial never changes, so its tuple is made once (storages
+    hand out the same object for it); running trials are read again each time.
     """
-    return {tuple(t.params.get(n, _UNSET) for n in names) for t in trials if t.params}
+
+    def __init__(self) -> None:
+        self._names: tuple[str, ...] = ()
+        self._seen: dict[int, FrozenTrial] = {}  # id -> the finished trial whose tuple is in _finished
+        self._finished: set[tuple] = set()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # trial identities mean nothing in another process: a copy starts empty
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def of(self, trials: Sequence[FrozenTrial], names: Sequence[str]) -> Callable[[tuple], bool]:
+        """A test: whether a tuple of values of ``names`` (in that order) is one of the trials'."""
+        names = tuple(names)
+        if names != self._names or len(self._seen) > 2 * len(trials):  # another space, or copies of trials
+            self._names, self._seen, self._finished = names, {}, set()
+        seen, finished, running = self._seen, self._finished, set()
+        for t in trials:
+            if seen.get(id(t)) is t or not t.params:
+                continue
+            key = tuple(t.params.get(n, _UNSET) for n in names)
+            if t.state.is_finished():
+                seen[id(t)] = t
+                finished.add(key)
+            else:
+                running.add(key)
+        return lambda key: key in finished or key in running

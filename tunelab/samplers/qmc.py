@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space, is_discrete, tried_configurations
+from tunelab.samplers.base import BaseSampler, SamplingContext, TriedConfigurations, intersection_space, is_discrete
 from tunelab.space import Distribution, SearchSpace
 from tunelab.trial import TrialState
 
@@ -42,6 +42,7 @@ class QMCSampler(BaseSampler):
         self._engine = None
         self._engine_key: tuple | None = None
         self._position = 0
+        self._tried = TriedConfigurations()
 
     def infer_relative_space(self, context: SamplingContext) -> dict[str, Distribution]:
         if self._space is not None:
@@ -73,10 +74,10 @@ class QMCSampler(BaseSampler):
         out = {name: space[name].from_unit(u) for name, u in zip(names, point)}
         if not all(is_discrete(space[n]) for n in names):
             return out
-        tried = tried_configurations(context.trials, names)
+        tried = self._tried.of(context.trials, names)
         rng = np.random.default_rng([self._scramble_seed or 0, index])
         for _ in range(_REDRAWS):
-            if tuple(out.values()) not in tried:
+            if not tried(tuple(out.values())):
                 return out
             out = {name: space[name].from_unit(u) for name, u in zip(names, rng.random(len(names)))}
         return {name: space[name].from_unit(u) for name, u in zip(names, point)}  # all tried, it seems

@@ -35,7 +35,7 @@ import numpy as np
 from tunelab._gc import paused_gc
 from tunelab._validation import Check, Interval, validate
 from tunelab.samplers._blas import single_thread_blas
-from tunelab.samplers.base import BaseSampler, SamplingContext, is_discrete, tried_configurations
+from tunelab.samplers.base import BaseSampler, SamplingContext, TriedConfigurations, is_discrete
 from tunelab.pareto import crowding_distance, losses, nondominated_ranks, violation
 from tunelab.samplers.parzen import CategoricalAxis, NumericAxis, Observations, ParzenEstimator, make_axis
 from tunelab.space import Distribution
@@ -403,6 +403,7 @@ class TPESampler(BaseSampler):
         self._cache: tuple[Any, _Split] | None = None
         self._signatures = _Signatures()
         self._history = _History(self._signatures)
+        self._tried = TriedConfigurations()
         self._lock = threading.Lock()
 
     def reseed(self, seed: int | None) -> None:
@@ -545,9 +546,10 @@ class TPESampler(BaseSampler):
         score = below.log_pdf(candidates, cells) - above.log_pdf(candidates, cells)
         order = np.argsort(-score, kind="stable")
         if avoid and all(is_discrete(d) for d in dists):
-            tried = tried_configurations(avoid, names)
+            with self._lock:
+                tried = self._tried.of(avoid, names)
             for i in order.tolist():
                 out = _decoded(names, axes, candidates, i)
-                if tuple(out.values()) not in tried:
+                if not tried(tuple(out.values())):
                     return out
         return _decoded(names, axes, candidates, int(order[0]))
