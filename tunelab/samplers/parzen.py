@@ -210,7 +210,7 @@ class ParzenEstimator:
         normal CDFs instead of C x observations (a 10,000-trial study over a few small ints).
         """
         axis, s = self.num_axes[j], self._obs_sigma[j]
-        cells, first, inverse = np.unique(axis.cell_index(u), return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(axis.cell_index(u), return_index=True, return_inverse=True)
         centres = axis.centres()
         table = _log_mass((lo[first][:, None] - centres[None]) / s, (hi[first][:, None] - centres[None]) / s)
         out = np.empty((len(u), self.n_components))
