@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from search_tasks import Task
+from search_tasks import Task, config_key
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
 
 
@@ -29,8 +29,7 @@ class Run:
 
 def count_repeats(configs: list[dict[str, Any]]) -> int:
     """How many configurations in the list equal an earlier one."""
-    keys = [tuple(sorted((k, repr(v)) for k, v in c.items())) for c in configs]
-    return len(keys) - len(set(keys))
+    return len(configs) - len({config_key(c) for c in configs})
 
 
 def suggest_all(trial: Any, task: Task) -> dict[str, Any]:

@@ -35,6 +35,11 @@ N_SURROGATE_POINTS = 256
 MLP_MAX_ITER = 15
 
 
+def config_key(params: dict[str, Any]) -> tuple:
+    """A hashable key of a configuration (values told apart by repr, so 1 and 1.0 differ)."""
+    return tuple(sorted((k, repr(v)) for k, v in params.items()))
+
+
 @dataclass
 class Task:
     """One benchmark problem: minimise ``loss(params)`` over ``space``."""
@@ -50,7 +55,7 @@ class Task:
     def __call__(self, params: dict[str, Any]) -> float:
         if self.kind == "synthetic":
             return float(self.loss(params))
-        key = tuple(sorted((k, repr(v)) for k, v in params.items()))
+        key = config_key(params)
         if key not in self.memo:
             self.memo[key] = float(self.loss(params))
         return self.memo[key]

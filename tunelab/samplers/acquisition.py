@@ -218,23 +218,23 @@ def _sweep_categoricals(model: GPModel, box: MixedBox, X: np.ndarray, best: floa
     return X
 
 
-def _is_tried(X: np.ndarray, tried: np.ndarray | None, box: MixedBox) -> np.ndarray:
-    """Per row of X: whether it equals a row of ``tried`` (numeric columns to 1e-9, choices exactly)."""
-    if tried is None or len(tried) == 0 or len(X) == 0:
+def matches_a_row(X: np.ndarray, rows: np.ndarray | None, box: MixedBox, tol: float = 1e-9) -> np.ndarray:
+    """Per row of X: whether it equals a row of ``rows`` (numeric columns within ``tol``, choices exactly)."""
+    if rows is None or len(rows) == 0 or len(X) == 0:
         return np.zeros(len(X), bool)
     num, cat = box.numeric, np.flatnonzero(box.is_cat)
-    same = np.ones((len(X), len(tried)), bool)
+    same = np.ones((len(X), len(rows)), bool)
     for j in num:
-        same &= np.abs(X[:, j, None] - tried[None, :, j]) <= 1e-9
+        same &= np.abs(X[:, j, None] - rows[None, :, j]) <= tol
     for j in cat:
-        same &= X[:, j, None] == tried[None, :, j]
+        same &= X[:, j, None] == rows[None, :, j]
     return same.any(axis=1)
 
 
 def _best_untried(pool: np.ndarray, values: np.ndarray, tried: np.ndarray | None,
                   box: MixedBox) -> int | None:
     """Index of the highest value among the rows of ``pool`` not in ``tried``; None if every row is."""
-    fresh = ~_is_tried(pool, tried, box)
+    fresh = ~matches_a_row(pool, tried, box)
     if not fresh.any():
         return None
     return int(np.flatnonzero(fresh)[values[fresh].argmax()])

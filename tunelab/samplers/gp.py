@@ -37,7 +37,7 @@ import numpy as np
 
 from tunelab._validation import Interval, Options, validate
 from tunelab.samplers._blas import single_thread_blas
-from tunelab.samplers.acquisition import DEFAULT_FTOL, MixedBox, optimize_log_ei
+from tunelab.samplers.acquisition import DEFAULT_FTOL, MixedBox, matches_a_row, optimize_log_ei
 from tunelab.samplers.base import BaseSampler, SamplingContext, intersection_space
 from tunelab.samplers.gp_model import GPModel, KernelParams, default_params, fit_params
 from tunelab.samplers.trust_region import FIRST_LENGTH, region, side_length
@@ -254,9 +254,7 @@ def _box(names: list[str], space: dict[str, Distribution]) -> MixedBox:
 
 def repeats_a_trial(x: np.ndarray, X: np.ndarray, box: MixedBox, tol: float = 1e-3) -> bool:
     """Whether ``x`` is (within ``tol`` on the unit scale, same choices) a row of ``X``."""
-    num, cat = box.numeric, np.flatnonzero(box.is_cat)
-    close = np.all(np.abs(X[:, num] - x[num]) <= tol, axis=1) & np.all(X[:, cat] == x[cat], axis=1)
-    return bool(close.any())
+    return bool(matches_a_row(np.asarray(x)[None, :], X, box, tol)[0])
 
 
 def _standardised(values: np.ndarray) -> np.ndarray:

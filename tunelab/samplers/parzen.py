@@ -70,9 +70,7 @@ class NumericAxis:
     def snap(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Grid values nearest to unit coordinates ``u``, and each value's cell [lo, hi] in unit coordinates."""
         d = self.dist
-        v = self._t_inv((np.asarray(u, dtype=float) - self.offset) / self.scale)
-        k = np.floor((v - d.low) / self.step + 0.5)  # half-up, as the space rounds
-        v = np.clip(d.low + k * self.step, d.low, d.high)
+        v = np.clip(d.low + self.cell_index(u) * self.step, d.low, d.high)
         half = self.step / 2
         lo = np.clip(self.offset + self.scale * self._t(v - half), 0.0, 1.0)
         hi = np.clip(self.offset + self.scale * self._t(v + half), 0.0, 1.0)
@@ -85,7 +83,8 @@ class NumericAxis:
         return int(math.floor((d.high - d.low) / self.step + 0.5)) + 1
 
     def cell_index(self, u: np.ndarray) -> np.ndarray:
-        """The grid index (0 = low) of each unit coordinate's nearest grid value, on a discrete axis."""
+        """The grid index (0 = low) of each unit coordinate's nearest grid value, on a discrete axis
+        (half-up, as the space rounds)."""
         d = self.dist
         v = self._t_inv((np.asarray(u, dtype=float) - self.offset) / self.scale)
         return np.clip(np.floor((v - d.low) / self.step + 0.5), 0, self.n_cells - 1).astype(np.int64)
