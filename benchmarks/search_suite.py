@@ -36,7 +36,11 @@ with that Python answers JSON lines on stdin/stdout (``ask`` -> parameters,
 is described in docs/benchmarks.md ("Search suite").
 
 Significance per problem: one-sided 5 % Student's t on the gap of the seed
-means against the best other peer (see benchmarks/search.py).
+means against the best other peer (see benchmarks/search.py).  ``--report ...
+--paired auto,hebo`` adds the paired difference of two methods over the
+(problem, seed) runs both have, per run and per problem mean:
+
+    python benchmarks/search_suite.py --report benchmarks/results/suite-bbob*.jsonl --budgets 15,40 --paired auto,hebo
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ import platform
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -475,14 +480,15 @@ def score_table(records: list[dict[str, Any]], budgets: list[int]) -> dict[str, 
     tasks = sorted({r["task"] for r in ok})
     methods = sorted({r["method"] for r in ok}, key=lambda m: (list(METHODS).index(m.split(":")[0])
                                                                if m.split(":")[0] in METHODS else 99, m))
-    out: dict[str, Any] = {"tasks": tasks, "methods": methods, "budgets": budgets, "scores": {}, "ask_ms": {}}
+    out: dict[str, Any] = {"tasks": tasks, "methods": methods, "budgets": budgets, "scores": {}, "ask_ms": {},
+                           "runs": {}}
     for name in tasks:
         rows = [r for r in ok if r["task"] == name]
         seeds = sorted({r["seed"] for r in rows})
         bbob = name.startswith("bbob")
         refs = {s: random_reference(name, s, N_REFERENCE) for s in (seeds if bbob else [0])}
         for b in budgets:
-            per_method: dict[str, list[float]] = {}
+            per_method: dict[str, dict[int, float]] = {}
             best_seen = min(min(r["losses"]) for r in rows)
             for r in rows:
                 if len(r["losses"]) < b:
@@ -490,9 +496,10 @@ def score_table(records: list[dict[str, Any]], budgets: list[int]) -> dict[str, 
                 ref = refs[r["seed"] if bbob else 0]
                 optimum = get_problem(name, r["seed"]).optimum if bbob else min(best_seen, float(ref.min()))
                 rand = expected_best_of(ref, b)
-                per_method.setdefault(r["method"], []).append(100 * (rand - min(r["losses"][:b])) / (rand - optimum))
-            for method, vals in per_method.items():
-                v = np.array(vals)
+                per_method.setdefault(r["method"], {})[r["seed"]] = 100 * (rand - min(r["losses"][:b])) / (rand - optimum)
+            for method, by_seed in per_method.items():
+                out["runs"][(b, name, method)] = by_seed
+                v = np.array(list(by_seed.values()))
                 se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
                 out["scores"][(b, name, method)] = (float(v.mean()), se, len(v))
     out["repeats"] = {}
@@ -566,6 +573,57 @@ def format_report(table: dict[str, Any], per_problem: bool = False) -> str:
         return "\n".join(lines)
     finally:
         search.PEERS = saved
+
+
+@dataclass(frozen=True)
+class Paired:
+    """``a`` minus ``b`` over the runs both have (same problem and seed), at one budget."""
+
+    n_runs: int
+    mean: float  # mean of the per-run differences
+    se: float  # its standard error over runs
+    n_problems: int
+    problem_mean: float  # mean of the per-problem mean differences
+    problem_se: float  # its standard error over problems
+    ahead: int  # problems where the mean difference is above +1 point
+    behind: int  # ... below -1 point
+
+
+def paired_difference(table: dict[str, Any], budget: int, a: str, b: str) -> Paired | None:
+    """The paired difference of two methods' scores (None when they share no run): the same seeds of the
+    same problems, so that a problem's difficulty and a seed's luck in the start do not enter the gap."""
+    diffs: dict[str, list[float]] = {}
+    for task in table["tasks"]:
+        ra, rb = table["runs"].get((budget, task, a), {}), table["runs"].get((budget, task, b), {})
+        shared = sorted(set(ra) & set(rb))
+        if shared:
+            diffs[task] = [ra[s] - rb[s] for s in shared]
+    if not diffs:
+        return None
+    runs = np.concatenate([np.array(v) for v in diffs.values()])
+    means = np.array([np.mean(v) for v in diffs.values()])
+
+    def se(v: np.ndarray) -> float:
+        return float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
+
+    return Paired(len(runs), float(runs.mean()), se(runs), len(means), float(means.mean()), se(means),
+                  int((means > TIE_TOLERANCE).sum()), int((means < -TIE_TOLERANCE).sum()))
+
+
+def format_paired(table: dict[str, Any], pairs: list[tuple[str, str]]) -> str:
+    """A table of :func:`paired_difference` per pair and budget."""
+    lines = ["\n#### Paired differences (same problems and seeds; mean ± standard error)\n",
+             "| pair | trials | runs | per run | problems | per problem mean | ahead / behind by > 1 point |",
+             "|---|---|---|---|---|---|---|"]
+    for a, b in pairs:
+        for budget in table["budgets"]:
+            p = paired_difference(table, budget, a, b)
+            if p is None:
+                lines.append(f"| {a} - {b} | {budget} | 0 | - | - | - | - |")
+                continue
+            lines.append(f"| {a} - {b} | {budget} | {p.n_runs} | {p.mean:+.1f} ± {p.se:.1f} | {p.n_problems} | "
+                         f"{p.problem_mean:+.1f} ± {p.problem_se:.1f} | {p.ahead} / {p.behind} |")
+    return "\n".join(lines)
 
 
 def _behind(table: dict[str, Any], b: int, method: str, ahead: bool = False) -> list[tuple[str, float, str, float]]:
@@ -661,14 +719,25 @@ def main(argv: list[str] | None = None) -> None:
                         "is below this (a surrogate below 0 predicts worse than a constant)")
     parser.add_argument("--only-seeds", help="with --report: score only these seeds (comma-separated), so that "
                         "methods run on different seeds are compared on the same ones")
+    parser.add_argument("--paired", action="append", default=[], metavar="A,B",
+                        help="with --report: the paired difference A - B over the (problem, seed) runs both have "
+                        "(repeatable)")
     parser.add_argument("--hebo-python", help="the Python of a virtualenv with HEBO installed (method 'hebo')")
     args = parser.parse_args(argv)
+    pairs = []
+    for item in args.paired:
+        if item.count(",") != 1 or not all(item.split(",")):
+            parser.error(f"--paired expects two method names joined by a comma (e.g. 'auto,hebo'); got {item!r}")
+        pairs.append(tuple(item.split(",")))
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.report:
         records = select_records(load_records(args.report), args.problems, args.only_seeds)
         if args.min_r2 is not None:
             records = [r for r in records if (surrogate_r2(r["task"]) is None or surrogate_r2(r["task"]) >= args.min_r2)]
-        print(format_report(score_table(records, budgets), per_problem=args.per_problem))
+        table = score_table(records, budgets)
+        print(format_report(table, per_problem=args.per_problem))
+        if pairs:
+            print(format_paired(table, pairs))
         return
     names = problems(args.family)
     if args.problems:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import statistics
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -78,3 +79,26 @@ def test_a_run_counts_the_trials_that_repeat_an_earlier_configuration(search_sui
     assert run.repeats is not None and run.repeats >= 8
     assert search_methods.count_repeats([{"k": 1, "w": "a"}, {"w": "a", "k": 1}, {"k": 1, "w": "b"}]) == 1
     assert search_methods.count_repeats([{"x": 1.0}, {"x": 1}]) == 0  # told apart by repr, as the runs log them
+
+
+def test_paired_difference_uses_only_the_runs_both_methods_have(search_suite: ModuleType) -> None:
+    runs = {(15, "p1", "a"): {0: 10.0, 1: 20.0, 2: 30.0}, (15, "p1", "b"): {0: 4.0, 1: 18.0},  # seed 2: a only
+            (15, "p2", "a"): {0: 50.0}, (15, "p2", "b"): {0: 53.0},
+            (15, "p3", "a"): {0: 1.0}}  # no b run at all: left out
+    table = {"tasks": ["p1", "p2", "p3"], "budgets": [15], "runs": runs}
+
+    p = search_suite.paired_difference(table, 15, "a", "b")
+
+    assert (p.n_runs, p.n_problems) == (3, 2)
+    assert p.mean == pytest.approx((6.0 + 2.0 - 3.0) / 3)
+    assert p.problem_mean == pytest.approx((4.0 - 3.0) / 2)  # p1's mean difference 4, p2's -3
+    assert (p.ahead, p.behind) == (1, 1)
+    assert p.se == pytest.approx(statistics.stdev([6.0, 2.0, -3.0]) / 3 ** 0.5)
+    assert search_suite.paired_difference(table, 15, "a", "c") is None
+    assert "| a - b | 15 | 3 | +1.7 ± 2.6 | 2 | +0.5 ± 3.5 | 1 / 1 |" in search_suite.format_paired(table, [("a", "b")])
+
+
+def test_paired_option_must_name_two_methods(search_suite: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        search_suite.main(["--report", "none.jsonl", "--paired", "auto"])
+    assert "--paired expects two method names joined by a comma" in capsys.readouterr().err
