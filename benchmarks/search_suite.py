@@ -474,6 +474,11 @@ def _reference_job(args: tuple[str, int, int]) -> None:
     random_reference(*args)
 
 
+def _standard_error(values: np.ndarray) -> float:
+    """The standard error of the mean of ``values`` (0 for fewer than two)."""
+    return float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
+
+
 def score_table(records: list[dict[str, Any]], budgets: list[int]) -> dict[str, Any]:
     """Per (budget, problem, method): mean score, standard error, seeds (the layout benchmarks/search.py prints)."""
     ok = [r for r in records if not r.get("error") and r["losses"]]
@@ -500,8 +505,7 @@ def score_table(records: list[dict[str, Any]], budgets: list[int]) -> dict[str, 
             for method, by_seed in per_method.items():
                 out["runs"][(b, name, method)] = by_seed
                 v = np.array(list(by_seed.values()))
-                se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
-                out["scores"][(b, name, method)] = (float(v.mean()), se, len(v))
+                out["scores"][(b, name, method)] = (float(v.mean()), _standard_error(v), len(v))
     out["repeats"] = {}
     for method in methods:
         rows = [r for r in ok if r["method"] == method]
@@ -602,12 +606,8 @@ def paired_difference(table: dict[str, Any], budget: int, a: str, b: str) -> Pai
         return None
     runs = np.concatenate([np.array(v) for v in diffs.values()])
     means = np.array([np.mean(v) for v in diffs.values()])
-
-    def se(v: np.ndarray) -> float:
-        return float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
-
-    return Paired(len(runs), float(runs.mean()), se(runs), len(means), float(means.mean()), se(means),
-                  int((means > TIE_TOLERANCE).sum()), int((means < -TIE_TOLERANCE).sum()))
+    return Paired(len(runs), float(runs.mean()), _standard_error(runs), len(means), float(means.mean()),
+                  _standard_error(means), int((means > TIE_TOLERANCE).sum()), int((means < -TIE_TOLERANCE).sum()))
 
 
 def format_paired(table: dict[str, Any], pairs: list[tuple[str, str]]) -> str:
