@@ -729,6 +729,8 @@ def main(argv: list[str] | None = None) -> None:
         if item.count(",") != 1 or not all(item.split(",")):
             parser.error(f"--paired expects two method names joined by a comma (e.g. 'auto,hebo'); got {item!r}")
         pairs.append(tuple(item.split(",")))
+    if pairs and not args.report:
+        parser.error("--paired compares result files: give them with --report")
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.report:
         records = select_records(load_records(args.report), args.problems, args.only_seeds)

@@ -102,3 +102,6 @@ def test_paired_option_must_name_two_methods(search_suite: ModuleType, capsys: p
     with pytest.raises(SystemExit):
         search_suite.main(["--report", "none.jsonl", "--paired", "auto"])
     assert "--paired expects two method names joined by a comma" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a run, not a report: nothing to pair
+        search_suite.main(["--family", "bbob", "--paired", "auto,hebo"])
+    assert "--paired compares result files: give them with --report" in capsys.readouterr().err

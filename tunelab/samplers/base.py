@@ -161,10 +161,12 @@ class TriedConfigurations:
     on a discrete space must not repeat.
 
     Kept between asks: a finished trial never changes, so its tuple is made once (storages
-    hand out the same object for it); running trials are read again each time.
+    hand out the same object for it); running trials are read again each time. Safe to share
+    between the threads of a study that asks from several.
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._names: tuple[str, ...] = ()
         self._seen: dict[int, FrozenTrial] = {}  # id -> the finished trial whose tuple is in _finished
         self._finished: set[tuple] = set()
@@ -178,16 +180,18 @@ class TriedConfigurations:
     def of(self, trials: Sequence[FrozenTrial], names: Sequence[str]) -> Callable[[tuple], bool]:
         """A test: whether a tuple of values of ``names`` (in that order) is one of the trials'."""
         names = tuple(names)
-        if names != self._names or len(self._seen) > 2 * len(trials):  # another space, or copies of trials
-            self._names, self._seen, self._finished = names, {}, set()
-        seen, finished, running = self._seen, self._finished, set()
-        for t in trials:
-            if seen.get(id(t)) is t or not t.params:
-                continue
-            key = tuple(t.params.get(n, _UNSET) for n in names)
-            if t.state.is_finished():
-                seen[id(t)] = t
-                finished.add(key)
-            else:
-                running.add(key)
+        running: set[tuple] = set()
+        with self._lock:
+            if names != self._names or len(self._seen) > 2 * len(trials):  # another space, or copies of trials
+                self._names, self._seen, self._finished = names, {}, set()
+            seen, finished = self._seen, self._finished
+            for t in trials:
+                if seen.get(id(t)) is t or not t.params:
+                    continue
+                key = tuple(t.params.get(n, _UNSET) for n in names)
+                if t.state.is_finished():
+                    seen[id(t)] = t
+                    finished.add(key)
+                else:
+                    running.add(key)
         return lambda key: key in finished or key in running

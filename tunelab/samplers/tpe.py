@@ -546,8 +546,7 @@ class TPESampler(BaseSampler):
         score = below.log_pdf(candidates, cells) - above.log_pdf(candidates, cells)
         order = np.argsort(-score, kind="stable")
         if avoid and all(is_discrete(d) for d in dists):
-            with self._lock:
-                tried = self._tried.of(avoid, names)
+            tried = self._tried.of(avoid, names)
             for i in order.tolist():
                 out = _decoded(names, axes, candidates, i)
                 if not tried(tuple(out.values())):
