@@ -14,7 +14,7 @@ import tunelab  # noqa: E402
 from tunelab.distributions import distribution_to_json  # noqa: E402
 from tunelab.migrate import migrate, read_source  # noqa: E402
 
-N_TRIALS = 500
+N_TRIALS = 250
 
 
 def _objective(trial: Any) -> float:
@@ -41,7 +41,7 @@ def _objective(trial: Any) -> float:
 
 
 def _write_optuna_study(storage: Any) -> Any:
-    """A 500-trial study by Optuna (in memory, fast), copied by Optuna into ``storage``; plus a 2-objective one."""
+    """A 250-trial study by Optuna (in memory, fast), copied by Optuna into ``storage``; plus a 2-objective one."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name="src", sampler=optuna.samplers.RandomSampler(seed=0))
     study.set_user_attr("owner", "optuna-user")
@@ -87,7 +87,7 @@ def _check_round_trip(source: str, target: str, optuna_study: Any) -> None:
     src = next(m for m in done if m.name == "src")
     states = {t.state.name.lower() for t in optuna_study.get_trials(deepcopy=False)}
     assert {"complete", "pruned", "fail", "waiting"} <= states
-    assert sum(src.states.values()) == N_TRIALS + 1 and src.states["pruned"] > 30 and src.states["fail"] > 20
+    assert sum(src.states.values()) == N_TRIALS + 1 and src.states["pruned"] > 20 and src.states["fail"] > 10
 
     study = tunelab.load_study("src", storage=target, sampler="tpe", seed=0)
     _same_trials(optuna_study, study)
